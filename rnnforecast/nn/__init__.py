@@ -1,0 +1,1 @@
+"""The NumPy recurrent engine: cells, network, losses and optimizers (NumPy only)."""
