@@ -1,0 +1,373 @@
+"""Loss functions on raw network outputs, and the output activations paired with them.
+
+Every loss takes the raw (pre-activation) outputs of the network head and the targets,
+and returns the loss value together with its gradient with respect to the raw outputs::
+
+    value, draw = loss_fn(raw, y)
+
+- ``raw`` : ndarray of shape (n, n_outputs) -- linear outputs of the head; the caller
+  flattens the time steps of many-to-many models into ``n``.
+- ``y`` : ndarray of shape (n, n_outputs) (``(n,)`` is accepted when ``n_outputs == 1``;
+  class indices of shape ``(n,)`` for ``softmax_cross_entropy``).
+- ``value`` : float -- the mean over samples of the loss summed over outputs (weighted
+  mean when ``sample_weight`` is given).
+- ``draw`` : ndarray of the same shape and dtype as ``raw``.
+
+Each loss is paired with the output activation applied at predict time
+(``OUTPUT_ACTIVATIONS``). Each pairing is canonical, so the gradient with respect to
+the raw outputs is simply ``(y_pred - y) / n`` for squared error + identity, softmax
+cross-entropy + softmax and binary log-loss + sigmoid; the derivative of the output
+activation never has to be formed.
+
+Float32 inputs give float32 gradients: the targets are cast to the dtype of ``raw``
+and all scalars are Python floats, so nothing is upcast. Only the returned loss value
+is accumulated in float64.
+"""
+
+import numpy as np
+
+
+# ---------------------------------------------------------------------------
+# Output activations (predict time)
+# ---------------------------------------------------------------------------
+
+def identity(raw):
+    """Identity output, paired with the regression losses.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n, n_outputs)
+
+    Returns
+    -------
+    y_pred : ndarray of shape (n, n_outputs)
+        ``raw`` itself (no copy).
+    """
+    return raw
+
+
+def softmax(raw):
+    """Row-wise softmax, stable for any finite logits.
+
+    ``softmax(z)_k = exp(z_k - max(z)) / sum_j exp(z_j - max(z))``; shifting by the row
+    maximum keeps every exponent <= 0, so nothing overflows.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n, n_classes)
+
+    Returns
+    -------
+    proba : ndarray of shape (n, n_classes), same dtype as ``raw``
+        Rows sum to one.
+    """
+    shifted = raw - raw.max(axis=1, keepdims=True)  # (n, K), every entry <= 0
+    proba = np.exp(shifted)
+    proba /= proba.sum(axis=1, keepdims=True)
+    return proba
+
+
+def sigmoid(raw):
+    """Element-wise logistic function, stable for any finite input.
+
+    ``sigmoid(x) = exp(-softplus(-x))`` with ``softplus(x) = log(1 + exp(x))`` taken
+    from ``np.logaddexp(0, x)``: no overflow for large ``|x|`` and full relative
+    precision for tiny probabilities.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n, n_outputs)
+
+    Returns
+    -------
+    proba : ndarray of shape (n, n_outputs), same dtype as ``raw``
+    """
+    return np.exp(-np.logaddexp(0, -raw))
+
+
+def log_softmax(raw):
+    """Row-wise log-softmax, stable for any finite logits.
+
+    ``log_softmax(z)_k = z_k - max(z) - log(sum_j exp(z_j - max(z)))``.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n, n_classes)
+
+    Returns
+    -------
+    log_proba : ndarray of shape (n, n_classes), same dtype as ``raw``
+    """
+    shifted = raw - raw.max(axis=1, keepdims=True)  # (n, K)
+    shifted -= np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return shifted
+
+
+# ---------------------------------------------------------------------------
+# Helpers shared by the losses
+# ---------------------------------------------------------------------------
+
+def _as_target(raw, y):
+    """Cast ``y`` to the dtype of ``raw`` and lay it out as ``raw``.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n, n_outputs)
+    y : array-like of shape (n, n_outputs) or (n,) when n_outputs == 1
+
+    Returns
+    -------
+    y : ndarray of shape (n, n_outputs), dtype of ``raw``
+    """
+    y = np.asarray(y, dtype=raw.dtype)
+    if y.shape != raw.shape:
+        if y.size != raw.size or y.shape[:1] != raw.shape[:1]:
+            raise ValueError(
+                f"The targets `y` must have the shape of the network outputs "
+                f"{raw.shape}. Got shape {y.shape} instead."
+            )
+        y = y.reshape(raw.shape)
+    return y
+
+
+def _sample_scale(sample_weight, n, dtype):
+    """Per-sample factor turning a sum over samples into a (weighted) mean.
+
+    Parameters
+    ----------
+    sample_weight : ndarray of shape (n,) or None
+    n : int
+    dtype : numpy dtype of the gradient
+
+    Returns
+    -------
+    scale : float or ndarray of shape (n, 1)
+        ``1 / n`` without weights, ``w_i / sum(w)`` with them.
+    """
+    if sample_weight is None:
+        return 1.0 / n
+    w = np.asarray(sample_weight, dtype=np.float64).reshape(n, 1)
+    total = w.sum()
+    if not total > 0:
+        raise ValueError(
+            f"The `sample_weight` must sum to a positive number. Got sum {total} instead."
+        )
+    return (w / total).astype(dtype, copy=False)
+
+
+def _reduce(elementwise, grad, sample_weight):
+    """Mean over samples of the loss summed over outputs, and the matching gradient.
+
+    Parameters
+    ----------
+    elementwise : ndarray of shape (n, n_outputs)
+        Loss of every output of every sample.
+    grad : ndarray of shape (n, n_outputs)
+        Derivative of ``elementwise`` wrt the raw outputs; scaled in place.
+    sample_weight : ndarray of shape (n,) or None
+
+    Returns
+    -------
+    value : float
+    draw : ndarray of shape (n, n_outputs)
+    """
+    n = grad.shape[0]
+    scale = _sample_scale(sample_weight, n, grad.dtype)  # float or (n, 1)
+    per_sample = elementwise.reshape(n, -1).sum(axis=1, dtype=np.float64)  # (n,)
+    value = float(np.average(per_sample, weights=sample_weight))
+    grad *= scale
+    return value, grad
+
+
+# ---------------------------------------------------------------------------
+# Regression losses
+# ---------------------------------------------------------------------------
+
+def squared_error(raw, y, sample_weight=None):
+    """Half squared error, paired with the identity output.
+
+    ``L = 1/(2n) * sum_i sum_j (raw_ij - y_ij)^2`` and ``dL/draw = (raw - y) / n``: with
+    the identity output this is ``delta = y_pred - y`` (divided by ``n``). The factor
+    1/2 makes the gradient exactly the residual; ``L`` is half the MSE when
+    ``n_outputs == 1``.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n, n_outputs)
+        Linear outputs of the network.
+    y : ndarray of shape (n, n_outputs) or (n,)
+        Targets.
+    sample_weight : ndarray of shape (n,), default=None
+        When given, the mean over samples becomes a mean weighted by ``w_i / sum(w)``.
+
+    Returns
+    -------
+    value : float
+    draw : ndarray of shape (n, n_outputs), dtype of ``raw``
+    """
+    residual = raw - _as_target(raw, y)
+    return _reduce(0.5 * np.square(residual), residual, sample_weight)
+
+
+def absolute_error(raw, y, sample_weight=None):
+    """Absolute error, paired with the identity output.
+
+    ``L = 1/n * sum_i sum_j |raw_ij - y_ij|`` and ``dL/draw = sign(raw - y) / n``
+    (the subgradient 0 is used at ``raw == y``).
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n, n_outputs)
+    y : ndarray of shape (n, n_outputs) or (n,)
+    sample_weight : ndarray of shape (n,), default=None
+
+    Returns
+    -------
+    value : float
+    draw : ndarray of shape (n, n_outputs), dtype of ``raw``
+    """
+    residual = raw - _as_target(raw, y)
+    return _reduce(np.abs(residual), np.sign(residual), sample_weight)
+
+
+def huber(raw, y, sample_weight=None, delta=1.0):
+    """Huber loss, paired with the identity output.
+
+    With ``r = raw - y``, each output contributes ``r^2 / 2`` when ``|r| <= delta`` and
+    ``delta * (|r| - delta / 2)`` otherwise (quadratic near zero, linear in the tails);
+    ``L`` is the mean over samples of the sum over outputs, and
+    ``dL/draw = clip(r, -delta, delta) / n``.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n, n_outputs)
+    y : ndarray of shape (n, n_outputs) or (n,)
+    sample_weight : ndarray of shape (n,), default=None
+    delta : float, default=1.0
+        Residual size where the loss turns from quadratic to linear.
+
+    Returns
+    -------
+    value : float
+    draw : ndarray of shape (n, n_outputs), dtype of ``raw``
+
+    References
+    ----------
+    Huber, P. J. (1964). Robust estimation of a location parameter.
+    Annals of Mathematical Statistics, 35(1), 73-101.
+    """
+    delta = float(delta)
+    residual = raw - _as_target(raw, y)
+    abs_res = np.abs(residual)
+    elementwise = np.where(
+        abs_res <= delta, 0.5 * np.square(residual), delta * (abs_res - 0.5 * delta)
+    )
+    return _reduce(elementwise, np.clip(residual, -delta, delta), sample_weight)
+
+
+# ---------------------------------------------------------------------------
+# Classification losses
+# ---------------------------------------------------------------------------
+
+def _class_indices(raw, y):
+    """Return ``y`` as integer class indices when given so, else None.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n, n_classes)
+    y : array-like of shape (n,) or (n, 1) of class indices, or (n, n_classes) one-hot
+
+    Returns
+    -------
+    indices : ndarray of shape (n,) of int, or None when ``y`` is one-hot
+    """
+    y = np.asarray(y)
+    if y.shape == raw.shape and raw.shape[1] > 1:
+        return None
+    if y.shape not in ((raw.shape[0],), (raw.shape[0], 1)):
+        raise ValueError(
+            f"The targets `y` must be class indices of shape ({raw.shape[0]},) or "
+            f"one-hot of shape {raw.shape}. Got shape {y.shape} instead."
+        )
+    return y.reshape(-1).astype(np.intp, copy=False)
+
+
+def softmax_cross_entropy(raw, y, sample_weight=None):
+    """Categorical cross-entropy on logits, paired with the softmax output.
+
+    ``L = -1/n * sum_i sum_k Y_ik * log_softmax(raw_i)_k`` and
+    ``dL/draw = (softmax(raw) - Y) / n``, where ``Y`` is one-hot (or any rows of
+    probabilities): softmax + cross-entropy gives ``delta = y_pred - y``. The log-softmax
+    is computed stably, so huge logits give neither NaN nor inf.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n, n_classes)
+        Logits.
+    y : ndarray of shape (n,) of int, or of shape (n, n_classes)
+        Class indices in ``[0, n_classes)``, or one-hot rows.
+    sample_weight : ndarray of shape (n,), default=None
+
+    Returns
+    -------
+    value : float
+    draw : ndarray of shape (n, n_classes), dtype of ``raw``
+    """
+    indices = _class_indices(raw, y)
+    log_proba = log_softmax(raw)  # (n, K)
+    grad = np.exp(log_proba)
+    if indices is None:
+        target = _as_target(raw, y)
+        elementwise = -(target * log_proba)
+        grad -= target
+    else:
+        rows = np.arange(raw.shape[0])
+        elementwise = -log_proba[rows, indices]  # (n,), the loss of each sample
+        grad[rows, indices] -= 1.0
+    return _reduce(elementwise, grad, sample_weight)
+
+
+def binary_log_loss(raw, y, sample_weight=None):
+    """Binary cross-entropy on independent logits, paired with the sigmoid output.
+
+    Each output is a separate Bernoulli logit ``z`` with target ``t`` in {0, 1}:
+    ``-t*log(sigmoid(z)) - (1-t)*log(1-sigmoid(z)) = softplus(z) - t*z``, computed as
+    ``np.logaddexp(0, z) - t*z`` so large ``|z|`` never overflows. ``L`` is the mean over
+    samples of the sum over outputs and ``dL/draw = (sigmoid(raw) - y) / n``: sigmoid +
+    log-loss gives ``delta = y_pred - y``.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n, n_outputs)
+        Logits (``n_outputs == 1`` for a binary problem, more for multi-label).
+    y : ndarray of shape (n, n_outputs) or (n,)
+        Targets in {0, 1}.
+    sample_weight : ndarray of shape (n,), default=None
+
+    Returns
+    -------
+    value : float
+    draw : ndarray of shape (n, n_outputs), dtype of ``raw``
+    """
+    target = _as_target(raw, y)
+    elementwise = np.logaddexp(0, raw) - target * raw
+    grad = sigmoid(raw)
+    grad -= target
+    return _reduce(elementwise, grad, sample_weight)
+
+
+LOSSES = {
+    "squared_error": squared_error,
+    "absolute_error": absolute_error,
+    "huber": huber,
+    "softmax_cross_entropy": softmax_cross_entropy,
+    "binary_log_loss": binary_log_loss,
+}
+
+OUTPUT_ACTIVATIONS = {
+    "squared_error": identity,
+    "absolute_error": identity,
+    "huber": identity,
+    "softmax_cross_entropy": softmax,
+    "binary_log_loss": sigmoid,
+}
