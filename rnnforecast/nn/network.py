@@ -1,0 +1,201 @@
+"""A stack of recurrent layers with a dense output head, over batches of sequences.
+
+The network is a set of functions over a ``params`` dict whose names and layouts are
+PyTorch's (``weight_ih_l0``, ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``, ...,
+plus ``head.weight`` and ``head.bias`` as in ``nn.Linear``), so weights move between
+rnnforecast and ``nn.RNN``/``nn.LSTM``/``nn.GRU`` unchanged.
+
+* many-to-one: the head reads the last hidden state, ``out`` is ``(N, O)``;
+* many-to-many: the head reads every hidden state, ``out`` is ``(N, T, O)``.
+
+``forward`` returns ``(out, cache)``; ``backward(dout, cache)`` returns the gradients
+(same keys as ``params``), the gradient w.r.t. the input and w.r.t. the initial state.
+"""
+
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+from . import _elman, _gru, _jordan, _lstm
+
+LAYERED_CELLS = {"rnn": _elman, "lstm": _lstm, "gru": _gru}
+N_GATES = {"rnn": 1, "lstm": 4, "gru": 3, "jordan": 1}
+N_STATES = {"rnn": 1, "lstm": 2, "gru": 1, "jordan": 1}
+
+
+class NetworkSpec(NamedTuple):
+    """Architecture of a network; everything the functions need besides the weights.
+
+    truncate : int or None
+        Truncated backpropagation through time: gradients flow through at most
+        ``truncate`` steps of the recurrence (segments of ``truncate`` steps counted
+        back from the last step). None means full BPTT.
+    """
+
+    cell: str
+    input_size: int
+    hidden_size: int
+    output_size: int
+    num_layers: int = 1
+    nonlinearity: str = "tanh"
+    dropout: float = 0.0
+    many_to_many: bool = False
+    truncate: Optional[int] = None
+
+
+class NetworkCache(NamedTuple):
+    spec: NetworkSpec
+    layer_caches: list     # one per layer (one JordanCache for the whole Jordan network)
+    masks: list            # inverted-dropout masks between layers, or None
+    top: np.ndarray        # (H, T, N) output sequence of the last layer
+    head_weight: np.ndarray
+    state: tuple           # final state, in the layout of ``initial_state``
+
+
+def layer_keys(l):
+    return (f"weight_ih_l{l}", f"weight_hh_l{l}", f"bias_ih_l{l}", f"bias_hh_l{l}")
+
+
+def layer_params(params, l):
+    """(W_ih, W_hh, b_ih, b_hh) of layer ``l``."""
+    return tuple(params[k] for k in layer_keys(l))
+
+
+def state_shapes(spec, n_samples):
+    """Shapes of the arrays of a network state.
+
+    rnn, gru: ``(h,)`` with h ``(num_layers, N, H)``; lstm: ``(h, c)``, each
+    ``(num_layers, N, H)``, as in PyTorch; jordan: ``(y,)`` with y ``(N, O)``, the
+    previous raw output.
+    """
+    if spec.cell == "jordan":
+        return ((n_samples, spec.output_size),)
+    return ((spec.num_layers, n_samples, spec.hidden_size),) * N_STATES[spec.cell]
+
+
+def initial_state(spec, n_samples, dtype=np.float32):
+    """The zero state for ``n_samples`` sequences (see ``state_shapes``)."""
+    return tuple(np.zeros(s, dtype=dtype) for s in state_shapes(spec, n_samples))
+
+
+def _dropout_mask(rng, shape, p, dtype):
+    keep = rng.random(shape, dtype=np.float64) >= p
+    return keep.astype(dtype) / dtype.type(1 - p)
+
+
+def forward(params, spec, X, state0=None, *, training=False, rng=None):
+    """Run the network.
+
+    params : dict of ndarray, see ``init_params``
+    spec : NetworkSpec
+    X : ndarray of shape (N, T, D)
+    state0 : tuple of ndarray (see ``state_shapes``) or None for zeros
+    training : bool, apply inter-layer dropout (needs ``rng``)
+    rng : numpy.random.Generator
+
+    Returns out, of shape (N, O) or (N, T, O) when ``spec.many_to_many``, and the cache.
+    """
+    N, T, _ = X.shape
+    dtype = params["head.weight"].dtype
+    if state0 is None:
+        state0 = initial_state(spec, N, dtype)
+    x = np.ascontiguousarray(X.transpose(2, 1, 0), dtype=dtype)  # (D, T, N)
+    use_dropout = training and spec.dropout > 0 and spec.num_layers > 1
+    masks = [_dropout_mask(rng, (T, spec.hidden_size, N), spec.dropout, dtype)
+             if use_dropout else None for _ in range(spec.num_layers - 1)]
+    if spec.cell == "jordan":
+        return _jordan_forward(params, spec, x, state0, masks)
+    caches, finals = [], []
+    for l in range(spec.num_layers):
+        s0 = tuple(np.ascontiguousarray(s[l].T) for s in state0)  # (H, N) each
+        x, s_final, cache = LAYERED_CELLS[spec.cell].forward(
+            x, s0, layer_params(params, l), spec.nonlinearity, spec.truncate)
+        if l < spec.num_layers - 1 and masks[l] is not None:
+            x = x * masks[l].transpose(1, 0, 2)  # (H, T, N)
+        caches.append(cache)
+        finals.append(s_final)
+    state = tuple(np.stack([f[k].T for f in finals]) for k in range(len(state0)))
+    out = _head_forward(params, spec, x)
+    return out, NetworkCache(spec, caches, masks, x, params["head.weight"], state)
+
+
+def _head_forward(params, spec, top):
+    """top (H, T, N) -> out (N, O) from the last step, or (N, T, O) from every step."""
+    W, b = params["head.weight"], params["head.bias"]
+    H, T, N = top.shape
+    if not spec.many_to_many:
+        return (W @ top[:, -1] + b[:, None]).T                 # (N, O)
+    y = (W @ top.reshape(H, T * N)).reshape(-1, T, N)          # (O, T, N)
+    y += b[:, None, None]
+    return y.transpose(2, 1, 0)                                # (N, T, O)
+
+
+def _jordan_forward(params, spec, x, state0, masks):
+    layers = [layer_params(params, l) for l in range(spec.num_layers)]
+    head = (params["head.weight"], params["head.bias"])
+    y0 = np.ascontiguousarray(state0[0].T)                     # (O, N)
+    ys, y_final, cache = _jordan.forward(x, y0, layers, head, spec.nonlinearity,
+                                         spec.truncate, masks)
+    out = ys.transpose(2, 0, 1) if spec.many_to_many else ys[-1].T  # (N, T, O) or (N, O)
+    return out, NetworkCache(spec, [cache], masks, None, head[0], (y_final.T.copy(),))
+
+
+def backward(dout, cache, dstate=None):
+    """Backpropagate ``dout`` (same shape as ``out``) through the network.
+
+    dstate : tuple shaped like the final state, its gradient (e.g. when the state is
+        carried into a following call), or None.
+
+    Returns grads (dict, same keys as params), dX (N, T, D), dstate0 (tuple, same
+    shapes as the state).
+    """
+    spec = cache.spec
+    if spec.cell == "jordan":
+        return _jordan_backward(dout, cache, dstate)
+    grads = {}
+    dtop = _head_backward(dout, cache, grads)                  # (H, T, N)
+    dstates = []
+    for l in range(spec.num_layers - 1, -1, -1):
+        if l < spec.num_layers - 1 and cache.masks[l] is not None:
+            dtop = dtop * cache.masks[l].transpose(1, 0, 2)    # backprop through dropout
+        ds_final = None if dstate is None else tuple(np.ascontiguousarray(d[l].T) for d in dstate)
+        dtop, ds0, layer_grads = LAYERED_CELLS[spec.cell].backward(
+            dtop, cache.layer_caches[l], ds_final)
+        grads.update(zip(layer_keys(l), layer_grads))
+        dstates.append(ds0)
+    dstates.reverse()
+    dstate0 = tuple(np.stack([d[k].T for d in dstates]) for k in range(len(dstates[0])))
+    return grads, dtop.transpose(2, 1, 0), dstate0
+
+
+def _head_backward(dout, cache, grads):
+    """Fill the head's gradients; return the gradient w.r.t. the top sequence (H, T, N)."""
+    W, top = cache.head_weight, cache.top
+    H, T, N = top.shape
+    dtop = np.zeros_like(top)
+    if cache.spec.many_to_many:
+        dy = np.ascontiguousarray(dout.transpose(2, 1, 0)).reshape(-1, T * N)  # (O, T*N)
+        grads["head.weight"] = dy @ top.reshape(H, T * N).T
+        dtop[:] = (W.T @ dy).reshape(H, T, N)
+    else:
+        dy = dout.T                                            # (O, N)
+        grads["head.weight"] = dy @ top[:, -1].T
+        dtop[:, -1] = W.T @ dy
+    grads["head.bias"] = dy.sum(axis=1)
+    return dtop
+
+
+def _jordan_backward(dout, cache, dstate):
+    spec, jcache = cache.spec, cache.layer_caches[0]
+    T, O, N = jcache.ys.shape
+    dys = np.zeros((T, O, N), dtype=jcache.ys.dtype)
+    if spec.many_to_many:
+        dys[:] = dout.transpose(1, 2, 0)
+    else:
+        dys[-1] = dout.T
+    dy_final = None if dstate is None else np.ascontiguousarray(dstate[0].T)
+    dx, dy0, layer_grads, (dW_head, db_head) = _jordan.backward(dys, jcache, dy_final)
+    grads = {"head.weight": dW_head, "head.bias": db_head}
+    for l, g in enumerate(layer_grads):
+        grads.update(zip(layer_keys(l), g))
+    return grads, dx.transpose(2, 1, 0), (dy0.T.copy(),)
