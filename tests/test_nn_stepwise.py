@@ -1,0 +1,134 @@
+"""Stepping the network one time step at a time equals the batched call (float64).
+
+Forward: T calls with one time step each, the final state of a call passed on as the
+initial state of the next, give the batched outputs and final state. Backward: the
+calls are backpropagated in reverse, each call's ``dstate0`` fed into the previous
+call's ``backward(..., dstate=...)``; the summed parameter gradients, the per-step input
+gradients and the last ``dstate0`` equal the batched gradients.
+
+Also: float32 follows float64, a seed fixes the initial weights, and dropout masks come
+from the generator passed in.
+"""
+
+import numpy as np
+import pytest
+
+from rnnforecast.nn.initialization import init_params
+from rnnforecast.nn.network import backward, forward
+
+from _engine_helpers import CELL_VARIANTS, make_case
+
+TOL = 1e-12
+
+
+def run_stepwise(params, spec, X, state0, R):
+    """Forward and backward one step at a time.
+
+    X : ndarray of shape (N, T, D)
+    R : ndarray of shape (N, T, O) or (N, O), the gradient of the outputs
+
+    Returns out (as the batched call), final state, grads, dX (N, T, D), dstate0.
+    """
+    T = X.shape[1]
+    state, outs, caches = state0, [], []
+    for t in range(T):
+        out, cache = forward(params, spec, X[:, t:t + 1], state)
+        state = cache.state
+        outs.append(out)
+        caches.append(cache)
+    out = np.concatenate(outs, axis=1) if spec.many_to_many else outs[-1]
+
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    dX = np.zeros_like(X)
+    dstate = None
+    for t in range(T - 1, -1, -1):
+        if spec.many_to_many:
+            dout = R[:, t:t + 1]                                  # (N, 1, O)
+        else:
+            dout = R if t == T - 1 else np.zeros_like(R)          # (N, O)
+        step_grads, dX_t, dstate = backward(dout, caches[t], dstate)
+        for k, g in step_grads.items():
+            grads[k] += g
+        dX[:, t:t + 1] = dX_t
+    return out, state, grads, dX, dstate
+
+
+def max_abs_diff(a, b):
+    assert a.shape == b.shape, f"shapes differ: {a.shape} vs {b.shape}"
+    return float(np.max(np.abs(a - b)))
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("many_to_many", [False, True], ids=["many_to_one", "many_to_many"])
+@pytest.mark.parametrize("variant", list(CELL_VARIANTS))
+def test_stepwise_equals_batched(variant, many_to_many, num_layers):
+    spec, params, X, state0, R = make_case(variant, many_to_many, num_layers)
+    out, cache = forward(params, spec, X, state0)
+    grads, dX, dstate0 = backward(R, cache)
+
+    out_s, state_s, grads_s, dX_s, dstate0_s = run_stepwise(params, spec, X, state0, R)
+
+    assert max_abs_diff(out, out_s) < TOL, "outputs"
+    for k, (a, b) in enumerate(zip(cache.state, state_s)):
+        assert max_abs_diff(a, b) < TOL, f"final state {k}"
+    assert sorted(grads_s) == sorted(grads)
+    for name in grads:
+        assert max_abs_diff(grads[name], grads_s[name]) < TOL, name
+    assert max_abs_diff(dX, dX_s) < TOL, "input gradient"
+    for k, (a, b) in enumerate(zip(dstate0, dstate0_s)):
+        assert max_abs_diff(a, b) < TOL, f"initial state gradient {k}"
+
+
+@pytest.mark.parametrize("many_to_many", [False, True], ids=["many_to_one", "many_to_many"])
+@pytest.mark.parametrize("variant", list(CELL_VARIANTS))
+def test_float32_follows_float64(variant, many_to_many):
+    spec, params, X, state0, R = make_case(variant, many_to_many, num_layers=2)
+    out64, cache64 = forward(params, spec, X, state0)
+    params32 = {k: v.astype(np.float32) for k, v in params.items()}
+    state32 = tuple(s.astype(np.float32) for s in state0)
+    out32, cache32 = forward(params32, spec, X.astype(np.float32), state32)
+    assert out32.dtype == np.float32
+    assert all(s.dtype == np.float32 for s in cache32.state)
+    assert max_abs_diff(out32.astype(np.float64), out64) < 1e-5
+    for a, b in zip(cache32.state, cache64.state):
+        assert max_abs_diff(a.astype(np.float64), b) < 1e-5
+
+    grads32, dX32, _ = backward(R.astype(np.float32), cache32)
+    grads64, dX64, _ = backward(R, cache64)
+    assert dX32.dtype == np.float32
+    for name in grads64:
+        assert grads32[name].dtype == np.float32, name
+        assert max_abs_diff(grads32[name].astype(np.float64), grads64[name]) < 1e-4, name
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("variant", list(CELL_VARIANTS))
+def test_same_seed_gives_identical_init(variant, num_layers):
+    spec = make_case(variant, num_layers=num_layers)[0]
+    for dtype in (np.float32, np.float64):
+        a = init_params(spec, np.random.default_rng(42), dtype)
+        b = init_params(spec, np.random.default_rng(42), dtype)
+        c = init_params(spec, np.random.default_rng(43), dtype)
+        assert sorted(a) == sorted(b)
+        for name in a:
+            assert a[name].dtype == dtype
+            assert np.array_equal(a[name], b[name]), name
+        assert any(not np.array_equal(a[k], c[k]) for k in a if "weight" in k)
+
+
+@pytest.mark.parametrize("variant", list(CELL_VARIANTS))
+def test_dropout_masks_come_from_the_given_rng(variant):
+    spec, params, X, state0, _ = make_case(variant, many_to_many=True, num_layers=2)
+    spec = spec._replace(dropout=0.5)
+
+    def run(seed, training=True):
+        out, _ = forward(params, spec, X, state0, training=training,
+                         rng=np.random.default_rng(seed))
+        return out
+
+    assert np.array_equal(run(1), run(1))
+    assert not np.allclose(run(1), run(2))
+    # evaluation ignores dropout: same as a network without it
+    no_dropout, _ = forward(params, spec._replace(dropout=0.0), X, state0)
+    assert np.array_equal(run(1, training=False), no_dropout)
+    assert not np.allclose(run(1), no_dropout)
