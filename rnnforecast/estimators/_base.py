@@ -1,0 +1,292 @@
+"""Shared machinery of the recurrent estimators: parameters, input checks, training loop."""
+
+import time
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from threadpoolctl import ThreadpoolController
+
+from ..nn.initialization import init_params
+from ..nn.network import N_GATES, NetworkSpec, forward, layer_keys
+from ..nn.optimizers import OPTIMIZERS
+from ._training import EarlyStopping, TrainingDiverged, run_epoch, time_ordered_split
+
+DTYPES = {"float32": np.float32, "float64": np.float64}
+SOLVER_ARGS = {"sgd": {"momentum": 0.9, "nesterov": True}, "rmsprop": {}, "adam": {}}
+PREDICT_BATCH = 512
+_THREADPOOLS = []
+
+
+def blas_threads(n_threads):
+    """Context manager limiting BLAS to ``n_threads`` (one cached controller)."""
+    if not _THREADPOOLS:
+        _THREADPOOLS.append(ThreadpoolController())
+    return _THREADPOOLS[0].limit(limits=n_threads, user_api="blas")
+
+
+class _Network:
+    """The fitted network: a spec and its parameter dict (PyTorch names and layouts)."""
+
+    def __init__(self, spec, params):
+        self.spec, self.params = spec, params
+
+
+class _BaseRNN(BaseEstimator):
+    """Parameters and training loop shared by RNNForecaster and RNNClassifier."""
+
+    _parameter_constraints = {
+        "cell": [StrOptions({"rnn", "jordan", "lstm", "gru"})],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "nonlinearity": [StrOptions({"tanh", "relu"})],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "solver": [StrOptions(set(OPTIMIZERS))],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "bptt_truncate": [Interval(Integral, 1, None, closed="left"), None],
+        "return_sequences": ["boolean"],
+        "dtype": [StrOptions(set(DTYPES))],
+        "n_threads": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+    }
+
+    def __init__(self, cell="lstm", hidden_size=32, num_layers=1, nonlinearity="tanh",
+                 dropout=0.0, solver="adam", learning_rate_init=0.001, batch_size=32,
+                 max_iter=200, tol=1e-4, early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=10, alpha=1e-4, clip_norm=5.0, bptt_truncate=None,
+                 return_sequences=False, dtype="float32", n_threads=1, random_state=None,
+                 verbose=0, warm_start=False):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.nonlinearity = nonlinearity
+        self.dropout = dropout
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.tol = tol
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.alpha = alpha
+        self.clip_norm = clip_norm
+        self.bptt_truncate = bptt_truncate
+        self.return_sequences = return_sequences
+        self.dtype = dtype
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.verbose = verbose
+        self.warm_start = warm_start
+
+    # ----------------------------------------------------------------- input checks
+    def _check_X(self, X, reset):
+        """Validate X and return it as (n_samples, n_timesteps, n_features) of self.dtype.
+
+        2-D input (arrays, DataFrames) is read as univariate windows
+        ``(n_samples, n_timesteps)``; its ``n_features_in_`` is ``n_timesteps`` as
+        scikit-learn counts columns. For 3-D input ``n_features_in_`` is ``n_features``.
+        """
+        dtype = DTYPES[self.dtype]
+        if np.ndim(X) == 3:
+            X = check_array(X, allow_nd=True, dtype=dtype, input_name="X")
+            if reset:
+                self.n_features_in_ = X.shape[2]
+        elif np.ndim(X) <= 2:
+            X = validate_data(self, X, reset=reset, dtype=dtype)[:, :, None]
+        else:
+            raise ValueError(
+                "X must be 2-D (n_samples, n_timesteps) or 3-D (n_samples, n_timesteps, "
+                f"n_features). Got an array with {np.ndim(X)} dimensions instead.")
+        if reset:
+            self.n_timesteps_in_, self.n_step_features_in_ = X.shape[1:]
+        else:
+            self._check_window_shape(X)
+        return X
+
+    def _check_window_shape(self, X):
+        expected = (self.n_timesteps_in_, self.n_step_features_in_)
+        if X.shape[1:] != expected:
+            raise ValueError(
+                f"X has windows of shape {X.shape[1:]} (n_timesteps, n_features) but "
+                f"{type(self).__name__} was fitted on windows of shape {expected}. Make the "
+                "windows with the same window length and columns as in fit.")
+
+    # ----------------------------------------------------------------- network
+    def _make_spec(self, n_features, n_outputs):
+        return NetworkSpec(self.cell, n_features, self.hidden_size, n_outputs,
+                           num_layers=self.num_layers, nonlinearity=self.nonlinearity,
+                           dropout=self.dropout, many_to_many=self.return_sequences,
+                           truncate=self.bptt_truncate)
+
+    def _make_rng(self):
+        """One numpy Generator per fit, seeded from ``random_state``."""
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        return np.random.default_rng(seed)
+
+    def _needs_new_network(self, n_features, n_outputs, incremental):
+        if not hasattr(self, "_network") or not (self.warm_start or incremental):
+            return True
+        spec = self._make_spec(n_features, n_outputs)
+        return spec != self._network.spec or \
+            self._network.params["head.weight"].dtype != DTYPES[self.dtype]
+
+    def _init_network(self, n_features, n_outputs):
+        spec = self._make_spec(n_features, n_outputs)
+        self._network = _Network(spec, init_params(spec, self._rng, DTYPES[self.dtype]))
+        solver = OPTIMIZERS[self.solver](learning_rate=self.learning_rate_init,
+                                         **SOLVER_ARGS[self.solver])
+        self._optimizer = solver
+        self.loss_curve_, self.n_iter_ = [], 0
+        if self.early_stopping:
+            self.validation_scores_, self.best_validation_score_ = [], -np.inf
+        self.best_loss_ = np.inf
+
+    def _forward_raw(self, X):
+        """Raw network outputs for X (n, T, D), in batches: (n, O) or (n, T, O)."""
+        net = self._network
+        with blas_threads(self.n_threads):
+            outs = [forward(net.params, net.spec, X[i:i + PREDICT_BATCH])[0]
+                    for i in range(0, len(X), PREDICT_BATCH)]
+        out = np.concatenate(outs) if len(outs) > 1 else outs[0]
+        if not np.all(np.isfinite(out)):
+            raise ValueError(
+                "The network produced non-finite outputs. The weights have diverged or the "
+                "input is far outside the training range; refit with a lower "
+                "learning_rate_init or a smaller clip_norm.")
+        return out
+
+    # ----------------------------------------------------------------- training
+    def _fit_network(self, X, Y, n_outputs, scorer, incremental=False):
+        """Train on X (n, T, D) and encoded targets Y; the estimators' common ``fit``.
+
+        scorer : callable(indices) -> float, the validation score (higher is better) of
+            the windows ``indices``, used when early stopping.
+        """
+        if not hasattr(self, "_rng") or not (self.warm_start or incremental):
+            self._rng = self._make_rng()
+        if self._needs_new_network(X.shape[2], n_outputs, incremental):
+            self._init_network(X.shape[2], n_outputs)
+        self._optimizer.learning_rate = self.learning_rate_init
+        max_iter = 1 if incremental else self.max_iter
+        with blas_threads(self.n_threads):
+            self._train(X, Y, max_iter, self.early_stopping and not incremental, scorer)
+        return self
+
+    def _train(self, X, Y, max_iter, early_stopping, scorer):
+        train, val = (time_ordered_split(len(X), self.validation_fraction) if early_stopping
+                      else (np.arange(len(X)), None))
+        stopper = EarlyStopping(self.tol, self.n_iter_no_change)
+        stopped, start = False, time.perf_counter()
+        X_train, Y_train = X[train], Y[train]
+        try:
+            for epoch in range(max_iter):
+                snapshot = {k: v.copy() for k, v in self._network.params.items()}
+                loss = self._epoch(X_train, Y_train, snapshot)
+                score = self._record_epoch(loss, val, scorer)
+                self._report(epoch, loss, start)
+                if stopper.update(score, self._network.params, self.n_iter_):
+                    stopped = True
+                    break
+        except KeyboardInterrupt:
+            warnings.warn(f"Training interrupted at epoch {self.n_iter_ + 1}; the estimator "
+                          "keeps the best weights found so far.", UserWarning)
+            stopped = True
+        self._finish_training(stopper, early_stopping, stopped, max_iter)
+
+    def _epoch(self, X, Y, snapshot):
+        batch_size = min(self.batch_size, len(X))
+        try:
+            return run_epoch(self._network, self._optimizer, X, Y, batch_size=batch_size,
+                             loss=self._loss_name(), alpha=self.alpha,
+                             clip_norm=self.clip_norm, rng=self._rng)
+        except TrainingDiverged as exc:
+            self._network.params.update(snapshot)  # never keep non-finite weights
+            raise ValueError(
+                f"Training diverged at epoch {self.n_iter_ + 1}: {exc}. The weights of the "
+                "previous epoch were restored. Lower learning_rate_init (now "
+                f"{self.learning_rate_init}), set clip_norm (now {self.clip_norm}) or scale "
+                "the inputs.") from None
+
+    def _record_epoch(self, loss, val, scorer):
+        """Append the epoch's figures; return the score that early stopping tracks."""
+        self.n_iter_ += 1
+        self.loss_curve_.append(float(loss))
+        self.best_loss_ = min(self.best_loss_, float(loss))
+        if val is None:
+            return -float(loss)
+        score = float(scorer(val))
+        self.validation_scores_.append(score)
+        return score
+
+    def _report(self, epoch, loss, start):
+        if not self.verbose:
+            return
+        line = f"Epoch {self.n_iter_:>4d}  loss {loss:.6f}"
+        if getattr(self, "validation_scores_", None):
+            line += f"  validation score {self.validation_scores_[-1]:.6f}"
+        print(line + f"  elapsed {time.perf_counter() - start:.1f}s", flush=True)
+
+    def _finish_training(self, stopper, early_stopping, stopped, max_iter):
+        if early_stopping and stopper.best_params is not None:
+            self._network.params.update(stopper.best_params)
+            self.best_validation_score_ = stopper.best_score
+        if not stopped and max_iter > 1:
+            warnings.warn(f"Stochastic optimizer: maximum iterations ({max_iter}) reached and "
+                          "the optimization hasn't converged yet.", ConvergenceWarning)
+
+    # ----------------------------------------------------------------- weights
+    def state_dict(self):
+        """The weights as a dict of arrays, named and laid out as PyTorch's.
+
+        Keys ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}``
+        (gate order i, f, g, o for LSTM and r, z, n for GRU, as ``nn.LSTM``/``nn.GRU``) and
+        ``head.weight``, ``head.bias`` (as ``nn.Linear``). The arrays are copies.
+        """
+        check_is_fitted(self, "_network")
+        return {k: v.copy() for k, v in self._network.params.items()}
+
+    def load_state_dict(self, state_dict):
+        """Set the weights from a dict shaped like ``state_dict()``; returns self.
+
+        On an unfitted estimator the architecture is read from the arrays' shapes
+        (``cell`` and ``nonlinearity`` come from the estimator's parameters) and the
+        estimator becomes usable for prediction without input or target scaling.
+        """
+        params = {k: np.array(v, dtype=DTYPES[self.dtype]) for k, v in state_dict.items()}
+        spec = self._spec_from_shapes(params)
+        expected = {k for l in range(spec.num_layers) for k in layer_keys(l)}
+        expected |= {"head.weight", "head.bias"}
+        if set(params) != expected:
+            raise ValueError(f"state_dict keys {sorted(params)} do not match the expected "
+                             f"keys {sorted(expected)} for cell={self.cell!r}.")
+        self._network = _Network(spec, params)
+        self._after_load_state_dict(spec)
+        return self
+
+    def _spec_from_shapes(self, params):
+        num_layers = sum(1 for k in params if k.startswith("weight_ih_l"))
+        if num_layers == 0 or "head.weight" not in params:
+            raise ValueError("state_dict must hold 'weight_ih_l0' and 'head.weight'; got keys "
+                             f"{sorted(params)}.")
+        n_gates = N_GATES[self.cell]
+        hidden = params["weight_ih_l0"].shape[0] // n_gates
+        return NetworkSpec(self.cell, params["weight_ih_l0"].shape[1], hidden,
+                           params["head.weight"].shape[0], num_layers=num_layers,
+                           nonlinearity=self.nonlinearity, dropout=self.dropout,
+                           many_to_many=self.return_sequences, truncate=self.bptt_truncate)

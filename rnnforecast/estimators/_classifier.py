@@ -1,0 +1,147 @@
+"""RNNClassifier: a recurrent classifier for whole sequences or every time step."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.metrics import accuracy_score
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+
+from ..nn.losses import softmax
+from ._base import _BaseRNN
+from ._forecaster import _last_hidden, _nonzero
+
+
+class RNNClassifier(ClassifierMixin, _BaseRNN):
+    """Recurrent neural network classifier for sequences.
+
+    Many-to-one (default): a sequence ``X`` of shape (n_samples, n_timesteps, n_features)
+    (or 2-D univariate (n_samples, n_timesteps)) gets one label; ``y`` is (n_samples,).
+    Many-to-many (``return_sequences=True``): one label per time step, ``y`` of shape
+    (n_samples, n_timesteps), e.g. next-character prediction. Labels may be of any type.
+
+    The head produces one logit per class; softmax output with cross-entropy loss gives
+    the output delta ``softmax(z) - onehot(y)``. Inputs are standardised per feature with
+    statistics learned in fit.
+
+    Parameters are those of :class:`RNNForecaster` (without ``loss``,
+    ``window_normalization`` and ``target_feature``); see its documentation.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_, n_timesteps_in_, n_step_features_in_ : int
+    loss_curve_ : list of float
+    n_iter_ : int
+    validation_scores_ : list of float
+        Validation accuracy per epoch (only with ``early_stopping``).
+    best_validation_score_ : float
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+    def _loss_name(self):
+        return "softmax_cross_entropy"
+
+    def fit(self, X, y):
+        """Fit to sequences ``X`` and labels ``y`` ((n_samples,) or, with
+        ``return_sequences``, (n_samples, n_timesteps)). Returns self."""
+        return self._fit(X, y, classes=None, incremental=False)
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch over (X, y) from the current weights. ``classes`` (all labels) is
+        required on the first call. Returns self."""
+        if not hasattr(self, "classes_") and classes is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        return self._fit(X, y, classes=classes, incremental=True)
+
+    def _fit(self, X, y, classes, incremental):
+        self._validate_params()
+        first = not (incremental and hasattr(self, "_network"))
+        X = self._check_X(X, reset=first)
+        y = self._check_labels(y, X)
+        if first:
+            self._set_classes(y if classes is None else np.asarray(classes))
+        Y = self._encode(y)
+        if first or not (self.warm_start or incremental):
+            self._x_mean = X.mean(axis=(0, 1))
+            self._x_scale = _nonzero(X.std(axis=(0, 1)))
+        Xs = (X - self._x_mean) / self._x_scale
+        scorer = lambda idx: accuracy_score(y[idx].ravel(), self._predict_checked(X[idx]).ravel())
+        return self._fit_network(Xs, Y, len(self.classes_), scorer, incremental=incremental)
+
+    def _check_labels(self, y, X):
+        if self.return_sequences:
+            y = check_array(y, dtype=None, input_name="y")
+            if y.shape != X.shape[:2]:
+                raise ValueError("With return_sequences=True y must have shape (n_samples, "
+                                 f"n_timesteps)={X.shape[:2]}. Got {y.shape} instead.")
+        else:
+            y = column_or_1d(y, warn=True)
+        if len(y) != len(X):
+            raise ValueError(f"X and y have different numbers of samples: {len(X)} and "
+                             f"{len(y)}.")
+        check_classification_targets(y.ravel())
+        return y
+
+    def _set_classes(self, labels):
+        self.classes_ = np.unique(labels)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "RNNClassifier needs samples of at least 2 classes in y; got only class "
+                f"{self.classes_[0]!r}.")
+
+    def _encode(self, y):
+        codes = np.searchsorted(self.classes_, y)
+        codes = np.minimum(codes, len(self.classes_) - 1)
+        unknown = self.classes_[codes] != y
+        if np.any(unknown):
+            raise ValueError(f"y contains labels not in classes_: {np.unique(y[unknown])!r}; "
+                             f"known classes are {self.classes_!r}.")
+        return codes
+
+    def predict_proba(self, X):
+        """Class probabilities, (n_samples, n_classes) or, with ``return_sequences``,
+        (n_samples, n_timesteps, n_classes); rows sum to 1."""
+        check_is_fitted(self, "_network")
+        return self._proba_checked(self._check_X(X, reset=False))
+
+    def _proba_checked(self, X):
+        raw = self._forward_raw((X - self._x_mean) / self._x_scale)
+        proba = softmax(raw.reshape(-1, raw.shape[-1])).reshape(raw.shape)
+        return proba.astype(np.float64)
+
+    def _predict_checked(self, X):
+        return self.classes_[np.argmax(self._proba_checked(X), axis=-1)]
+
+    def predict(self, X):
+        """Labels, (n_samples,) or, with ``return_sequences``, (n_samples, n_timesteps)."""
+        check_is_fitted(self, "_network")
+        return self._predict_checked(self._check_X(X, reset=False))
+
+    def predict_log_proba(self, X):
+        """Logarithm of ``predict_proba``."""
+        return np.log(self.predict_proba(X))
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy (over all time steps with ``return_sequences``)."""
+        pred = self.predict(X)
+        y = np.asarray(y)
+        if self.return_sequences:
+            return accuracy_score(y.ravel(), pred.ravel())
+        return accuracy_score(y, pred, sample_weight=sample_weight)
+
+    def transform(self, X):
+        """Final hidden state of the top layer for each sequence: (n_samples, hidden_size)."""
+        check_is_fitted(self, "_network")
+        X = self._check_X(X, reset=False)
+        return _last_hidden(self._network, (X - self._x_mean) / self._x_scale, self.n_threads)
+
+    def _after_load_state_dict(self, spec):
+        self.n_features_in_ = self.n_step_features_in_ = spec.input_size
+        if not hasattr(self, "classes_") or len(self.classes_) != spec.output_size:
+            self.classes_ = np.arange(spec.output_size)
+        self._x_mean = np.zeros(spec.input_size)
+        self._x_scale = np.ones(spec.input_size)

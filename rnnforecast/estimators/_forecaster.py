@@ -1,0 +1,311 @@
+"""RNNForecaster: a recurrent regressor on windows of a time series."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from ..nn.network import forward
+from ._base import DTYPES, _BaseRNN, blas_threads
+
+WINDOW_OFFSETS = {
+    None: lambda X: np.zeros((X.shape[0], X.shape[2]), dtype=X.dtype),
+    "last": lambda X: X[:, -1, :],
+    "mean": lambda X: X.mean(axis=1),
+}
+
+
+class RNNForecaster(RegressorMixin, _BaseRNN):
+    """Recurrent neural network regressor for windows of time series.
+
+    Many-to-one (default): a window ``X`` of shape (n_samples, n_timesteps, n_features)
+    maps to ``y`` of shape (n_samples,) or (n_samples, n_outputs), e.g. a whole forecast
+    horizon predicted at once from the last hidden state. Many-to-many
+    (``return_sequences=True``): ``y`` has one value per time step, shape
+    (n_samples, n_timesteps) or (n_samples, n_timesteps, n_outputs).
+
+    Inside, each window is first made relative (``window_normalization``), then inputs are
+    standardised per feature and targets by one mean and scale learned on the training
+    targets; predictions are mapped back to the original units.
+
+    Parameters
+    ----------
+    cell : {"rnn", "jordan", "lstm", "gru"}, default="lstm"
+        Recurrent layer. "rnn" is Elman's network (``nonlinearity`` tanh or relu);
+        "jordan" feeds the previous output back instead of the hidden state.
+    hidden_size : int, default=32
+    num_layers : int, default=1
+    nonlinearity : {"tanh", "relu"}, default="tanh"
+        For ``cell="rnn"`` and ``cell="jordan"``.
+    dropout : float in [0, 1), default=0.0
+        Dropout between stacked layers during training.
+    solver : {"adam", "sgd", "rmsprop"}, default="adam"
+        "sgd" uses Nesterov momentum 0.9.
+    learning_rate_init : float, default=0.001
+    batch_size : int, default=32
+    max_iter : int, default=200
+        Number of epochs.
+    tol : float, default=1e-4
+    early_stopping : bool, default=False
+        Hold out the *last* ``validation_fraction`` of the windows (time order), stop when
+        the validation R^2 has not improved by ``tol`` for ``n_iter_no_change`` epochs,
+        and restore the best weights. Also stores ``conformal_residuals_``.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    alpha : float, default=1e-4
+        L2 penalty on the weights (not the biases).
+    clip_norm : float or None, default=5.0
+        Global gradient-norm clipping threshold (Pascanu et al., 2013).
+    bptt_truncate : int or None, default=None
+        Backpropagate through at most this many time steps (truncated BPTT).
+    return_sequences : bool, default=False
+        Many-to-many: one output per time step.
+    dtype : {"float32", "float64"}, default="float32"
+    n_threads : int, default=1
+        BLAS threads used during fit and predict.
+    random_state : int, RandomState instance or None, default=None
+    verbose : bool or int, default=0
+        Print one line per epoch (loss, validation score, elapsed time).
+    warm_start : bool, default=False
+    loss : {"squared_error", "absolute_error", "huber"}, default="squared_error"
+    window_normalization : {"last", "mean"} or None, default="last"
+        Subtract from every feature of a window its last value ("last") or its mean
+        ("mean") and add it back to the predictions (the target feature's offset), which
+        lets a network trained on one price level forecast another.
+    target_feature : int, default=0
+        Which input feature is the target series (for ``window_normalization`` and
+        recursive forecasts).
+
+    Attributes
+    ----------
+    n_features_in_ : int
+    n_timesteps_in_ : int
+        Window length seen in fit.
+    n_step_features_in_ : int
+        Features per time step seen in fit.
+    n_outputs_ : int
+        Outputs per window (or per time step), e.g. the forecast horizon.
+    loss_curve_ : list of float
+    n_iter_ : int
+    validation_scores_ : list of float
+        Validation R^2 per epoch (only with ``early_stopping``).
+    best_validation_score_ : float
+    conformal_residuals_ : ndarray of shape (n_validation, n_outputs)
+        ``y - prediction`` on the held-out last windows (only with ``early_stopping`` and
+        many-to-one), used for prediction intervals by ``forecast``.
+    """
+
+    _parameter_constraints = {
+        **_BaseRNN._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "absolute_error", "huber"})],
+        "window_normalization": [StrOptions({"last", "mean"}), None],
+        "target_feature": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    def __init__(self, cell="lstm", hidden_size=32, num_layers=1, nonlinearity="tanh",
+                 dropout=0.0, solver="adam", learning_rate_init=0.001, batch_size=32,
+                 max_iter=200, tol=1e-4, early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=10, alpha=1e-4, clip_norm=5.0, bptt_truncate=None,
+                 return_sequences=False, dtype="float32", n_threads=1, random_state=None,
+                 verbose=0, warm_start=False, loss="squared_error",
+                 window_normalization="last", target_feature=0):
+        super().__init__(
+            cell=cell, hidden_size=hidden_size, num_layers=num_layers,
+            nonlinearity=nonlinearity, dropout=dropout, solver=solver,
+            learning_rate_init=learning_rate_init, batch_size=batch_size, max_iter=max_iter,
+            tol=tol, early_stopping=early_stopping, validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change, alpha=alpha, clip_norm=clip_norm,
+            bptt_truncate=bptt_truncate, return_sequences=return_sequences, dtype=dtype,
+            n_threads=n_threads, random_state=random_state, verbose=verbose,
+            warm_start=warm_start)
+        self.loss = loss
+        self.window_normalization = window_normalization
+        self.target_feature = target_feature
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.input_tags.three_d_array = True
+        return tags
+
+    def _loss_name(self):
+        return self.loss
+
+    # ----------------------------------------------------------------- fit
+    def fit(self, X, y):
+        """Fit the network to windows ``X`` and targets ``y``.
+
+        X : array-like of shape (n_samples, n_timesteps, n_features) or
+            (n_samples, n_timesteps)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs); with
+            ``return_sequences`` (n_samples, n_timesteps[, n_outputs])
+
+        Returns self.
+        """
+        return self._fit(X, y, incremental=False)
+
+    def partial_fit(self, X, y):
+        """One epoch over (X, y), continuing from the current weights. Returns self."""
+        return self._fit(X, y, incremental=True)
+
+    def _fit(self, X, y, incremental):
+        self._validate_params()
+        first = not (incremental and hasattr(self, "_network"))
+        X = self._check_X(X, reset=first)
+        Y = self._check_y(y, X, reset=first)
+        if first or not (self.warm_start or incremental):
+            self._fit_scalers(X, Y)
+        Xs, Ys = self._scale(X, Y)
+        self._fit_network(Xs, Ys, self.n_outputs_, scorer=self._scorer(X, Y),
+                          incremental=incremental)
+        self._store_residuals(X, Y)
+        return self
+
+    def _check_y(self, y, X, reset):
+        """y -> (n, O) or (n, T, O) float array; records how to shape predictions."""
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=DTYPES[self.dtype],
+                        input_name="y")
+        if len(y) != len(X):
+            raise ValueError(f"X and y have different numbers of samples: {len(X)} and "
+                             f"{len(y)}.")
+        step_ndim = 2 if self.return_sequences else 1
+        if y.ndim not in (step_ndim, step_ndim + 1):
+            raise ValueError(self._y_shape_message(y))
+        if self.return_sequences and y.shape[1] != X.shape[1]:
+            raise ValueError(self._y_shape_message(y))
+        if reset:
+            self._y_ndim = y.ndim
+        Y = y.reshape(y.shape + (1,)) if y.ndim == step_ndim else y
+        if reset:
+            self.n_outputs_ = Y.shape[-1]
+        return Y
+
+    def _y_shape_message(self, y):
+        expected = ("(n_samples, n_timesteps) or (n_samples, n_timesteps, n_outputs) with "
+                    "return_sequences=True" if self.return_sequences else
+                    "(n_samples,) or (n_samples, n_outputs)")
+        return f"y must have shape {expected}. Got an array of shape {y.shape} instead."
+
+    # ----------------------------------------------------------------- scaling
+    def _offsets(self, X):
+        """(n, D) per-window offsets (zeros without window normalization)."""
+        if self.target_feature >= X.shape[2]:
+            raise ValueError(
+                f"The 'target_feature' parameter of RNNForecaster must be a feature index "
+                f"below n_features={X.shape[2]}. Got {self.target_feature} instead.")
+        return WINDOW_OFFSETS[self.window_normalization](X)
+
+    def _target_offset(self, offsets, Y):
+        """Offsets broadcastable against Y (n, O) or (n, T, O)."""
+        off = offsets[:, self.target_feature]
+        return off.reshape((-1,) + (1,) * (Y.ndim - 1))
+
+    def _fit_scalers(self, X, Y):
+        offsets = self._offsets(X)
+        Xr = X - offsets[:, None, :]
+        Yr = Y - self._target_offset(offsets, Y)
+        self._x_mean = Xr.mean(axis=(0, 1))
+        self._x_scale = _nonzero(Xr.std(axis=(0, 1)))
+        self._y_mean = Yr.mean()
+        self._y_scale = _nonzero(np.asarray(Yr.std()))
+
+    def _scale(self, X, Y=None):
+        """Relative, standardised inputs (and targets) as the network sees them."""
+        offsets = self._offsets(X)
+        Xs = (X - offsets[:, None, :] - self._x_mean) / self._x_scale
+        if Y is None:
+            return Xs, offsets
+        Ys = (Y - self._target_offset(offsets, Y) - self._y_mean) / self._y_scale
+        return Xs, Ys
+
+    def _unscale(self, raw, offsets):
+        return raw * self._y_scale + self._y_mean + self._target_offset(offsets, raw)
+
+    # ----------------------------------------------------------------- predict
+    def _predict_windows(self, X):
+        """Predictions (n, O) or (n, T, O) in original units for checked X (n, T, D)."""
+        Xs, offsets = self._scale(X)
+        return self._unscale(self._forward_raw(Xs), offsets)
+
+    def predict(self, X):
+        """Predict targets for windows ``X``.
+
+        X : array-like of shape (n_samples, n_timesteps, n_features) or
+            (n_samples, n_timesteps)
+
+        Returns ndarray shaped like the ``y`` seen in fit: (n_samples,),
+        (n_samples, n_outputs), or with ``return_sequences`` (n_samples, n_timesteps[,
+        n_outputs]).
+        """
+        check_is_fitted(self, "_network")
+        Y = self._predict_windows(self._check_X(X, reset=False))
+        return Y[..., 0] if self._y_ndim < Y.ndim else Y
+
+    def _scorer(self, X, Y):
+        """Validation R^2 in original units of the windows ``idx``."""
+        def score(idx):
+            pred = self._predict_windows(X[idx])
+            return r2_score(Y[idx].reshape(len(idx), -1), pred.reshape(len(idx), -1))
+        return score
+
+    def _store_residuals(self, X, Y):
+        if self.early_stopping and not self.return_sequences and len(X) > 1:
+            from ._training import time_ordered_split
+            _, val = time_ordered_split(len(X), self.validation_fraction)
+            self.conformal_residuals_ = Y[val] - self._predict_windows(X[val])
+
+    def transform(self, X):
+        """Final hidden state of the top layer for each window: (n_samples, hidden_size)."""
+        check_is_fitted(self, "_network")
+        Xs, _ = self._scale(self._check_X(X, reset=False))
+        return _last_hidden(self._network, Xs, self.n_threads)
+
+    def forecast(self, history, steps=None, *, freq=None, interval=None, residuals=None):
+        """Forecast the ``steps`` values after ``history``, indexed by future timestamps.
+
+        history : pandas Series or DataFrame (or array) of shape (n_time[, n_features])
+            with at least ``n_timesteps_in_`` rows, its columns in the order used in fit.
+        steps : int, default=None
+            Number of future values; default the trained horizon ``n_outputs_``; longer
+            horizons are produced recursively (univariate input only).
+        freq : str or pandas offset, default=None
+            Frequency of the future index; inferred from the history's index if None.
+        interval : float in (0, 1), default=None
+            Add ``lower``/``upper`` columns of a split-conformal prediction interval with
+            this coverage (needs ``conformal_residuals_`` or ``residuals``).
+
+        Returns pandas Series (or DataFrame with ``forecast``, ``lower``, ``upper``).
+        """
+        from ..forecasting import forecast
+        check_is_fitted(self, "_network")
+        return forecast(self, history, steps, freq=freq, interval=interval,
+                        residuals=residuals)
+
+    def _after_load_state_dict(self, spec):
+        self.n_features_in_ = self.n_step_features_in_ = spec.input_size
+        self.n_outputs_ = spec.output_size
+        self._y_ndim = 3 if self.return_sequences else 2
+        self._x_mean = np.zeros(spec.input_size)
+        self._x_scale = np.ones(spec.input_size)
+        self._y_mean, self._y_scale = 0.0, 1.0
+        if self.window_normalization is not None:
+            self.window_normalization = None  # raw weights from elsewhere see raw windows
+
+
+def _nonzero(scale):
+    """Replace zero (constant-feature) scales by 1."""
+    scale = np.array(scale, dtype=float)
+    scale[scale == 0] = 1.0
+    return scale
+
+
+def _last_hidden(network, Xs, n_threads):
+    """Final hidden state of the top layer, (n_samples, hidden_size)."""
+    with blas_threads(n_threads):
+        _, cache = forward(network.params, network.spec, Xs)
+    if network.spec.cell == "jordan":
+        return cache.layer_caches[0].hs[-1][-1].T.copy()
+    return cache.top[:, -1].T.copy()

@@ -1,0 +1,94 @@
+"""The training loop's named steps: mini-batches, one epoch, early stopping, divergence.
+
+Nothing here knows about scikit-learn; the estimators compose these pieces.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..nn.losses import LOSSES
+from ..nn.network import backward, forward
+from ..nn.optimizers import add_l2_penalty, clip_grad_norm
+
+
+class TrainingDiverged(ValueError):
+    """The loss or the gradient became non-finite during training."""
+
+
+class Batch(NamedTuple):
+    X: np.ndarray   # (n, T, D)
+    y: np.ndarray   # targets in the layout the loss expects
+
+
+def iter_batches(n_samples, batch_size, rng, shuffle=True):
+    """Yield index arrays of mini-batches covering ``range(n_samples)`` once."""
+    order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
+    for start in range(0, n_samples, batch_size):
+        yield order[start:start + batch_size]
+
+
+def batch_step(net, optimizer, batch, *, loss, alpha, clip_norm, rng):
+    """Forward, loss, BPTT, L2, clipping and one optimizer step on one mini-batch.
+
+    net : object with ``params`` (dict) and ``spec`` (NetworkSpec)
+    Returns the batch loss (data term plus L2 penalty).
+    """
+    out, cache = forward(net.params, net.spec, batch.X, training=True, rng=rng)
+    raw = out.reshape(-1, out.shape[-1])                      # (n, O) or (n * T, O)
+    y = batch.y.reshape((len(raw),) + batch.y.shape[out.ndim - 1:])
+    value, draw = LOSSES[loss](raw, y)
+    grads, _, _ = backward(draw.reshape(out.shape), cache)
+    value += add_l2_penalty(net.params, grads, alpha)
+    norm = clip_grad_norm(grads, clip_norm)
+    if not (np.isfinite(value) and np.isfinite(norm)):
+        raise TrainingDiverged(f"loss={value!r}, gradient norm={norm!r}")
+    optimizer.step(net.params, grads)
+    return value
+
+
+def run_epoch(net, optimizer, X, y, *, batch_size, loss, alpha, clip_norm, rng):
+    """One pass over shuffled mini-batches; returns the sample-weighted mean loss."""
+    total = 0.0
+    for idx in iter_batches(len(X), batch_size, rng):
+        value = batch_step(net, optimizer, Batch(X[idx], y[idx]), loss=loss, alpha=alpha,
+                           clip_norm=clip_norm, rng=rng)
+        total += value * len(idx)
+    return total / len(X)
+
+
+class EarlyStopping:
+    """Track the best score and count epochs without an improvement of at least ``tol``.
+
+    Scores are "higher is better" (negated losses for the training-loss criterion).
+    """
+
+    def __init__(self, tol, patience):
+        self.tol, self.patience = tol, patience
+        self.best_score, self.best_params, self.best_epoch = -np.inf, None, 0
+        self.no_improvement = 0
+
+    def update(self, score, params, epoch):
+        """Record ``score``; snapshot ``params`` if it is the best so far. Returns True to stop."""
+        if score > self.best_score:
+            if score < self.best_score + self.tol:
+                self.no_improvement += 1
+            else:
+                self.no_improvement = 0
+            self.best_score, self.best_epoch = score, epoch
+            self.best_params = {k: v.copy() for k, v in params.items()}
+        else:
+            self.no_improvement += 1
+        return self.no_improvement >= self.patience
+
+
+def time_ordered_split(n_samples, validation_fraction):
+    """(train, validation) index arrays; the validation part is the *last* windows."""
+    n_val = max(1, int(round(n_samples * validation_fraction)))
+    if n_val >= n_samples:
+        raise ValueError(
+            f"The validation split leaves no training windows: {n_samples} samples with "
+            f"validation_fraction={validation_fraction}. Provide more windows or lower "
+            "validation_fraction.")
+    cut = n_samples - n_val
+    return np.arange(cut), np.arange(cut, n_samples)
