@@ -1,0 +1,421 @@
+"""Plots for forecasts, training curves and backtests.
+
+Every function draws on ``ax`` when given one and otherwise on a new
+:class:`matplotlib.figure.Figure` made without pyplot: no GUI window, no global figure
+registry, nothing to close, so the functions work headless (CLI, CI, servers). Every function
+returns the :class:`~matplotlib.axes.Axes` it drew on; save with ``ax.figure.savefig(path)``,
+or show it in a notebook by ending a cell with ``ax.figure``. To draw into a pyplot window,
+pass ``ax`` from ``plt.subplots()``. No function calls ``plt.show()``.
+
+matplotlib is imported inside the functions, so importing this module stays cheap.
+This module is a leaf: it imports NumPy and pandas only, no other rnnforecast module.
+"""
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["plot_backtest", "plot_forecast", "plot_loss_curve"]
+
+#: Column names read from a DataFrame passed as ``forecast`` to :func:`plot_forecast`.
+FORECAST_COLUMNS = ("forecast", "lower", "upper")
+#: Columns required by :func:`plot_backtest` (``timestamp`` may be the index instead).
+BACKTEST_COLUMNS = ("origin", "timestamp", "forecast", "actual")
+
+_MARKER_MAX_POINTS = 30  # forecast lines this short get a marker on every point
+_COLORS = {"history": "C0", "forecast": "C1", "actual": "k", "validation": "C2"}
+
+
+# --------------------------------------------------------------------------- helpers
+def _new_axes(ax):
+    """Return ``ax``, or the Axes of a new pyplot-free Figure when ``ax`` is None."""
+    if ax is not None:
+        return ax
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(8, 4), layout="constrained").add_subplot()
+
+
+def _as_series(values, name):
+    """Return ``values`` as a float Series, keeping a pandas index; raise naming ``name``.
+
+    Accepts a Series, a one-column DataFrame or a 1-D array-like of shape (n_points,).
+    """
+    if isinstance(values, pd.DataFrame):
+        if values.shape[1] != 1:
+            raise ValueError(
+                f"`{name}` must be a Series, a one-column DataFrame or a 1-D array. "
+                f"Got a DataFrame with columns {list(values.columns)}."
+            )
+        values = values.iloc[:, 0]
+    if not isinstance(values, pd.Series):
+        array = np.asarray(values)
+        if array.ndim != 1:
+            raise ValueError(
+                f"`{name}` must be 1-D, of shape (n_points,). Got shape {array.shape}."
+            )
+        values = pd.Series(array)
+    if len(values) == 0:
+        raise ValueError(f"`{name}` must hold at least one value. Got an empty sequence.")
+    try:
+        return values.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"`{name}` must be numeric. Got dtype {values.dtype}.") from exc
+
+
+def _x_values(index):
+    """Return plottable x positions of an index: datetime64 for dates, else its values."""
+    if isinstance(index, pd.DatetimeIndex):
+        if index.tz is not None:
+            index = index.tz_localize(None)  # wall-clock times of the index's time zone
+        return index.to_numpy()
+    return np.asarray(index)
+
+
+def _format_time_axis(ax, x):
+    """Use concise date ticks when ``x`` holds datetimes."""
+    if not np.issubdtype(np.asarray(x).dtype, np.datetime64):
+        return
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+# --------------------------------------------------------------------------- forecast
+def _split_forecast_frame(forecast, lower, upper):
+    """Return ``(forecast, lower, upper)``, reading the columns of a forecast DataFrame."""
+    if not isinstance(forecast, pd.DataFrame):
+        return forecast, lower, upper
+    values, *bounds = FORECAST_COLUMNS
+    if values not in forecast.columns:
+        raise ValueError(
+            f"A DataFrame passed as `forecast` must have the column {values!r} (and may have "
+            f"{bounds}). Got columns {list(forecast.columns)}."
+        )
+    given = {"lower": lower, "upper": upper}
+    for name in bounds:
+        if name in forecast.columns:
+            if given[name] is not None:
+                raise ValueError(
+                    f"`{name}` was given both as an argument and as a column of `forecast`; "
+                    "pass it only once."
+                )
+            given[name] = forecast[name]
+    return forecast[values], given["lower"], given["upper"]
+
+
+def _future_index(history_index, n_steps):
+    """Continue ``history_index`` by ``n_steps`` positions or timestamps."""
+    if isinstance(history_index, pd.DatetimeIndex):
+        freq = history_index.freq
+        if freq is None and len(history_index) >= 3:
+            freq = pd.DatetimeIndex(history_index, freq="infer").freq
+        if freq is None:
+            raise ValueError(
+                "`forecast` has no index and the frequency of `history`'s DatetimeIndex "
+                "cannot be inferred. Pass `forecast` as a Series indexed by its timestamps."
+            )
+        return pd.date_range(history_index[-1], periods=n_steps + 1, freq=freq)[1:]
+    if pd.api.types.is_numeric_dtype(history_index.dtype):
+        return pd.Index(history_index[-1] + np.arange(1, n_steps + 1))
+    raise ValueError(
+        "`forecast` has no index and `history`'s index is neither dates nor numbers. "
+        "Pass `forecast` as a Series indexed like `history`."
+    )
+
+
+def _forecast_series(forecast, history_index):
+    """Return ``forecast`` as a float Series; an array continues ``history_index``."""
+    series = _as_series(forecast, "forecast")
+    if isinstance(forecast, pd.Series):
+        return series
+    return series.set_axis(_future_index(history_index, len(series)))
+
+
+def _align(values, index, name):
+    """Return ``values`` (Series or array) as a float Series on ``index``; check lengths."""
+    series = _as_series(values, name)
+    if isinstance(values, pd.Series | pd.DataFrame):
+        return series
+    if len(series) != len(index):
+        raise ValueError(
+            f"`{name}` must have one value per forecast step ({len(index)}). "
+            f"Got {len(series)} values."
+        )
+    return series.set_axis(index)
+
+
+def _check_history_tail(history_tail):
+    """Raise unless ``history_tail`` is None or a positive int."""
+    if history_tail is None:
+        return
+    if isinstance(history_tail, bool) or not isinstance(history_tail, int | np.integer):
+        raise ValueError(
+            f"`history_tail` must be a positive int or None. Got {history_tail!r} instead."
+        )
+    if history_tail < 1:
+        raise ValueError(f"`history_tail` must be at least 1. Got {history_tail} instead.")
+
+
+def plot_forecast(
+    history,
+    forecast,
+    *,
+    lower=None,
+    upper=None,
+    actual=None,
+    ax=None,
+    title=None,
+    history_tail=None,
+):
+    """Plot a history, its forecast, an optional prediction interval and the actuals.
+
+    Parameters
+    ----------
+    history : pandas.Series, one-column DataFrame or array-like of shape (n_history,)
+        Observed values. With a DatetimeIndex the x-axis shows dates; an array is placed at
+        positions ``0 .. n_history - 1``.
+    forecast : pandas.Series, DataFrame or array-like of shape (n_steps,)
+        Forecast values. A Series is placed on its own index (e.g. the output of
+        ``RNNForecaster.forecast``). An array continues ``history``'s index: the next
+        timestamps at its frequency (given or inferred), or the next integer positions.
+        A DataFrame must have a ``"forecast"`` column and may have ``"lower"`` and
+        ``"upper"`` columns, read as the interval bounds.
+    lower, upper : pandas.Series or array-like of shape (n_steps,), default=None
+        Interval bounds, drawn as a shaded band when both are given. Arrays are aligned
+        with the forecast steps.
+    actual : pandas.Series or array-like of shape (n_steps,), default=None
+        Observed values over the forecast horizon, drawn as a dashed black line. A Series
+        is placed on its own index, an array on the forecast steps.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on. If None, a new Figure is made (without pyplot).
+    title : str, default=None
+        Axes title.
+    history_tail : int, default=None
+        Draw only the last ``history_tail`` points of ``history``.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        Lines in drawing order: history, forecast, then actual when given; the interval
+        band is a collection (``ax.collections``).
+
+    Examples
+    --------
+    >>> from rnnforecast.datasets import load_airline
+    >>> y = load_airline()
+    >>> ax = plot_forecast(y[:-12], y[-12:] * 1.05, actual=y[-12:], history_tail=48)
+    >>> ax.figure.savefig("airline.png")  # doctest: +SKIP
+    """
+    _check_history_tail(history_tail)
+    forecast, lower, upper = _split_forecast_frame(forecast, lower, upper)
+    history = _as_series(history, "history")
+    forecast = _forecast_series(forecast, history.index)
+    if history_tail is not None:
+        history = history.iloc[-history_tail:]
+    band = _interval(lower, upper, forecast.index)
+    if actual is not None:
+        actual = _align(actual, forecast.index, "actual")
+
+    ax = _new_axes(ax)
+    _draw_forecast_lines(ax, history, forecast)
+    if band is not None:
+        _draw_band(ax, forecast.index, *band)
+    if actual is not None:
+        ax.plot(_x_values(actual.index), actual.to_numpy(), color=_COLORS["actual"],
+                linestyle="--", linewidth=1.2, label="actual")
+    _finish_forecast_axes(ax, history, title)
+    return ax
+
+
+def _interval(lower, upper, index):
+    """Return ``(lower, upper)`` as Series on the forecast ``index``, or None if not given."""
+    if lower is None and upper is None:
+        return None
+    if lower is None or upper is None:
+        raise ValueError("Pass both `lower` and `upper` to draw an interval, or neither.")
+    bounds = (_align(lower, index, "lower"), _align(upper, index, "upper"))
+    for name, bound in zip(("lower", "upper"), bounds):
+        if not bound.index.equals(index):
+            raise ValueError(
+                f"`{name}` must be indexed like the forecast. Got a Series of "
+                f"{len(bound)} values on another index; pass an array or reindex it."
+            )
+    return bounds
+
+
+def _draw_forecast_lines(ax, history, forecast):
+    """Draw the history line and the forecast line (with markers when it is short)."""
+    ax.plot(_x_values(history.index), history.to_numpy(), color=_COLORS["history"],
+            label="history")
+    marker = "o" if len(forecast) <= _MARKER_MAX_POINTS else None
+    ax.plot(_x_values(forecast.index), forecast.to_numpy(), color=_COLORS["forecast"],
+            marker=marker, markersize=3.5, label="forecast")
+
+
+def _draw_band(ax, index, lower, upper):
+    """Shade the interval between ``lower`` and ``upper`` over the forecast steps."""
+    ax.fill_between(_x_values(index), lower.to_numpy(), upper.to_numpy(),
+                    color=_COLORS["forecast"], alpha=0.25, linewidth=0, label="interval")
+
+
+def _finish_forecast_axes(ax, history, title):
+    """Label the axes, add the legend and the title."""
+    _format_time_axis(ax, _x_values(history.index))
+    ax.set_xlabel(history.index.name or "time")
+    if isinstance(history.name, str):
+        ax.set_ylabel(history.name)
+    if title is not None:
+        ax.set_title(title)
+    ax.legend(loc="best")
+
+
+# --------------------------------------------------------------------------- loss curve
+def _curves_from(loss_curve, validation_scores):
+    """Read ``loss_curve_``/``validation_scores_`` from an estimator-like object."""
+    if not hasattr(loss_curve, "loss_curve_"):
+        if hasattr(loss_curve, "fit"):
+            raise ValueError(
+                "`loss_curve` is an estimator without a `loss_curve_` attribute; fit it "
+                "first or pass the list of losses."
+            )
+        return loss_curve, validation_scores
+    if validation_scores is None:
+        validation_scores = getattr(loss_curve, "validation_scores_", None)
+    return loss_curve.loss_curve_, validation_scores
+
+
+def plot_loss_curve(loss_curve, validation_scores=None, *, ax=None):
+    """Plot the training loss per epoch and, optionally, the validation score per epoch.
+
+    Parameters
+    ----------
+    loss_curve : array-like of shape (n_epochs,) or fitted estimator
+        Training loss after each epoch, or an object with a ``loss_curve_`` attribute (and
+        optionally ``validation_scores_``, used when ``validation_scores`` is None), such as
+        a fitted ``RNNForecaster`` or ``RNNClassifier``.
+    validation_scores : array-like of shape (n_epochs,), default=None
+        Validation score after each epoch (e.g. R^2 or accuracy, higher is better). Scores
+        and losses have different scales and directions, so the scores are drawn on a
+        twin y-axis on the right (``ax.twinx()``), sharing the epoch axis.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on. If None, a new Figure is made (without pyplot).
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        The Axes holding the loss line (epochs ``1 .. n_epochs`` on the x-axis). The
+        validation line, when drawn, is on a twin Axes sharing its x-axis; one legend
+        lists both lines.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    losses, scores = _curves_from(loss_curve, validation_scores)
+    losses = _as_series(losses, "loss_curve").to_numpy()
+    ax = _new_axes(ax)
+    epochs = np.arange(1, len(losses) + 1)
+    loss_lines = ax.plot(epochs, losses, color=_COLORS["history"], label="training loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if scores is None:
+        ax.legend(loc="best")
+    else:
+        _draw_validation(ax, scores, loss_lines)
+    return ax
+
+
+def _draw_validation(ax, validation_scores, loss_lines):
+    """Draw the validation scores on a twin y-axis, with one legend for both lines.
+
+    The legend goes on the twin, which is drawn above ``ax``, at the centre right: losses
+    usually end low and scores high.
+    """
+    scores = _as_series(validation_scores, "validation_scores").to_numpy()
+    twin = ax.twinx()
+    lines = loss_lines + twin.plot(np.arange(1, len(scores) + 1), scores,
+                                   color=_COLORS["validation"], linestyle="--",
+                                   label="validation score")
+    twin.set_ylabel("validation score")
+    twin.legend(lines, [line.get_label() for line in lines], loc="center right")
+
+
+# --------------------------------------------------------------------------- backtest
+def _backtest_frame(results):
+    """Return ``results`` with a ``timestamp`` column, checking the required columns."""
+    if not isinstance(results, pd.DataFrame):
+        raise ValueError(
+            f"`results` must be a pandas DataFrame. Got {type(results).__name__} instead."
+        )
+    if "timestamp" not in results.columns and isinstance(results.index, pd.DatetimeIndex):
+        results = results.rename_axis("timestamp").reset_index()
+    missing = [column for column in BACKTEST_COLUMNS if column not in results.columns]
+    if missing:
+        raise ValueError(
+            f"`results` must have the columns {list(BACKTEST_COLUMNS)} ('timestamp' may be "
+            f"a DatetimeIndex instead). Missing: {missing}."
+        )
+    if results.empty:
+        raise ValueError("`results` must have at least one row. Got an empty DataFrame.")
+    for column in ("forecast", "actual"):
+        if not pd.api.types.is_numeric_dtype(results[column]):
+            raise ValueError(
+                f"The {column!r} column of `results` must be numeric. "
+                f"Got dtype {results[column].dtype}."
+            )
+    return results
+
+
+def plot_backtest(results, *, ax=None, title=None):
+    """Plot the actual series and, for every forecast origin, the forecast made there.
+
+    Parameters
+    ----------
+    results : pandas.DataFrame
+        Long layout, one row per (origin, step)::
+
+            origin      timestamp   forecast  actual
+            1960-01-01  1960-02-01     418.2   391.0
+            1960-01-01  1960-03-01     447.9   419.0
+            1960-02-01  1960-03-01     430.1   419.0
+            ...
+
+        ``origin`` identifies the forecast origin (a timestamp or any label);
+        ``timestamp`` is the time being forecast (a column, or else the DatetimeIndex of
+        ``results``); ``forecast`` and ``actual`` are numbers. Actuals repeated across
+        origins for one timestamp are drawn once.
+    ax : matplotlib.axes.Axes, default=None
+        Axes to draw on. If None, a new Figure is made (without pyplot).
+    title : str, default=None
+        Axes title; by default ``"Backtest over <n> forecast origins"``.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes
+        Lines in drawing order: the actuals, then one segment per origin, in origin order.
+    """
+    results = _backtest_frame(results)
+    ax = _new_axes(ax)
+    actual = results.groupby("timestamp", sort=True)["actual"].first()  # once per timestamp
+    x_actual = _x_values(pd.Index(actual.index))
+    ax.plot(x_actual, actual.to_numpy(dtype=np.float64), color=_COLORS["actual"],
+            linewidth=1.2, label="actual")
+    n_origins = _draw_segments(ax, results)
+    _format_time_axis(ax, x_actual)
+    ax.set_xlabel("timestamp")
+    ax.set_ylabel("value")
+    ax.set_title(f"Backtest over {n_origins} forecast origins" if title is None else title)
+    ax.legend(loc="best")
+    return ax
+
+
+def _draw_segments(ax, results):
+    """Draw each origin's forecasts as one short line, in origin order; return their count."""
+    groups = results.sort_values("timestamp").groupby("origin", sort=True)
+    for i, (_, segment) in enumerate(groups):
+        ax.plot(_x_values(pd.Index(segment["timestamp"])),
+                segment["forecast"].to_numpy(dtype=np.float64), color=_COLORS["forecast"],
+                marker=".", linewidth=1.2, alpha=0.8,
+                label="forecasts" if i == 0 else "_nolegend_")
+    return groups.ngroups
