@@ -1,0 +1,242 @@
+"""Engine speed vs PyTorch CPU: one training step and single-window inference.
+
+A training step is forward + backpropagation through time + one Adam update, with the
+half squared error on a many-to-one output of size 1, for the same model (the same
+float32 weights are loaded into both), the same batch and the same thread count on both
+sides (``torch.set_num_threads(n)`` and ``threadpoolctl.threadpool_limits(n)``). The two
+implementations run interleaved; each reported time is the median over the repetitions
+after a warm-up. The ratio is numpy time / torch time (below 1: rnnforecast is faster).
+
+Needs PyTorch, so it runs in a separate environment that has both::
+
+    python benchmarks/bench_engine.py            # full run (< ~10 minutes)
+    python benchmarks/bench_engine.py --quick    # smoke run (seconds)
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_info, threadpool_limits
+from torch import nn
+
+from rnnforecast.nn.initialization import init_params
+from rnnforecast.nn.losses import squared_error
+from rnnforecast.nn.network import NetworkSpec, backward, forward
+from rnnforecast.nn.optimizers import Adam
+
+SHAPES = [(32, 24, 1, 32), (64, 48, 1, 64), (128, 96, 4, 128), (256, 168, 8, 64),
+          (32, 200, 1, 256)]                         # (B, T, F, H)
+CELLS = ["lstm", "gru", "rnn"]
+TORCH_MODULES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+INFERENCE_SHAPE = (1, 48, 1, 64)
+MIN_SAMPLE_SECONDS = 0.02                            # inner loop length of one sample
+
+
+class NumpyModel:
+    """rnnforecast's network, loss and Adam: ``step()`` is one training step."""
+
+    def __init__(self, cell, F, H, X, y, seed=0):
+        self.spec = NetworkSpec(cell, F, H, 1)
+        self.params = init_params(self.spec, np.random.default_rng(seed), np.float32)
+        self.optimizer = Adam(learning_rate=1e-3)
+        self.X, self.y = X, y
+
+    def step(self):
+        out, cache = forward(self.params, self.spec, self.X, training=True)
+        _, dout = squared_error(out, self.y)
+        grads, _, _ = backward(dout, cache)
+        self.optimizer.step(self.params, grads)
+
+    def predict(self):
+        return forward(self.params, self.spec, self.X)[0]
+
+
+class TorchModel(nn.Module):
+    """The same network in PyTorch, with the same initial weights."""
+
+    def __init__(self, cell, F, H, X, y, numpy_params):
+        super().__init__()
+        self.rnn = TORCH_MODULES[cell](F, H, batch_first=True)
+        self.head = nn.Linear(H, 1)
+        state = {k: torch.from_numpy(v.copy()) for k, v in numpy_params.items()}
+        self.rnn.load_state_dict({k: v for k, v in state.items() if not k.startswith("head.")})
+        self.head.load_state_dict({"weight": state["head.weight"], "bias": state["head.bias"]})
+        self.optimizer = torch.optim.Adam(self.parameters(), lr=1e-3)
+        self.X, self.y = torch.from_numpy(X), torch.from_numpy(y)
+
+    def forward(self, X):
+        seq, _ = self.rnn(X)
+        return self.head(seq[:, -1])
+
+    def step(self):
+        self.optimizer.zero_grad(set_to_none=True)
+        loss = 0.5 * ((self(self.X) - self.y) ** 2).mean()
+        loss.backward()
+        self.optimizer.step()
+
+    def predict(self):
+        with torch.no_grad():
+            return self(self.X)
+
+
+def make_pair(cell, shape, seed=0):
+    B, T, F, H = shape
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((B, T, F)).astype(np.float32)
+    y = rng.standard_normal((B, 1)).astype(np.float32)
+    np_model = NumpyModel(cell, F, H, X, y, seed)
+    return np_model, TorchModel(cell, F, H, X, y, np_model.params)
+
+
+def calibrate(fn):
+    """Number of calls of ``fn`` that last about MIN_SAMPLE_SECONDS (at least one)."""
+    start = time.perf_counter()
+    fn()
+    elapsed = time.perf_counter() - start
+    return max(1, int(MIN_SAMPLE_SECONDS / max(elapsed, 1e-9)))
+
+
+def sample(fn, number):
+    start = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - start) / number
+
+
+def time_interleaved(fn_a, fn_b, repeats, warmup=2):
+    """Median seconds per call of two functions, measured alternately."""
+    for _ in range(warmup):
+        fn_a()
+        fn_b()
+    numbers = calibrate(fn_a), calibrate(fn_b)
+    times = ([], [])
+    for r in range(repeats):
+        order = (0, 1) if r % 2 == 0 else (1, 0)
+        for k in order:
+            times[k].append(sample((fn_a, fn_b)[k], numbers[k]))
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
+def repeats_for(shape, base):
+    """Fewer repetitions for the largest shapes, so the full run stays short."""
+    B, T, F, H = shape
+    work = B * T * H * H
+    return max(3, base // 2) if work > 20_000_000 else base
+
+
+def geometric_mean(values):
+    return math.exp(sum(math.log(v) for v in values) / len(values))
+
+
+def blas_description():
+    lines = []
+    for info in threadpool_info():
+        if info.get("user_api") != "blas":
+            continue
+        kernel = info.get("architecture") or info.get("corename") or "?"
+        lines.append(f"numpy BLAS: {info.get('internal_api')} {info.get('version')}, "
+                     f"kernel {kernel}, threading {info.get('threading_layer', '?')}")
+    for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
+                "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        if var in os.environ:
+            lines.append(f"{var}={os.environ[var]}")
+    lines.append(f"torch {torch.__version__}, CPU capability "
+                 f"{torch.backends.cpu.get_cpu_capability()}, numpy {np.__version__}, "
+                 f"python {platform.python_version()}, {os.cpu_count()} CPUs")
+    if hasattr(os, "getloadavg"):                    # other busy processes skew timings
+        lines.append("load average at start: %.2f %.2f %.2f" % os.getloadavg())
+    return lines
+
+
+def run_training(cells, shapes, threads, repeats):
+    rows = []
+    for cell in cells:
+        for shape in shapes:
+            np_model, torch_model = make_pair(cell, shape)
+            t_np, t_torch = time_interleaved(np_model.step, torch_model.step,
+                                             repeats_for(shape, repeats))
+            row = {"kind": "train", "cell": cell, "shape": list(shape), "threads": threads,
+                   "numpy_ms": 1e3 * t_np, "torch_ms": 1e3 * t_torch,
+                   "ratio": t_np / t_torch}
+            print(f"  {cell:4s} {str(shape):20s} numpy {row['numpy_ms']:9.3f} ms   "
+                  f"torch {row['torch_ms']:9.3f} ms   ratio {row['ratio']:.2f}", flush=True)
+            rows.append(row)
+    return rows
+
+
+def run_inference(cells, threads, repeats):
+    rows = []
+    for cell in cells:
+        np_model, torch_model = make_pair(cell, INFERENCE_SHAPE)
+        torch_model.eval()
+        t_np, t_torch = time_interleaved(np_model.predict, torch_model.predict, repeats)
+        row = {"kind": "inference", "cell": cell, "shape": list(INFERENCE_SHAPE),
+               "threads": threads, "numpy_ms": 1e3 * t_np, "torch_ms": 1e3 * t_torch,
+               "ratio": t_np / t_torch}
+        print(f"  {cell:4s} {str(INFERENCE_SHAPE):20s} numpy {row['numpy_ms']:9.3f} ms   "
+              f"torch {row['torch_ms']:9.3f} ms   ratio {row['ratio']:.2f}", flush=True)
+        rows.append(row)
+    return rows
+
+
+def summarize(rows, thread_counts, cells):
+    print("\nSummary (ratio = numpy time / torch time)")
+    for n in thread_counts:
+        train = [r for r in rows if r["kind"] == "train" and r["threads"] == n]
+        if not train:
+            continue
+        per_cell = ", ".join(
+            f"{c} {geometric_mean([r['ratio'] for r in train if r['cell'] == c]):.2f}"
+            for c in cells)
+        worst = max(train, key=lambda r: r["ratio"])
+        print(f"  {n} thread(s): training geometric mean "
+              f"{geometric_mean([r['ratio'] for r in train]):.2f} ({per_cell}); "
+              f"worst {worst['ratio']:.2f} ({worst['cell']} {tuple(worst['shape'])})")
+        inference = [r for r in rows if r["kind"] == "inference" and r["threads"] == n]
+        if inference:
+            print(f"  {n} thread(s): inference geometric mean "
+                  f"{geometric_mean([r['ratio'] for r in inference]):.2f}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke run: two small shapes, 1 thread, 3 repetitions")
+    parser.add_argument("--threads", type=int, nargs="+", default=None)
+    parser.add_argument("--cells", nargs="+", choices=CELLS, default=CELLS)
+    parser.add_argument("--shapes", type=int, nargs="+", default=None,
+                        help="indices into the shape list (0-4)")
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--json", default=None, help="also write the results to this file")
+    args = parser.parse_args(argv)
+
+    shapes = SHAPES[:2] if args.quick else SHAPES
+    if args.shapes is not None:
+        shapes = [SHAPES[i] for i in args.shapes]
+    thread_counts = args.threads or ([1] if args.quick else [1, 2])
+    repeats = args.repeats or (3 if args.quick else 7)
+
+    print("\n".join(blas_description()))
+    rows = []
+    for n in thread_counts:
+        torch.set_num_threads(n)
+        with threadpool_limits(limits=n):
+            print(f"\n{n} thread(s): training step (B, T, F, H)")
+            rows += run_training(args.cells, shapes, n, repeats)
+            print(f"{n} thread(s): inference, one window, forward only")
+            rows += run_inference(args.cells, n, 3 * repeats)
+    summarize(rows, thread_counts, args.cells)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"setup": blas_description(), "rows": rows}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
