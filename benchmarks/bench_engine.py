@@ -141,13 +141,15 @@ def blas_description():
         if info.get("user_api") != "blas":
             continue
         kernel = info.get("architecture") or info.get("corename") or "?"
-        lines.append(f"numpy BLAS: {info.get('internal_api')} {info.get('version')}, "
+        owner = os.path.basename(os.path.dirname(info.get("filepath", "")))  # numpy.libs, ...
+        lines.append(f"BLAS ({owner}): {info.get('internal_api')} {info.get('version')}, "
                      f"kernel {kernel}, threading {info.get('threading_layer', '?')}")
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS",
                 "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         if var in os.environ:
             lines.append(f"{var}={os.environ[var]}")
-    lines.append(f"torch {torch.__version__}, CPU capability "
+    torch_blas = "MKL" if torch.backends.mkl.is_available() else "non-MKL BLAS"
+    lines.append(f"torch {torch.__version__} ({torch_blas}), CPU capability "
                  f"{torch.backends.cpu.get_cpu_capability()}, numpy {np.__version__}, "
                  f"python {platform.python_version()}, {os.cpu_count()} CPUs")
     if hasattr(os, "getloadavg"):                    # other busy processes skew timings
