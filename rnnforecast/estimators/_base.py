@@ -103,16 +103,18 @@ class _BaseRNN(BaseEstimator):
         scikit-learn counts columns. For 3-D input ``n_features_in_`` is ``n_features``.
         """
         dtype = DTYPES[self.dtype]
-        if np.ndim(X) == 3:
+        if isinstance(X, (list, tuple)):
+            X = np.asarray(X)
+        if getattr(X, "ndim", 2) == 3:
             X = check_array(X, allow_nd=True, dtype=dtype, input_name="X")
             if reset:
                 self.n_features_in_ = X.shape[2]
-        elif np.ndim(X) <= 2:
+        elif getattr(X, "ndim", 2) <= 2:
             X = validate_data(self, X, reset=reset, dtype=dtype)[:, :, None]
         else:
             raise ValueError(
                 "X must be 2-D (n_samples, n_timesteps) or 3-D (n_samples, n_timesteps, "
-                f"n_features). Got an array with {np.ndim(X)} dimensions instead.")
+                f"n_features). Got an array with {X.ndim} dimensions instead.")
         if reset:
             self.n_timesteps_in_, self.n_step_features_in_ = X.shape[1:]
         else:
@@ -158,10 +160,17 @@ class _BaseRNN(BaseEstimator):
         self.best_loss_ = np.inf
 
     def _forward_raw(self, X):
-        """Raw network outputs for X (n, T, D), in batches: (n, O) or (n, T, O)."""
+        """Raw network outputs for X (n, T, D), in batches: (n, O) or (n, T, O).
+
+        Whatever the training ``dtype``, prediction runs in float64, so a sample's
+        prediction does not depend on which other samples share its batch (float32 BLAS
+        kernels round differently for different batch sizes).
+        """
         net = self._network
+        params = {k: v.astype(np.float64) for k, v in net.params.items()}
+        X = X.astype(np.float64, copy=False)
         with blas_threads(self.n_threads):
-            outs = [forward(net.params, net.spec, X[i:i + PREDICT_BATCH])[0]
+            outs = [forward(params, net.spec, X[i:i + PREDICT_BATCH])[0]
                     for i in range(0, len(X), PREDICT_BATCH)]
         out = np.concatenate(outs) if len(outs) > 1 else outs[0]
         if not np.all(np.isfinite(out)):
@@ -172,6 +181,11 @@ class _BaseRNN(BaseEstimator):
         return out
 
     # ----------------------------------------------------------------- training
+    def _check_y_given(self, y):
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
+                             "target y is None.")
+
     def _fit_network(self, X, Y, n_outputs, scorer, incremental=False):
         """Train on X (n, T, D) and encoded targets Y; the estimators' common ``fit``.
 

@@ -1,7 +1,8 @@
 """RNNClassifier: a recurrent classifier for whole sequences or every time step."""
 
 import numpy as np
-from sklearn.base import ClassifierMixin
+from sklearn.utils import TransformerTags
+from sklearn.base import ClassifierMixin, TransformerMixin
 from sklearn.metrics import accuracy_score
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
@@ -11,7 +12,7 @@ from ._base import _BaseRNN
 from ._forecaster import _last_hidden, _nonzero
 
 
-class RNNClassifier(ClassifierMixin, _BaseRNN):
+class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
     """Recurrent neural network classifier for sequences.
 
     Many-to-one (default): a sequence ``X`` of shape (n_samples, n_timesteps, n_features)
@@ -40,6 +41,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
+        tags.transformer_tags = TransformerTags(preserves_dtype=[])
         return tags
 
     def _loss_name(self):
@@ -59,6 +61,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
 
     def _fit(self, X, y, classes, incremental):
         self._validate_params()
+        self._check_y_given(y)
         first = not (incremental and hasattr(self, "_network"))
         X = self._check_X(X, reset=first)
         y = self._check_labels(y, X)
@@ -90,7 +93,7 @@ class RNNClassifier(ClassifierMixin, _BaseRNN):
         self.classes_ = np.unique(labels)
         if len(self.classes_) < 2:
             raise ValueError(
-                "RNNClassifier needs samples of at least 2 classes in y; got only class "
+                "RNNClassifier needs samples of at least 2 classes in y; got 1 class: "
                 f"{self.classes_[0]!r}.")
 
     def _encode(self, y):

@@ -3,7 +3,8 @@
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import RegressorMixin
+from sklearn.utils import TransformerTags
+from sklearn.base import RegressorMixin, TransformerMixin
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
@@ -18,7 +19,7 @@ WINDOW_OFFSETS = {
 }
 
 
-class RNNForecaster(RegressorMixin, _BaseRNN):
+class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     """Recurrent neural network regressor for windows of time series.
 
     Many-to-one (default): a window ``X`` of shape (n_samples, n_timesteps, n_features)
@@ -56,7 +57,8 @@ class RNNForecaster(RegressorMixin, _BaseRNN):
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     alpha : float, default=1e-4
-        L2 penalty on the weights (not the biases).
+        L2 penalty on the weights (not the biases), divided by the batch size as in
+        scikit-learn's MLPRegressor: ``loss + 0.5 * alpha * ||W||^2 / batch_size``.
     clip_norm : float or None, default=5.0
         Global gradient-norm clipping threshold (Pascanu et al., 2013).
     bptt_truncate : int or None, default=None
@@ -129,6 +131,7 @@ class RNNForecaster(RegressorMixin, _BaseRNN):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.input_tags.three_d_array = True
+        tags.transformer_tags = TransformerTags(preserves_dtype=[])
         return tags
 
     def _loss_name(self):
@@ -153,6 +156,7 @@ class RNNForecaster(RegressorMixin, _BaseRNN):
 
     def _fit(self, X, y, incremental):
         self._validate_params()
+        self._check_y_given(y)
         first = not (incremental and hasattr(self, "_network"))
         X = self._check_X(X, reset=first)
         Y = self._check_y(y, X, reset=first)

@@ -39,7 +39,7 @@ def batch_step(net, optimizer, batch, *, loss, alpha, clip_norm, rng):
     y = batch.y.reshape((len(raw),) + batch.y.shape[out.ndim - 1:])
     value, draw = LOSSES[loss](raw, y)
     grads, _, _ = backward(draw.reshape(out.shape), cache)
-    value += add_l2_penalty(net.params, grads, alpha)
+    value += add_l2_penalty(net.params, grads, alpha / len(batch.X))  # as MLPRegressor
     norm = clip_grad_norm(grads, clip_norm)
     if not (np.isfinite(value) and np.isfinite(norm)):
         raise TrainingDiverged(f"loss={value!r}, gradient norm={norm!r}")
