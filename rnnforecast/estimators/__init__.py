@@ -2,5 +2,6 @@
 
 from ._classifier import RNNClassifier
 from ._forecaster import RNNForecaster
+from ._streaming import StreamingForecaster
 
-__all__ = ["RNNClassifier", "RNNForecaster"]
+__all__ = ["RNNClassifier", "RNNForecaster", "StreamingForecaster"]

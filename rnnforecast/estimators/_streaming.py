@@ -1,0 +1,82 @@
+"""Stateful, step-by-step prediction: the classic ``timestep(x)`` view of an RNN.
+
+A fitted many-to-one :class:`RNNForecaster` maps a window to a prediction by running
+the recurrence over the window from a zero state. ``StreamingForecaster`` keeps that
+state between calls instead: each ``update(x_t)`` advances the network by one time step
+(one small forward call, not a whole window) and returns the prediction the head reads
+from the new state. After ``reset()`` and ``n_timesteps_in_`` updates with the values of
+a window, the prediction equals ``estimator.predict`` on that window.
+
+Per-window normalisation needs the whole window before the first step, so streaming
+requires a forecaster fitted with ``window_normalization=None``.
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ..nn.network import forward
+from ._base import DTYPES, blas_threads
+
+
+class StreamingForecaster:
+    """Feed one observation at a time and get the next prediction.
+
+    Parameters
+    ----------
+    estimator : fitted RNNForecaster
+        Many-to-one, fitted with ``window_normalization=None``.
+
+    Examples
+    --------
+    >>> stream = StreamingForecaster(model)            # doctest: +SKIP
+    >>> for value in new_observations:                 # doctest: +SKIP
+    ...     next_values = stream.update(value)
+    """
+
+    def __init__(self, estimator):
+        check_is_fitted(estimator, "_network")
+        if estimator.window_normalization is not None:
+            raise ValueError(
+                "StreamingForecaster needs a forecaster fitted with "
+                "window_normalization=None; got window_normalization="
+                f"{estimator.window_normalization!r}. Refit with window_normalization=None.")
+        if estimator.return_sequences:
+            raise ValueError("StreamingForecaster needs a many-to-one forecaster; got "
+                             "return_sequences=True.")
+        self.estimator = estimator
+        net = estimator._network
+        self._params = {k: v.astype(np.float64) for k, v in net.params.items()}
+        self._spec = net.spec
+        self.reset()
+
+    def reset(self):
+        """Forget the state: the next update starts a new sequence. Returns self."""
+        self._state, self.n_steps_ = None, 0
+        return self
+
+    def update(self, x):
+        """Advance one time step with observation ``x`` and return the prediction.
+
+        x : float or array-like of shape (n_features,)
+
+        Returns ndarray of shape (n_outputs,): the forecast made after seeing ``x``.
+        """
+        est = self.estimator
+        x = np.asarray(x, dtype=DTYPES[est.dtype]).reshape(-1)  # as fit/predict read it
+        if x.shape != (est.n_step_features_in_,):
+            raise ValueError(f"x must hold {est.n_step_features_in_} feature value(s) per "
+                             f"time step. Got an array of shape {x.shape} instead.")
+        if not np.all(np.isfinite(x)):
+            raise ValueError(f"x contains NaN or infinity: {x!r}.")
+        xs = ((x - est._x_mean) / est._x_scale).reshape(1, 1, -1)   # (N=1, T=1, D)
+        with blas_threads(est.n_threads):
+            out, cache = forward(self._params, self._spec, xs, self._state)
+        self._state, self.n_steps_ = cache.state, self.n_steps_ + 1
+        return out[0] * est._y_scale + est._y_mean                 # (n_outputs,)
+
+    def update_many(self, values):
+        """``update`` each row of ``values`` (n_steps, n_features) in turn; returns the
+        predictions, shape (n_steps, n_outputs)."""
+        values = np.asarray(values, dtype=np.float64)
+        values = values.reshape(len(values), -1)
+        return np.stack([self.update(v) for v in values])
