@@ -12,6 +12,7 @@ Bad input prints one line naming the problem and exits with status 2.
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +61,10 @@ def _index_by_dates(frame, date_column, path):
     except (ValueError, TypeError):
         raise CLIError(f"column {column!r} of {path.name} does not hold dates; pass "
                        "--date-column with the name of the date column") from None
+    if dates.isna().any():
+        row = int(np.flatnonzero(dates.isna().to_numpy())[0])
+        raise CLIError(f"column {column!r} of {path.name} has a missing date in data row "
+                       f"{row + 1}; fill or drop that row")
     if dates.duplicated().any():
         raise CLIError(f"duplicated dates in column {column!r}, e.g. "
                        f"{dates[dates.duplicated()].iloc[0].date()}")
@@ -70,8 +75,12 @@ def _index_by_dates(frame, date_column, path):
 
 def default_window(index, horizon, n_rows):
     """A window length suited to the data's frequency, at most a third of the rows."""
-    freq = pd.infer_freq(index) if len(index) > 2 else None
-    base = freq.split("-")[0] if freq else None
+    freq = None
+    if len(index) > 2:
+        with warnings.catch_warnings():  # pandas >= 3 warns that a str is returned
+            warnings.simplefilter("ignore", DeprecationWarning)
+            freq = pd.infer_freq(index)
+    base = getattr(freq, "freqstr", freq).split("-")[0] if freq else None
     window = max(DEFAULT_WINDOW.get(base, 24), horizon)
     return max(2, min(window, n_rows // 3))
 
@@ -89,8 +98,8 @@ def run_forecast(args):
     window = args.window or default_window(data.index, args.horizon, len(data))
     needed = window + args.horizon + 10
     if len(data) < needed:
-        raise CLIError(f"{len(data)} rows in {Path(args.file).name} are too few for "
-                       f"--window {window} and --horizon {args.horizon}: need at least {needed}")
+        raise CLIError(f"{len(data)} rows in {Path(args.file).name} are too few for a window "
+                       f"of {window} and --horizon {args.horizon}: need at least {needed}")
     X, y = make_windows(data, window, args.horizon, target=args.target)
     model = build_forecaster(args)
     print(f"Fitting {args.cell.upper()} (hidden {args.hidden_size}) on {len(X)} windows of "
@@ -130,8 +139,9 @@ def run_backtest(args):
     result = backtest(build_forecaster(args), data, window=window, horizon=args.horizon,
                       target=args.target, initial_train_size=initial, step=step,
                       seasonal_period=args.seasonal_period, n_jobs=args.n_jobs)
-    metrics = result.metrics
-    print(metrics.to_string() if hasattr(metrics, "to_string") else metrics)
+    print(f"Backtest of {len(result.fold_metrics)} folds, horizon {args.horizon}:")
+    for name, value in result.metrics.items():
+        print(f"  {name:<6} {value:.4f}")
     if args.output:
         result.predictions.to_csv(args.output, index=False)
         print(f"Backtest forecasts written to {args.output}")
@@ -173,21 +183,34 @@ def _add_data_options(p):
 
 
 def _positive_int(text):
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
     return value
 
 
 def _coverage(text):
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text!r}") from None
     if not 0 <= value < 1:
         raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
     return value or None
 
 
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def make_parser():
-    parser = argparse.ArgumentParser(prog="rnnforecast", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="rnnforecast", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("forecast", help="fit on a CSV and forecast the next values")
     _add_data_options(p)
@@ -209,8 +232,11 @@ def make_parser():
 
 
 def main(argv=None):
-    """Entry point; returns the exit status."""
-    args = make_parser().parse_args(argv)
+    """Entry point; returns the exit status (2 for bad input, with one line on stderr)."""
+    try:
+        args = make_parser().parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed
+        return exc.code
     try:
         args.run(args)
     except CLIError as exc:
