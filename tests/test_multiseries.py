@@ -1,0 +1,179 @@
+"""fit_many / forecast_many: one model per series, dict and long layouts, in parallel."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from rnnforecast import RNNForecaster
+from rnnforecast.multiseries import fit_many, forecast_many
+
+WINDOW = 8
+N_TIME = 48
+
+
+@pytest.fixture(autouse=True)
+def _quiet_convergence():
+    """The tiny models stop after a few epochs on purpose."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        yield
+
+
+def tiny_forecaster(**params):
+    return RNNForecaster(cell="gru", hidden_size=4, max_iter=3, batch_size=16,
+                         random_state=0, **params)
+
+
+@pytest.fixture
+def collection():
+    """Three daily series: a sine, an upward trend and a downward trend."""
+    index = pd.date_range("2024-01-01", periods=N_TIME, freq="D", name="timestamp")
+    t = np.arange(N_TIME)
+    return {
+        "sine": pd.Series(np.sin(2 * np.pi * t / 12), index=index, name="value"),
+        "up": pd.Series(1.0 + 0.2 * t, index=index, name="value"),
+        "down": pd.Series(5.0 - 0.05 * t, index=index, name="value"),
+    }
+
+
+def to_long(collection):
+    """The long layout of a dict of Series, rows shuffled to check the sorting."""
+    frames = [s.rename("value").rename_axis("timestamp").reset_index().assign(series=name)
+              for name, s in collection.items()]
+    long = pd.concat(frames, ignore_index=True)[["series", "timestamp", "value"]]
+    return long.sample(frac=1.0, random_state=0)
+
+
+def assert_same_weights(models_a, models_b):
+    assert list(models_a) == list(models_b)
+    for name in models_a:
+        weights_a, weights_b = models_a[name].state_dict(), models_b[name].state_dict()
+        assert weights_a.keys() == weights_b.keys()
+        for key in weights_a:
+            np.testing.assert_array_equal(weights_a[key], weights_b[key], err_msg=key)
+
+
+def test_fit_many_fits_one_clone_per_series(collection):
+    estimator = tiny_forecaster()
+    models = fit_many(estimator, collection, window=WINDOW, n_jobs=1)
+    assert list(models) == ["sine", "up", "down"]
+    assert len({id(model) for model in models.values()} | {id(estimator)}) == 4
+    assert not hasattr(estimator, "n_iter_")  # the template stays unfitted
+    assert all(model.n_timesteps_in_ == WINDOW for model in models.values())
+
+
+def test_dict_and_long_layouts_give_the_same_models(collection):
+    from_dict = fit_many(tiny_forecaster(), collection, window=WINDOW, n_jobs=1)
+    long = to_long(collection)
+    from_long = fit_many(tiny_forecaster(), long, window=WINDOW, n_jobs=1)
+    assert_same_weights(from_dict, from_long)
+    pd.testing.assert_frame_equal(
+        forecast_many(from_dict, collection, steps=3),
+        forecast_many(from_long, long, steps=3),
+    )
+
+
+def test_n_jobs_does_not_change_weights_or_forecasts(collection):
+    serial = fit_many(tiny_forecaster(), collection, window=WINDOW, n_jobs=1)
+    parallel = fit_many(tiny_forecaster(), collection, window=WINDOW, n_jobs=2)
+    assert_same_weights(serial, parallel)
+    pd.testing.assert_frame_equal(
+        forecast_many(serial, collection, steps=2), forecast_many(parallel, collection, steps=2)
+    )
+
+
+def test_threading_backend_by_name_gives_the_same_weights(collection):
+    serial = fit_many(tiny_forecaster(), collection, window=WINDOW, n_jobs=1)
+    threaded = fit_many(tiny_forecaster(), collection, window=WINDOW, n_jobs=2,
+                        backend="threading")
+    assert_same_weights(serial, threaded)
+
+
+def test_forecast_many_long_table(collection):
+    models = fit_many(tiny_forecaster(), collection, window=WINDOW, horizon=2)
+    table = forecast_many(models, collection)  # steps: the trained horizon
+    assert list(table.columns) == ["series", "timestamp", "forecast"]
+    assert table["series"].tolist() == ["sine", "sine", "up", "up", "down", "down"]
+    future = pd.date_range("2024-02-18", periods=2, freq="D")
+    assert table["timestamp"].tolist() == list(future) * 3
+    expected = models["up"].forecast(collection["up"]).to_numpy()
+    np.testing.assert_array_equal(table.loc[table["series"] == "up", "forecast"], expected)
+
+
+def test_forecast_many_subset_and_intervals(collection):
+    estimator = tiny_forecaster(early_stopping=True, validation_fraction=0.25)
+    models = fit_many(estimator, collection, window=WINDOW, horizon=2)
+    table = forecast_many(models, {"up": collection["up"]}, steps=2, interval=0.8)
+    assert list(table.columns) == ["series", "timestamp", "forecast", "lower", "upper"]
+    assert (table["series"] == "up").all()
+    assert (table["lower"] <= table["forecast"]).all()
+    assert (table["forecast"] <= table["upper"]).all()
+
+
+def test_exogenous_columns_and_target_first(collection):
+    index = collection["sine"].index
+    frame = pd.DataFrame({"temperature": np.cos(np.arange(N_TIME)),
+                          "value": collection["sine"].to_numpy()}, index=index)
+    models = fit_many(tiny_forecaster(), {"a": frame}, window=WINDOW, target="value")
+    swapped = fit_many(tiny_forecaster(), {"a": frame[["value", "temperature"]]},
+                       window=WINDOW)
+    assert_same_weights(models, swapped)
+    assert models["a"].n_step_features_in_ == 2
+    table = forecast_many(models, {"a": frame}, target="value")
+    assert table.shape == (1, 3)
+
+
+def test_series_too_short_names_the_series_and_numbers(collection):
+    collection["short"] = collection["sine"].iloc[:5]
+    message = r"at least window \+ horizon = 8 \+ 2 = 10 rows.*\n    'short': 5 rows"
+    with pytest.raises(ValueError, match=message):
+        fit_many(tiny_forecaster(), collection, window=WINDOW, horizon=2)
+
+
+def test_unknown_series_id(collection):
+    models = fit_many(tiny_forecaster(), {"sine": collection["sine"]}, window=WINDOW)
+    with pytest.raises(ValueError, match=r"'series' parameter of forecast_many holds unknown "
+                                         r"series id\(s\) \['up', 'down'\]"):
+        forecast_many(models, collection)
+
+
+@pytest.mark.parametrize(
+    "series, kwargs, message",
+    [
+        ([1.0, 2.0], {}, r"'series' parameter of fit_many must be a dict .* Got list"),
+        ({}, {}, r"'series' parameter of fit_many must hold at least one series"),
+        (pd.DataFrame({"id": ["a"], "timestamp": [0], "value": [1.0]}), {},
+         r"'id_column' parameter of fit_many must name a column .* Got 'series'"),
+        (pd.DataFrame({"series": ["a"], "time": [0], "value": [1.0]}), {},
+         r"'time_column' parameter of fit_many .* Got 'timestamp'"),
+        ({"a": np.arange(20.0)}, {"window": 0},
+         r"'window' parameter of fit_many must be an int in the range \[1, inf\)"),
+        ({"a": pd.DataFrame({"x": np.arange(20.0)})}, {"target": "y"},
+         r"'target' parameter of fit_many must be a column of every series; series 'a' "
+         r"has columns \['x'\]. Got 'y'"),
+        ({"a": np.arange(20.0)}, {"target": 1},
+         r"'target' parameter of fit_many .* series 'a' has columns \[0\]. Got 1"),
+        ({"a": np.arange(20.0)}, {"backend": 2},
+         r"'backend' parameter of fit_many must be the name of a joblib backend"),
+    ],
+)
+def test_fit_many_argument_errors(series, kwargs, message):
+    kwargs = {"window": 3, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        fit_many(tiny_forecaster(), series, **kwargs)
+
+
+def test_forecast_many_needs_a_dict_of_models(collection):
+    with pytest.raises(ValueError, match=r"'models' parameter of forecast_many must be the "
+                                         r"dict \{name: fitted estimator\}"):
+        forecast_many([tiny_forecaster()], collection)
+
+
+def test_unsorted_duplicate_timestamps_are_refused(collection):
+    long = to_long(collection)
+    long = pd.concat([long, long.iloc[:1]])
+    with pytest.raises(ValueError, match="without duplicates"):
+        fit_many(tiny_forecaster(), long, window=WINDOW)
