@@ -1,0 +1,297 @@
+"""Rolling-origin evaluation (backtesting) of window forecasters.
+
+At each forecast origin ``o`` a clone of the estimator is fitted on windows made
+from the rows before ``o`` and forecasts rows ``o .. o + horizon - 1`` from the last
+``window`` rows it may see. Origins start after ``initial_train_size`` rows and
+move ``step`` rows at a time (``horizon=2, step=2``, ``t`` train, ``f`` forecast)::
+
+    time          0 1 2 3 4 5 6 7 8 9
+    expanding     t t t t t t f f
+                  t t t t t t t t f f
+    sliding       t t t t t t f f
+                      t t t t t t f f
+
+Every training window ends before its origin, so no forecast uses a value of its
+own future. The last origin is the last one with ``horizon`` rows after it.
+
+References
+----------
+Tashman, L. J. (2000). Out-of-sample tests of forecasting accuracy: an analysis and
+review. International Journal of Forecasting, 16(4), 437-450.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import clone
+
+from ._conformal import check_coverage, interval_widths
+from ._recursive import predict_block, target_position
+from ._validation import as_2d_array, check_int, check_option
+from .metrics import evaluate
+from .windowing import make_windows
+
+__all__ = ["BacktestResult", "backtest"]
+
+OWNER = "backtest"
+
+#: Training scheme -> first training row for an origin and the initial training size.
+STRATEGIES = {
+    "expanding": lambda origin, size: 0,
+    "sliding": lambda origin, size: origin - size,
+}
+
+
+@dataclass
+class BacktestResult:
+    """Forecasts and accuracy of a :func:`backtest`.
+
+    Attributes
+    ----------
+    predictions : pandas.DataFrame of shape (n_origins * horizon, 5) or (..., 7)
+        One row per origin and lead time, columns ``origin`` (label of the last
+        observation available at the forecast), ``step`` (lead time 1 .. horizon),
+        ``timestamp`` (label of the forecast row), ``forecast``, ``actual``, and with
+        an interval ``lower`` and ``upper``.
+    metrics : dict of str -> float
+        MAE, RMSE, MAPE, sMAPE and MASE over all rows of ``predictions`` (see
+        :mod:`rnnforecast.metrics`); MASE is scaled by the in-sample seasonal-naive
+        MAE of the initial training part ``data[:initial_train_size]``.
+    fold_metrics : pandas.DataFrame of shape (n_origins, 5)
+        The same metrics per origin (index: ``origin``), MASE scaled by the training
+        part of the model that made the forecast.
+    """
+
+    predictions: pd.DataFrame
+    metrics: dict
+    fold_metrics: pd.DataFrame
+
+
+def _initial_size(initial_train_size, n_time, window, horizon, seasonal_period):
+    """Rows of the first training part: given, or half the data by default."""
+    low = max(window + horizon, seasonal_period + 1)
+    high = n_time - horizon
+    if high < low:
+        raise ValueError(
+            f"The 'data' parameter of {OWNER} must have at least {low + horizon} rows: a "
+            f"training part of max(window + horizon, seasonal_period + 1) = {low} rows "
+            f"and {horizon} row(s) to forecast. Got {n_time} rows instead. Use a smaller "
+            "window or horizon, or a longer series."
+        )
+    if initial_train_size is None:
+        return min(max(n_time // 2, low), high)
+    return check_int(initial_train_size, "initial_train_size", low, OWNER, max_value=high)
+
+
+def _check_bool(value, name):
+    """Accept Python and NumPy booleans only."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(
+            f"The '{name}' parameter of {OWNER} must be a bool. Got {value!r} instead."
+        )
+    return bool(value)
+
+
+def _fit(estimator, values, start, origin, window, horizon, column):
+    """Fit ``estimator`` on the windows of rows ``start .. origin - 1``."""
+    X, y = make_windows(values[start:origin], window, horizon, target=column)
+    return estimator.fit(X, y[:, 0] if horizon == 1 else y)  # y: (n_windows, horizon)
+
+
+def _stored_residuals(model):
+    """Calibration residuals kept by a fitted model, for intervals."""
+    residuals = getattr(model, "conformal_residuals_", None)
+    if residuals is None:
+        raise ValueError(
+            f"The 'interval' parameter of {OWNER} needs calibration residuals from every "
+            f"fitted model, but the fitted {type(model).__name__} has no "
+            "conformal_residuals_ attribute. Use an estimator that stores them (e.g. "
+            "RNNForecaster(early_stopping=True) or the baselines of "
+            "rnnforecast.baselines) or interval=None."
+        )
+    return residuals
+
+
+def _forecast_from(model, values, origins, window, horizon, coverage):
+    """Forecasts of one fitted model from the windows ending before ``origins``.
+
+    Returns
+    -------
+    forecasts : ndarray of shape (n_origins, horizon)
+    widths : ndarray of shape (n_origins, horizon) or None
+        Conformal half-widths, when ``coverage`` is given.
+    """
+    rows = origins[:, np.newaxis] + np.arange(-window, 0)  # (n_origins, window)
+    forecasts = predict_block(model, values[rows], horizon)
+    if coverage is None:
+        return forecasts, None
+    widths = interval_widths(_stored_residuals(model), coverage, horizon, OWNER)
+    return forecasts, np.broadcast_to(widths, forecasts.shape)
+
+
+def _fit_and_forecast(estimator, values, start, origin, window, horizon, column, coverage):
+    """One refit job: fit on rows ``start .. origin - 1``, forecast the next rows."""
+    model = _fit(estimator, values, start, origin, window, horizon, column)
+    return _forecast_from(model, values, np.array([origin]), window, horizon, coverage)
+
+
+def _run_refits(estimator, values, starts, origins, settings, n_jobs):
+    """Fit a clone per origin through joblib; stack the forecasts (n_origins, horizon)."""
+    jobs = (
+        delayed(_fit_and_forecast)(clone(estimator), values, start, origin, *settings)
+        for start, origin in zip(starts, origins)
+    )
+    results = Parallel(n_jobs=n_jobs)(jobs)
+    forecasts = np.concatenate([forecast for forecast, _ in results])
+    widths = None if results[0][1] is None else np.concatenate([w for _, w in results])
+    return forecasts, widths
+
+
+def _run_once(estimator, values, initial, origins, settings):
+    """Fit one clone on the initial part and forecast from every origin at once."""
+    window, horizon, column, coverage = settings
+    model = _fit(clone(estimator), values, 0, initial, window, horizon, column)
+    return _forecast_from(model, values, origins, window, horizon, coverage)
+
+
+def _predictions_frame(labels, rows, actual, forecasts, widths):
+    """Long table of forecasts, one row per (origin, step); see BacktestResult.
+
+    Parameters
+    ----------
+    labels : pandas.Index of shape (n_time,)
+    rows : ndarray of shape (n_origins, horizon)
+        Positions of the forecast rows; ``rows[:, 0]`` are the origins.
+    actual : ndarray of shape (n_origins, horizon)
+    forecasts : ndarray of shape (n_origins, horizon)
+    widths : ndarray of shape (n_origins, horizon) or None
+    """
+    n_origins, horizon = rows.shape
+    frame = pd.DataFrame({
+        "origin": labels[np.repeat(rows[:, 0] - 1, horizon)],
+        "step": np.tile(np.arange(1, horizon + 1), n_origins),
+        "timestamp": labels[rows.ravel()],
+        "forecast": forecasts.ravel(),
+        "actual": actual.ravel(),
+    })
+    if widths is not None:
+        frame["lower"] = frame["forecast"] - widths.ravel()
+        frame["upper"] = frame["forecast"] + widths.ravel()
+    return frame
+
+
+def _fold_metrics(labels, rows, actual, forecasts, train_parts, series, seasonal_period):
+    """Metrics per origin (one row each), MASE scaled by the part the model saw.
+
+    ``train_parts`` holds one ``(start, stop)`` row range per origin.
+    """
+    folds = [
+        evaluate(actual_i, forecast_i, series[start:stop], seasonal_period)
+        for actual_i, forecast_i, (start, stop) in zip(actual, forecasts, train_parts)
+    ]
+    return pd.DataFrame(folds, index=pd.Index(labels[rows[:, 0] - 1], name="origin"))
+
+
+def _result(labels, origins, forecasts, widths, series, initial, train_parts,
+            seasonal_period):
+    """Predictions table and metrics of a backtest.
+
+    Parameters
+    ----------
+    labels : pandas.Index of shape (n_time,)
+    origins : ndarray of shape (n_origins,)
+    forecasts, widths : ndarray of shape (n_origins, horizon); ``widths`` may be None
+    series : ndarray of shape (n_time,)
+        The target column.
+    initial : int
+        Rows of the initial training part (the scale of the pooled MASE).
+    train_parts : list of (int, int)
+        Training rows ``(start, stop)`` of the model used at each origin.
+    seasonal_period : int
+
+    Returns
+    -------
+    result : BacktestResult
+    """
+    rows = origins[:, np.newaxis] + np.arange(forecasts.shape[1])  # (n_origins, horizon)
+    actual = series[rows]  # (n_origins, horizon)
+    frame = _predictions_frame(labels, rows, actual, forecasts, widths)
+    metrics = evaluate(actual, forecasts, series[:initial], seasonal_period)
+    fold_metrics = _fold_metrics(
+        labels, rows, actual, forecasts, train_parts, series, seasonal_period
+    )
+    return BacktestResult(predictions=frame, metrics=metrics, fold_metrics=fold_metrics)
+
+
+def backtest(estimator, data, *, window, horizon=1, target=None, initial_train_size=None,
+             step=None, strategy="expanding", refit=True, seasonal_period=1, interval=None,
+             n_jobs=None):
+    """Rolling-origin evaluation of a window forecaster on one series.
+
+    See the module docstring for a diagram. At each origin a
+    :func:`~sklearn.base.clone` of ``estimator`` is fitted on
+    ``make_windows(data[start:origin], window, horizon, target=target)`` and
+    predicts the ``horizon`` rows after the origin from the ``window`` rows before it
+    (a direct multi-step forecast, one ``predict`` call).
+
+    Parameters
+    ----------
+    estimator : unfitted window forecaster
+        Anything with ``fit(X, y)`` on ``X`` of shape (n_windows, window, n_features)
+        and ``y`` of shape (n_windows,) or (n_windows, horizon), and ``predict(X)``.
+    data : pandas.Series, pandas.DataFrame or array-like of shape (n_time,) or \
+(n_time, n_features)
+        The series (and exogenous columns), oldest first.
+    window : int
+        Input window length (``>= 1``).
+    horizon : int, default=1
+        Rows forecast from each origin (``>= 1``).
+    target : str, int or None, default=None
+        Column to forecast, as in :func:`~rnnforecast.make_windows`; default the first.
+    initial_train_size : int, default=None
+        Rows before the first origin, in ``[max(window + horizon, seasonal_period +
+        1), n_time - horizon]``; default half the rows, clipped to that range.
+    step : int, default=None
+        Rows between consecutive origins; default ``horizon`` (forecast blocks that
+        tile the test period without overlap).
+    strategy : {"expanding", "sliding"}, default="expanding"
+        Train on all rows before the origin, or on the last ``initial_train_size``.
+    refit : bool, default=True
+        Fit a new clone at every origin (in parallel), or fit once on the first
+        ``initial_train_size`` rows and only predict afterwards.
+    seasonal_period : int, default=1
+        Lag of the seasonal-naive forecast that scales MASE.
+    interval : float in (0, 1), default=None
+        Coverage of conformal intervals, from each fitted model's
+        ``conformal_residuals_``.
+    n_jobs : int, default=None
+        Parallel refits through ``joblib.Parallel`` (``-1``: all cores).
+
+    Returns
+    -------
+    result : BacktestResult
+        ``predictions``, ``metrics`` and ``fold_metrics``.
+    """
+    values, index, columns = as_2d_array(data, "data", OWNER)
+    window = check_int(window, "window", 1, OWNER)
+    horizon = check_int(horizon, "horizon", 1, OWNER)
+    seasonal_period = check_int(seasonal_period, "seasonal_period", 1, OWNER)
+    column = target_position(target, columns, values.shape[1], OWNER)
+    initial = _initial_size(initial_train_size, len(values), window, horizon, seasonal_period)
+    step = check_int(horizon if step is None else step, "step", 1, OWNER)
+    to_start = STRATEGIES[check_option(strategy, "strategy", STRATEGIES, OWNER)]
+    coverage = None if interval is None else check_coverage(interval, "interval", OWNER)
+    settings = (window, horizon, column, coverage)
+    origins = np.arange(initial, len(values) - horizon + 1, step)  # (n_origins,)
+    starts = np.array([to_start(origin, initial) for origin in origins])
+    if _check_bool(refit, "refit"):
+        forecasts, widths = _run_refits(estimator, values, starts, origins, settings, n_jobs)
+        train_parts = list(zip(starts, origins))
+    else:
+        forecasts, widths = _run_once(estimator, values, initial, origins, settings)
+        train_parts = [(0, initial)] * len(origins)
+    labels = pd.RangeIndex(len(values)) if index is None else index
+    scoring = (values[:, column], initial, train_parts, seasonal_period)
+    return _result(labels, origins, forecasts, widths, *scoring)

@@ -1,0 +1,210 @@
+"""Split-conformal prediction intervals for multi-step forecasts.
+
+Given ``n`` calibration residuals ``r_i = y_i - ŷ_i`` of a forecaster on windows it
+was **not** trained on, the interval for a new forecast ``ŷ`` with coverage
+``1 - α`` is ``[ŷ - q, ŷ + q]`` with ``q`` the ``k``-th smallest ``|r_i|``::
+
+    k = ceil((n + 1) · (1 - α))
+
+i.e. the empirical quantile of ``|r|`` at level ``ceil((n + 1)(1 - α)) / n``. If the
+calibration and test points are exchangeable, ``P(y ∈ [ŷ - q, ŷ + q]) >= 1 - α``
+(Vovk et al. 2005; Lei et al. 2018). Each forecast step ``h`` gets its own ``q_h``
+from the residuals of step ``h``, so intervals widen as errors grow with the lead
+time. Residuals of overlapping windows of one series are only approximately
+exchangeable, so the coverage is approximate too.
+
+If ``k > n`` (fewer than ``(1 - α) / α`` residuals), no finite quantile has the
+guarantee and ``q = inf``.
+
+**Beyond the trained horizon.** Residuals of a direct ``H``-step model say nothing
+about step ``H + 1``, which the recursive procedure produces from its own
+predictions. :func:`recursive_residuals` measures them instead: it runs the very
+procedure of :func:`~rnnforecast.forecasting.recursive_forecast` on every
+calibration window and returns the empirical residuals of every step. Intervals are
+thus calibrated on the errors of the procedure that made the forecast; no step is
+extrapolated by a formula.
+
+References
+----------
+Vovk, V., Gammerman, A. & Shafer, G. (2005). Algorithmic Learning in a Random World.
+Springer.
+Lei, J., G'Sell, M., Rinaldo, A., Tibshirani, R. J. & Wasserman, L. (2018).
+Distribution-free predictive inference for regression. Journal of the American
+Statistical Association, 113(523), 1094-1111.
+"""
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from ._recursive import check_window_forecaster, recursive_predict
+from ._validation import check_finite, check_int
+from .windowing import make_windows
+
+__all__ = ["check_coverage", "conformal_quantiles", "recursive_residuals", "interval_widths"]
+
+
+def check_coverage(coverage, name, owner):
+    """Check that ``coverage`` is a real number strictly between 0 and 1."""
+    is_real = isinstance(coverage, numbers.Real) and not isinstance(coverage, (bool, np.bool_))
+    if not is_real or not 0 < coverage < 1:
+        raise ValueError(
+            f"The '{name}' parameter of {owner} must be a float in the range (0, 1), the "
+            f"coverage of the prediction interval. Got {coverage!r} instead. Use e.g. "
+            f"{name}=0.9 for a 90 % interval."
+        )
+    return float(coverage)
+
+
+def _check_residuals(residuals, name, owner):
+    """Residuals as a finite float array of shape (n_calibration, horizon)."""
+    values = np.asarray(residuals, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, np.newaxis]  # (n_calibration, 1)
+    if values.ndim != 2 or values.size == 0:
+        raise ValueError(
+            f"The '{name}' parameter of {owner} must be a non-empty array of shape "
+            f"(n_calibration, horizon): one row of y - y_pred per calibration window. Got "
+            f"shape {values.shape} instead."
+        )
+    return check_finite(values, name, owner)
+
+
+def _ceil(value):
+    """``ceil`` that ignores float noise: (9 + 1) * 0.7 is 7.000000000000001, its rank 7."""
+    return math.ceil(round(value, 10))
+
+
+def conformal_quantiles(residuals, coverage):
+    """Half-widths of split-conformal intervals, one per forecast step.
+
+    ``q_h`` is the ``k``-th smallest ``|residuals[:, h]|`` with
+    ``k = ceil((n + 1) · coverage)`` (see the module docstring), i.e.
+    ``np.quantile(|R|, k / n, axis=0, method="inverted_cdf")``.
+
+    Parameters
+    ----------
+    residuals : array-like of shape (n_calibration, horizon) or (n_calibration,)
+        ``y - y_pred`` on calibration windows the forecaster was not trained on.
+    coverage : float in (0, 1)
+        Target probability that the interval holds the actual value, e.g. 0.9.
+
+    Returns
+    -------
+    quantiles : ndarray of shape (horizon,)
+        Non-negative half-widths; ``inf`` (with a warning) when
+        ``n_calibration < coverage / (1 - coverage)``.
+
+    Examples
+    --------
+    >>> conformal_quantiles([[1.0], [-2.0], [3.0], [-4.0], [5.0]], coverage=0.6)
+    array([4.])
+    """
+    owner = "conformal_quantiles"
+    coverage = check_coverage(coverage, "coverage", owner)
+    values = _check_residuals(residuals, "residuals", owner)
+    n_calibration = len(values)
+    rank = _ceil((n_calibration + 1) * coverage)  # k, 1-based
+    if rank > n_calibration:
+        warnings.warn(
+            f"{n_calibration} calibration residuals are too few for coverage {coverage}: "
+            f"at least {_ceil(coverage / (1 - coverage))} are needed for a finite "
+            "interval. Returning infinite half-widths.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return np.full(values.shape[1], np.inf)
+    return np.sort(np.abs(values), axis=0)[rank - 1]  # (horizon,)
+
+
+def _check_calibration_length(series, n_timesteps, steps):
+    """Refuse a calibration series too short for one window and its ``steps`` targets."""
+    needed = n_timesteps + steps
+    if len(series) < needed:
+        raise ValueError(
+            "The 'series' parameter of recursive_residuals must have at least "
+            f"n_timesteps_in_ + steps = {n_timesteps} + {steps} = {needed} rows for one "
+            f"calibration window. Got {len(series)} rows instead. Pass a longer "
+            "calibration part or fewer steps."
+        )
+
+
+def recursive_residuals(estimator, series, steps=None, *, target=None, stride=1):
+    """Calibration residuals of the recursive forecast, for every step up to ``steps``.
+
+    Every window of ``n_timesteps_in_`` rows of ``series`` that is followed by
+    ``steps`` rows is forecast exactly as :func:`recursive_forecast` would (one
+    ``predict`` call per ``n_outputs_`` steps, predictions fed back), and the errors
+    are returned. Use a part of the series the estimator was not trained on, e.g. the
+    last 20 %, so the residuals are honest out-of-sample errors::
+
+        time      |------------- train -------------|------ calibration ------|
+        windows                                     [x x x y y y]
+                                                      [x x x y y y]  ...
+
+    (the calibration windows may start ``n_timesteps_in_`` rows before the end of
+    the training part, since inputs that the model saw as targets do no harm).
+
+    Parameters
+    ----------
+    estimator : fitted window forecaster
+    series : pandas.Series, pandas.DataFrame or array-like of shape (n_time,) or \
+(n_time, n_features)
+        Calibration data, with the columns the estimator was trained on; it needs at
+        least ``n_timesteps_in_ + steps`` rows.
+    steps : int, default=None
+        Largest lead time to calibrate; default ``n_outputs_``. ``steps >
+        n_outputs_`` needs univariate data (see :func:`recursive_forecast`).
+    target : str, int or None, default=None
+        Target column, as in :func:`~rnnforecast.make_windows` (default: the first).
+    stride : int, default=1
+        Rows between the starts of consecutive calibration windows.
+
+    Returns
+    -------
+    residuals : ndarray of shape (n_windows, steps)
+        ``y - y_pred`` per window (row) and lead time (column), to pass as
+        ``forecast(..., residuals=residuals)``.
+    """
+    owner = "recursive_residuals"
+    n_timesteps, n_features, horizon = check_window_forecaster(estimator, owner)
+    steps = check_int(horizon if steps is None else steps, "steps", 1, owner)
+    _check_calibration_length(series, n_timesteps, steps)
+    X, y = make_windows(series, n_timesteps, steps, target=target, stride=stride)
+    if X.shape[2] != n_features:
+        raise ValueError(
+            f"The 'series' parameter of {owner} must have n_step_features_in_ = "
+            f"{n_features} column(s), those the estimator was trained on. Got "
+            f"{X.shape[2]} instead."
+        )
+    y_pred = recursive_predict(estimator, X, steps, owner=owner)  # (n_windows, steps)
+    return y - y_pred  # (n_windows, steps)
+
+
+def interval_widths(residuals, coverage, steps, owner):
+    """Conformal half-widths of the first ``steps`` lead times, checking coverage.
+
+    Parameters
+    ----------
+    residuals : array-like of shape (n_calibration, horizon)
+    coverage : float in (0, 1)
+    steps : int
+        Lead times needed; ``horizon`` must be at least ``steps``.
+    owner : str
+
+    Returns
+    -------
+    quantiles : ndarray of shape (steps,)
+    """
+    values = _check_residuals(residuals, "residuals", owner)
+    if values.shape[1] < steps:
+        raise ValueError(
+            f"The 'residuals' parameter of {owner} must have one column per forecast "
+            f"step, at least steps = {steps}. Got {values.shape[1]} column(s): residuals "
+            "of a model trained for a shorter horizon say nothing about the steps after "
+            "it. Calibrate the recursive procedure on held-out data instead: "
+            f"residuals = recursive_residuals(estimator, calibration_data, steps={steps})."
+        )
+    return conformal_quantiles(values[:, :steps], coverage)
