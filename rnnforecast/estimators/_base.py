@@ -30,6 +30,12 @@ def blas_threads(n_threads):
     return _THREADPOOLS[0].limit(limits=n_threads, user_api="blas")
 
 
+def options(*names):
+    """The ``StrOptions`` constraint of ``names``, listed in this order in error messages
+    (a set would list them in a different order in every Python process)."""
+    return StrOptions(dict.fromkeys(names).keys())
+
+
 class _Network:
     """The fitted network: a spec and its parameter dict (PyTorch names and layouts)."""
 
@@ -41,12 +47,12 @@ class _BaseRNN(BaseEstimator):
     """Parameters and training loop shared by RNNForecaster and RNNClassifier."""
 
     _parameter_constraints = {
-        "cell": [StrOptions({"rnn", "jordan", "lstm", "gru"})],
+        "cell": [options("rnn", "jordan", "lstm", "gru")],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
-        "nonlinearity": [StrOptions({"tanh", "relu"})],
+        "nonlinearity": [options("tanh", "relu")],
         "dropout": [Interval(Real, 0, 1, closed="left")],
-        "solver": [StrOptions(set(OPTIMIZERS))],
+        "solver": [options(*OPTIMIZERS)],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -58,7 +64,7 @@ class _BaseRNN(BaseEstimator):
         "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
         "bptt_truncate": [Interval(Integral, 1, None, closed="left"), None],
         "return_sequences": ["boolean"],
-        "dtype": [StrOptions(set(DTYPES))],
+        "dtype": [options(*DTYPES)],
         "n_threads": [Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -101,20 +107,27 @@ class _BaseRNN(BaseEstimator):
         2-D input (arrays, DataFrames) is read as univariate windows
         ``(n_samples, n_timesteps)``; its ``n_features_in_`` is ``n_timesteps`` as
         scikit-learn counts columns. For 3-D input ``n_features_in_`` is ``n_features``.
+        After ``load_state_dict`` on an unfitted estimator ``n_timesteps_in_`` is None
+        and windows of any length are accepted.
         """
         dtype = DTYPES[self.dtype]
         if isinstance(X, (list, tuple)):
             X = np.asarray(X)
-        if getattr(X, "ndim", 2) == 3:
+        ndim = getattr(X, "ndim", 2)
+        if ndim == 3:
             X = check_array(X, allow_nd=True, dtype=dtype, input_name="X")
             if reset:
                 self.n_features_in_ = X.shape[2]
-        elif getattr(X, "ndim", 2) <= 2:
+        elif ndim == 2 and (reset or self.n_timesteps_in_ is not None):
             X = validate_data(self, X, reset=reset, dtype=dtype)[:, :, None]
+        elif ndim == 2:
+            X = check_array(X, dtype=dtype, input_name="X")[:, :, None]
         else:
             raise ValueError(
                 "X must be 2-D (n_samples, n_timesteps) or 3-D (n_samples, n_timesteps, "
-                f"n_features). Got an array with {X.ndim} dimensions instead.")
+                f"n_features). Got an array of shape {np.shape(X)} instead. Reshape your "
+                "data: X.reshape(1, -1) is one window; a whole series is cut into "
+                "windows with rnnforecast.make_windows.")
         if reset:
             self.n_timesteps_in_, self.n_step_features_in_ = X.shape[1:]
         else:
@@ -122,7 +135,7 @@ class _BaseRNN(BaseEstimator):
         return X
 
     def _check_window_shape(self, X):
-        expected = (self.n_timesteps_in_, self.n_step_features_in_)
+        expected = (self.n_timesteps_in_ or X.shape[1], self.n_step_features_in_)
         if X.shape[1:] != expected:
             raise ValueError(
                 f"X has windows of shape {X.shape[1:]} (n_timesteps, n_features) but "
@@ -148,16 +161,30 @@ class _BaseRNN(BaseEstimator):
         return spec != self._network.spec or \
             self._network.params["head.weight"].dtype != DTYPES[self.dtype]
 
+    def _new_optimizer(self):
+        return OPTIMIZERS[self.solver](learning_rate=self.learning_rate_init,
+                                       **SOLVER_ARGS[self.solver])
+
     def _init_network(self, n_features, n_outputs):
         spec = self._make_spec(n_features, n_outputs)
         self._network = _Network(spec, init_params(spec, self._rng, DTYPES[self.dtype]))
-        solver = OPTIMIZERS[self.solver](learning_rate=self.learning_rate_init,
-                                         **SOLVER_ARGS[self.solver])
-        self._optimizer = solver
-        self.loss_curve_, self.n_iter_ = [], 0
+        self._optimizer = self._new_optimizer()
+        self._reset_training_record()
+
+    def _reset_training_record(self):
+        self.loss_curve_, self.n_iter_, self.best_loss_ = [], 0, np.inf
+        for name in ("validation_scores_", "best_validation_score_"):
+            if hasattr(self, name):  # left from an earlier fit with early stopping
+                delattr(self, name)
         if self.early_stopping:
             self.validation_scores_, self.best_validation_score_ = [], -np.inf
-        self.best_loss_ = np.inf
+
+    def _scaling_rows(self, n_samples, incremental):
+        """Windows the input/target statistics are learned from: with early stopping,
+        only the training part, so that nothing is learned from the held-out windows."""
+        if self.early_stopping and not incremental:
+            return time_ordered_split(n_samples, self.validation_fraction)[0]
+        return slice(None)
 
     def _forward_raw(self, X):
         """Raw network outputs for X (n, T, D), in batches: (n, O) or (n, T, O).
@@ -205,6 +232,8 @@ class _BaseRNN(BaseEstimator):
     def _train(self, X, Y, max_iter, early_stopping, scorer):
         train, val = (time_ordered_split(len(X), self.validation_fraction) if early_stopping
                       else (np.arange(len(X)), None))
+        if early_stopping and not hasattr(self, "validation_scores_"):  # warm start
+            self.validation_scores_, self.best_validation_score_ = [], -np.inf
         stopper = EarlyStopping(self.tol, self.n_iter_no_change)
         stopped, start = False, time.perf_counter()
         X_train, Y_train = X[train], Y[train]
@@ -218,8 +247,11 @@ class _BaseRNN(BaseEstimator):
                     stopped = True
                     break
         except KeyboardInterrupt:
-            warnings.warn(f"Training interrupted at epoch {self.n_iter_ + 1}; the estimator "
-                          "keeps the best weights found so far.", UserWarning)
+            kept = ("the best weights found so far" if early_stopping and
+                    stopper.best_params is not None else
+                    f"the weights after {self.n_iter_} complete epoch(s)")
+            warnings.warn(f"Training interrupted during epoch {self.n_iter_ + 1}; the "
+                          f"estimator keeps {kept}.", UserWarning)
             stopped = True
         self._finish_training(stopper, early_stopping, stopped, max_iter)
 
@@ -229,6 +261,9 @@ class _BaseRNN(BaseEstimator):
             return run_epoch(self._network, self._optimizer, X, Y, batch_size=batch_size,
                              loss=self._loss_name(), alpha=self.alpha,
                              clip_norm=self.clip_norm, rng=self._rng)
+        except KeyboardInterrupt:
+            self._network.params.update(snapshot)  # an epoch counts only when complete
+            raise
         except TrainingDiverged as exc:
             self._network.params.update(snapshot)  # never keep non-finite weights
             raise ValueError(
@@ -260,7 +295,7 @@ class _BaseRNN(BaseEstimator):
         if early_stopping and stopper.best_params is not None:
             self._network.params.update(stopper.best_params)
             self.best_validation_score_ = stopper.best_score
-        if not stopped and max_iter > 1:
+        if not stopped and max_iter > 1:  # single epochs (partial_fit) do not warn
             warnings.warn(f"Stochastic optimizer: maximum iterations ({max_iter}) reached and "
                           "the optimization hasn't converged yet.", ConvergenceWarning)
 
@@ -278,29 +313,65 @@ class _BaseRNN(BaseEstimator):
     def load_state_dict(self, state_dict):
         """Set the weights from a dict shaped like ``state_dict()``; returns self.
 
-        On an unfitted estimator the architecture is read from the arrays' shapes
-        (``cell`` and ``nonlinearity`` come from the estimator's parameters) and the
-        estimator becomes usable for prediction without input or target scaling.
+        The architecture is read from the arrays' shapes (``cell`` and ``nonlinearity``
+        come from the estimator's parameters); ``hidden_size`` and ``num_layers`` are set
+        to match, so that ``clone``, ``warm_start`` and ``partial_fit`` continue with the
+        loaded network. A fitted estimator with the same number of input features and
+        outputs keeps its input and target scaling (weights moved between estimators
+        fitted on the same data predict the same). Otherwise the estimator becomes
+        usable for prediction without input or target scaling, on windows of any length.
         """
         params = {k: np.array(v, dtype=DTYPES[self.dtype]) for k, v in state_dict.items()}
         spec = self._spec_from_shapes(params)
-        expected = {k for l in range(spec.num_layers) for k in layer_keys(l)}
-        expected |= {"head.weight", "head.bias"}
-        if set(params) != expected:
-            raise ValueError(f"state_dict keys {sorted(params)} do not match the expected "
-                             f"keys {sorted(expected)} for cell={self.cell!r}.")
+        _check_state_dict(params, spec)
+        keep_scaling = hasattr(self, "_network") and (
+            (self._network.spec.input_size, self._network.spec.output_size)
+            == (spec.input_size, spec.output_size))
+        self.set_params(hidden_size=spec.hidden_size, num_layers=spec.num_layers)
         self._network = _Network(spec, params)
-        self._after_load_state_dict(spec)
+        self._optimizer = self._new_optimizer()
+        if not hasattr(self, "n_iter_"):
+            self._reset_training_record()
+        self._after_load_state_dict(spec, keep_scaling)
         return self
 
     def _spec_from_shapes(self, params):
         num_layers = sum(1 for k in params if k.startswith("weight_ih_l"))
-        if num_layers == 0 or "head.weight" not in params:
-            raise ValueError("state_dict must hold 'weight_ih_l0' and 'head.weight'; got keys "
-                             f"{sorted(params)}.")
+        if not {"weight_ih_l0", "head.weight"} <= set(params) or \
+                params["weight_ih_l0"].ndim != 2 or params["head.weight"].ndim != 2:
+            raise ValueError("state_dict must hold the 2-D arrays 'weight_ih_l0' and "
+                             f"'head.weight'; got keys {sorted(params)}.")
         n_gates = N_GATES[self.cell]
         hidden = params["weight_ih_l0"].shape[0] // n_gates
         return NetworkSpec(self.cell, params["weight_ih_l0"].shape[1], hidden,
                            params["head.weight"].shape[0], num_layers=num_layers,
                            nonlinearity=self.nonlinearity, dropout=self.dropout,
                            many_to_many=self.return_sequences, truncate=self.bptt_truncate)
+
+
+def _expected_shapes(spec):
+    """Shape of every parameter of ``spec``, as ``init_params`` makes them."""
+    G, H, O = N_GATES[spec.cell], spec.hidden_size, spec.output_size
+    shapes = {"head.weight": (O, H), "head.bias": (O,)}
+    for l in range(spec.num_layers):
+        fan_in = spec.input_size if l == 0 else H
+        rec_cols = O if spec.cell == "jordan" else H
+        shapes.update(zip(layer_keys(l), ((G * H, fan_in), (G * H, rec_cols), (G * H,),
+                                          (G * H,))))
+    return shapes
+
+
+def _check_state_dict(params, spec):
+    """Raise a ValueError naming the keys or shapes of ``params`` that ``spec`` rejects."""
+    expected = _expected_shapes(spec)
+    if set(params) != set(expected):
+        raise ValueError(
+            f"The state_dict keys do not match cell={spec.cell!r} with "
+            f"num_layers={spec.num_layers}.\n    missing: {sorted(set(expected) - set(params))}"
+            f"\n    unexpected: {sorted(set(params) - set(expected))}")
+    wrong = [f"{k}: {params[k].shape}, expected {shape}" for k, shape in expected.items()
+             if params[k].shape != shape]
+    if wrong:
+        raise ValueError(f"The state_dict arrays do not fit cell={spec.cell!r} with "
+                         f"hidden_size={spec.hidden_size}:" +
+                         "".join(f"\n    {line}" for line in wrong))

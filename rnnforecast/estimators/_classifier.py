@@ -55,33 +55,53 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
     def partial_fit(self, X, y, classes=None):
         """One epoch over (X, y) from the current weights. ``classes`` (all labels) is
         required on the first call. Returns self."""
-        if not hasattr(self, "classes_") and classes is None:
-            raise ValueError("classes must be passed on the first call to partial_fit.")
+        fitted = hasattr(self, "_network")
+        if not fitted and classes is None:
+            raise ValueError(
+                "The 'classes' argument of RNNClassifier.partial_fit must list every label "
+                "on the first call, e.g. classes=np.unique(y_all). Got None instead.")
+        if fitted and classes is not None and \
+                not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(
+                f"The 'classes' argument of RNNClassifier.partial_fit must equal classes_ "
+                f"after the first call. Got {np.unique(classes).tolist()} instead of "
+                f"{self.classes_.tolist()}.")
         return self._fit(X, y, classes=classes, incremental=True)
 
     def _fit(self, X, y, classes, incremental):
         self._validate_params()
         self._check_y_given(y)
-        first = not (incremental and hasattr(self, "_network"))
+        # warm_start and partial_fit continue the fitted network: same shapes, classes
+        # and scaling
+        first = not hasattr(self, "_network") or not (self.warm_start or incremental)
         X = self._check_X(X, reset=first)
         y = self._check_labels(y, X)
         if first:
             self._set_classes(y if classes is None else np.asarray(classes))
         Y = self._encode(y)
-        if first or not (self.warm_start or incremental):
-            self._x_mean = X.mean(axis=(0, 1))
-            self._x_scale = _nonzero(X.std(axis=(0, 1)))
+        if first:
+            rows = X[self._scaling_rows(len(X), incremental)]
+            self._x_mean = rows.mean(axis=(0, 1), dtype=np.float64)
+            self._x_scale = _nonzero(rows.std(axis=(0, 1), dtype=np.float64))
         Xs = (X - self._x_mean) / self._x_scale
         scorer = lambda idx: accuracy_score(y[idx].ravel(), self._predict_checked(X[idx]).ravel())
         return self._fit_network(Xs, Y, len(self.classes_), scorer, incremental=incremental)
 
     def _check_labels(self, y, X):
+        shape = np.asarray(y).shape
         if self.return_sequences:
+            if shape != X.shape[:2]:
+                raise ValueError(
+                    "y must have shape (n_samples, n_timesteps) = "
+                    f"{X.shape[:2]}, one label per time step, with return_sequences=True. "
+                    f"Got an array of shape {shape} instead.")
             y = check_array(y, dtype=None, input_name="y")
-            if y.shape != X.shape[:2]:
-                raise ValueError("With return_sequences=True y must have shape (n_samples, "
-                                 f"n_timesteps)={X.shape[:2]}. Got {y.shape} instead.")
         else:
+            if len(shape) == 2 and shape[1] != 1:
+                raise ValueError(
+                    "y must have shape (n_samples,), one label per sequence; for one label "
+                    "per time step set return_sequences=True. Got an array of shape "
+                    f"{shape} instead.")
             y = column_or_1d(y, warn=True)
         if len(y) != len(X):
             raise ValueError(f"X and y have different numbers of samples: {len(X)} and "
@@ -94,15 +114,16 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         if len(self.classes_) < 2:
             raise ValueError(
                 "RNNClassifier needs samples of at least 2 classes in y; got 1 class: "
-                f"{self.classes_[0]!r}.")
+                f"{self.classes_.tolist()[0]!r}.")
 
     def _encode(self, y):
         codes = np.searchsorted(self.classes_, y)
         codes = np.minimum(codes, len(self.classes_) - 1)
         unknown = self.classes_[codes] != y
         if np.any(unknown):
-            raise ValueError(f"y contains labels not in classes_: {np.unique(y[unknown])!r}; "
-                             f"known classes are {self.classes_!r}.")
+            raise ValueError(f"y contains labels not in classes_: "
+                             f"{np.unique(y[unknown]).tolist()}; known classes are "
+                             f"{self.classes_.tolist()}.")
         return codes
 
     def predict_proba(self, X):
@@ -142,8 +163,11 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         X = self._check_X(X, reset=False)
         return _last_hidden(self._network, (X - self._x_mean) / self._x_scale, self.n_threads)
 
-    def _after_load_state_dict(self, spec):
+    def _after_load_state_dict(self, spec, keep_scaling):
+        if keep_scaling:
+            return
         self.n_features_in_ = self.n_step_features_in_ = spec.input_size
+        self.n_timesteps_in_ = None
         if not hasattr(self, "classes_") or len(self.classes_) != spec.output_size:
             self.classes_ = np.arange(spec.output_size)
         self._x_mean = np.zeros(spec.input_size)

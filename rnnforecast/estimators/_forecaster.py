@@ -6,11 +6,11 @@ import numpy as np
 from sklearn.utils import TransformerTags
 from sklearn.base import RegressorMixin, TransformerMixin
 from sklearn.metrics import r2_score
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from ..nn.network import forward
-from ._base import DTYPES, _BaseRNN, blas_threads
+from ._base import DTYPES, _BaseRNN, blas_threads, options
 
 WINDOW_OFFSETS = {
     None: lambda X: np.zeros((X.shape[0], X.shape[2]), dtype=X.dtype),
@@ -84,8 +84,9 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     Attributes
     ----------
     n_features_in_ : int
-    n_timesteps_in_ : int
-        Window length seen in fit.
+    n_timesteps_in_ : int or None
+        Window length seen in fit (None after ``load_state_dict`` on an unfitted
+        estimator: any length is accepted).
     n_step_features_in_ : int
         Features per time step seen in fit.
     n_outputs_ : int
@@ -102,8 +103,8 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
 
     _parameter_constraints = {
         **_BaseRNN._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "absolute_error", "huber"})],
-        "window_normalization": [StrOptions({"last", "mean"}), None],
+        "loss": [options("squared_error", "absolute_error", "huber")],
+        "window_normalization": [options("last", "mean"), None],
         "target_feature": [Interval(Integral, 0, None, closed="left")],
     }
 
@@ -157,15 +158,18 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     def _fit(self, X, y, incremental):
         self._validate_params()
         self._check_y_given(y)
-        first = not (incremental and hasattr(self, "_network"))
+        # warm_start and partial_fit continue the fitted network: same shapes, same scaling
+        first = not hasattr(self, "_network") or not (self.warm_start or incremental)
         X = self._check_X(X, reset=first)
         Y = self._check_y(y, X, reset=first)
-        if first or not (self.warm_start or incremental):
-            self._fit_scalers(X, Y)
+        if first:
+            rows = self._scaling_rows(len(X), incremental)
+            self._fit_scalers(X[rows], Y[rows])
         Xs, Ys = self._scale(X, Y)
         self._fit_network(Xs, Ys, self.n_outputs_, scorer=self._scorer(X, Y),
                           incremental=incremental)
-        self._store_residuals(X, Y)
+        if not incremental:
+            self._store_residuals(X, Y)
         return self
 
     def _check_y(self, y, X, reset):
@@ -185,6 +189,11 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         Y = y.reshape(y.shape + (1,)) if y.ndim == step_ndim else y
         if reset:
             self.n_outputs_ = Y.shape[-1]
+        elif Y.shape[-1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {Y.shape[-1]} outputs per sample but {type(self).__name__} was "
+                f"fitted with n_outputs_={self.n_outputs_}; partial_fit and warm_start "
+                "need targets of the same shape as the first fit.")
         return Y
 
     def _y_shape_message(self, y):
@@ -211,10 +220,11 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         offsets = self._offsets(X)
         Xr = X - offsets[:, None, :]
         Yr = Y - self._target_offset(offsets, Y)
-        self._x_mean = Xr.mean(axis=(0, 1))
-        self._x_scale = _nonzero(Xr.std(axis=(0, 1)))
-        self._y_mean = Yr.mean()
-        self._y_scale = _nonzero(np.asarray(Yr.std()))
+        # statistics in float64: float32 sums of squares overflow beyond ~1e19
+        self._x_mean = Xr.mean(axis=(0, 1), dtype=np.float64)
+        self._x_scale = _nonzero(Xr.std(axis=(0, 1), dtype=np.float64))
+        self._y_mean = float(Yr.mean(dtype=np.float64))
+        self._y_scale = _nonzero(Yr.std(dtype=np.float64))
 
     def _scale(self, X, Y=None):
         """Relative, standardised inputs (and targets) as the network sees them."""
@@ -248,6 +258,19 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         Y = self._predict_windows(self._check_X(X, reset=False))
         return Y[..., 0] if self._y_ndim < Y.ndim else Y
 
+    def score(self, X, y, sample_weight=None):
+        """R^2 of the predictions, averaged uniformly over all outputs (and time steps).
+
+        X : array-like of shape (n_samples, n_timesteps[, n_features])
+        y : array-like shaped like the ``y`` of fit
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns float.
+        """
+        pred = self.predict(X)
+        y, n = np.asarray(y), len(pred)
+        return r2_score(y.reshape(n, -1), pred.reshape(n, -1), sample_weight=sample_weight)
+
     def _scorer(self, X, Y):
         """Validation R^2 in original units of the windows ``idx``."""
         def score(idx):
@@ -260,6 +283,8 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
             from ._training import time_ordered_split
             _, val = time_ordered_split(len(X), self.validation_fraction)
             self.conformal_residuals_ = Y[val] - self._predict_windows(X[val])
+        elif hasattr(self, "conformal_residuals_"):  # left from an earlier fit
+            del self.conformal_residuals_
 
     def transform(self, X):
         """Final hidden state of the top layer for each window: (n_samples, hidden_size)."""
@@ -288,8 +313,11 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         return forecast(self, history, steps, freq=freq, interval=interval,
                         residuals=residuals)
 
-    def _after_load_state_dict(self, spec):
+    def _after_load_state_dict(self, spec, keep_scaling):
+        if keep_scaling:
+            return
         self.n_features_in_ = self.n_step_features_in_ = spec.input_size
+        self.n_timesteps_in_ = None
         self.n_outputs_ = spec.output_size
         self._y_ndim = 3 if self.return_sequences else 2
         self._x_mean = np.zeros(spec.input_size)

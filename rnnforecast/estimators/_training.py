@@ -48,12 +48,18 @@ def batch_step(net, optimizer, batch, *, loss, alpha, clip_norm, rng):
 
 
 def run_epoch(net, optimizer, X, y, *, batch_size, loss, alpha, clip_norm, rng):
-    """One pass over shuffled mini-batches; returns the sample-weighted mean loss."""
+    """One pass over shuffled mini-batches; returns the sample-weighted mean loss.
+
+    Raises TrainingDiverged when a batch loss or gradient is non-finite, or when the
+    epoch's updates leave non-finite weights (the last step is checked here).
+    """
     total = 0.0
     for idx in iter_batches(len(X), batch_size, rng):
         value = batch_step(net, optimizer, Batch(X[idx], y[idx]), loss=loss, alpha=alpha,
                            clip_norm=clip_norm, rng=rng)
         total += value * len(idx)
+    if not all(np.all(np.isfinite(p)) for p in net.params.values()):
+        raise TrainingDiverged("the last update made some weights non-finite")
     return total / len(X)
 
 
