@@ -1,18 +1,33 @@
-"""Pieces shared by the cells: the batched input projection and the weight gradients.
+"""Pieces shared by the cells: memory layout, stacked weights and weight gradients.
 
-Internal layout. Inside the engine a sequence is *feature-major*: ``x`` has shape
-``(D, T, N)`` (features, time steps, samples). Then
+Internal layout. Inside a layer a sequence is *step-major and feature-major per step*:
+``x`` has shape ``(T, D, N)`` (time steps, features, samples), so each step is one
+contiguous ``(D, N)`` block whose gate blocks are contiguous rows, and every per-step
+operation reads and writes contiguous memory.
 
-* the input projections of all time steps are one GEMM, ``W_ih @ x.reshape(D, T*N)``,
-  whose result ``(G, T, N)`` gives each step a ``(G, N)`` slice whose gate blocks are
-  contiguous rows;
-* per-step buffers are ``(T, G, N)`` so each step reads and writes contiguous memory;
-* after the time loop, the weight gradients are again single GEMMs over all steps.
+* ``S`` of shape ``(T+1, K, N)``, ``K = H + D + 1``, stacks the recurrent input of every
+  step, ``s_t = [h_{t-1}; x_t; 1]``. One GEMM per step, ``W @ s_t`` with
+  ``W = [W_hh | W_ih | b]``, gives the gate pre-activations *including* the input
+  projection and the biases, and the step writes its output ``h_t`` straight into
+  ``S[t+1, :H]``; the layer's output sequence is the view ``S[1:, :H]``.
+* The backward loop runs over chunks of ``k`` steps. Everything a step's gradient needs
+  besides the incoming ``dh`` (and ``dc``) depends only on stored forward values, so it
+  is computed for the whole chunk with a few large array operations ("local
+  derivatives"), and the loop itself is a handful of calls per step.
+* The pre-activation gradients of a chunk go into a small ``(G, k, N)`` buffer that stays
+  in cache; after the chunk, one GEMM adds its share of ``[dW_hh | dW_ih | db]`` and one
+  batched GEMM writes its ``dx`` (``ChunkGrads``).
+* Buffers indexed ``[:, j]`` have rows padded to an odd number of cache lines
+  (``stacked``): a row stride that is a multiple of 4 KiB makes the rows of a step
+  compete for the same cache sets.
 """
 
 from typing import NamedTuple
 
 import numpy as np
+
+CACHE_LINE = 64                  # bytes
+CHUNK_BYTES = 1 << 20            # size of the chunk buffers of local derivatives
 
 
 class LayerGrads(NamedTuple):
@@ -22,6 +37,94 @@ class LayerGrads(NamedTuple):
     dW_hh: np.ndarray
     db_ih: np.ndarray
     db_hh: np.ndarray
+
+
+def stacked(rows, T, N, dtype):
+    """Uninitialised array of shape (rows, T, N) whose rows are padded (see module doc)."""
+    dtype = np.dtype(dtype)
+    lines = -(-T * N * dtype.itemsize // CACHE_LINE) | 1  # odd number of cache lines
+    buf = np.empty((rows, lines * CACHE_LINE // dtype.itemsize), dtype=dtype)
+    return buf[:, :T * N].reshape(rows, T, N)
+
+
+def flat(a):
+    """(rows, T, N) -> (rows, T*N) view (no copy)."""
+    out = a.reshape(a.shape[0], -1)
+    assert np.shares_memory(out, a), "flat() must not copy"
+    return out
+
+
+def stack_inputs(x, h0, dtype):
+    """S of shape (T+1, K, N): blocks [h_{t-1}; x_t; 1] for t = 0..T-1 (see module doc).
+
+    x : ndarray of shape (T, D, N) (any strides); h0 : ndarray of shape (H, N).
+    Block T holds h_{T-1} in its first H rows; its other rows are never read.
+    """
+    T, D, N = x.shape
+    H = h0.shape[0]
+    S = np.empty((T + 1, H + D + 1, N), dtype)
+    S[0, :H] = h0
+    S[:T, H:H + D] = x
+    S[:T, H + D] = 1
+    return S
+
+
+def gate_rows(blocks, H):
+    """Row indices that put PyTorch's gate blocks in the order ``blocks``."""
+    return np.concatenate([np.arange(b * H, (b + 1) * H) for b in blocks])
+
+
+def stack_weights(W_hh, W_ih, b, rows=None):
+    """W = [W_hh | W_ih | b] of shape (G, H + D + 1), its rows reordered by ``rows``."""
+    W = np.concatenate([W_hh, W_ih, b[:, None]], axis=1)
+    return W if rows is None else W[rows]
+
+
+class ChunkGrads:
+    """Weight and input gradients accumulated chunk by chunk of the backward loop.
+
+    S : ndarray of shape (T + 1, K, N), the stacked inputs
+    W_x : ndarray of shape (G, D), the input weights, rows in the order of ``Z``
+    k : int, the number of steps of a chunk
+
+    ``add(Z, t0, t1)`` takes the pre-activation gradients of steps t0 .. t1-1 from the
+    chunk buffer Z (G, k, N); ``dW`` (G, K) is then ``[dW_hh | dW_ih | db]`` summed over
+    the chunks added, ``dx`` (T, D, N) the input gradient of those steps.
+    """
+
+    def __init__(self, S, W_x, k):
+        T1, K, N = S.shape
+        self.S, self.W_xT = S, W_x.T
+        self.S_chunk = stacked(K, k, N, S.dtype)                 # S of a chunk, (K, k, N)
+        self.dW = np.zeros((W_x.shape[0], K), S.dtype)
+        self.dx = np.empty((T1 - 1, W_x.shape[1], N), S.dtype)
+
+    def add(self, Z, t0, t1):
+        n = t1 - t0
+        s = self.S_chunk[:, :n]
+        np.copyto(s, self.S[t0:t1].transpose(1, 0, 2))
+        self.dW += flat(Z[:, :n]) @ flat(s).T                    # (G, n*N) @ (n*N, K)
+        np.matmul(self.W_xT, Z[:, :n].transpose(1, 0, 2), out=self.dx[t0:t1])
+
+
+def unorder(a, rows):
+    """Rows of ``a`` from the internal gate order ``rows`` back to PyTorch's order."""
+    if rows is None:
+        return a
+    out = np.empty_like(a)
+    out[rows] = a
+    return out
+
+
+def split_stacked(dW, H):
+    """[dW_hh | dW_ih | db] (G, K) -> (dW_hh (G, H), dW_ih (G, D), db (G,)), contiguous."""
+    return (np.ascontiguousarray(dW[:, :H]), np.ascontiguousarray(dW[:, H:-1]),
+            dW[:, -1].copy())
+
+
+def chunk_steps(T, step_bytes):
+    """Number of steps whose local derivatives are computed together."""
+    return int(min(T, max(1, CHUNK_BYTES // step_bytes)))
 
 
 def project_inputs(x, W_ih, bias):
@@ -43,36 +146,6 @@ def project_inputs(x, W_ih, bias):
 def to_feature_major(steps):
     """(T, G, N) per-step buffer -> contiguous (G, T, N)."""
     return np.ascontiguousarray(steps.transpose(1, 0, 2))
-
-
-def input_backward(dG, x, W_ih):
-    """Gradients through the input projection, one GEMM each.
-
-    dG : ndarray of shape (G, T, N), gradient of the gate pre-activations
-    x : ndarray of shape (D, T, N)
-
-    Returns dx (D, T, N), dW_ih (G, D), db (G,).
-    """
-    G, T, N = dG.shape
-    dG2 = dG.reshape(G, T * N)
-    dW_ih = dG2 @ x.reshape(-1, T * N).T
-    dx = (W_ih.T @ dG2).reshape(-1, T, N)
-    return dx, dW_ih, dG2.sum(axis=1)
-
-
-def recurrent_weight_grad(dG, hs, h0):
-    """sum over t of ``dG[:, t] @ h_{t-1}.T`` as one GEMM plus the first step.
-
-    dG : ndarray of shape (G, T, N)
-    hs : ndarray of shape (H, T, N), the states h_0 .. h_{T-1} produced by the layer
-    h0 : ndarray of shape (H, N), the state before the first step
-    """
-    G, T, N = dG.shape
-    H = hs.shape[0]
-    dW = dG[:, 0] @ h0.T
-    if T > 1:
-        dW += dG[:, 1:].reshape(G, (T - 1) * N) @ hs[:, :-1].reshape(H, (T - 1) * N).T
-    return dW
 
 
 def is_boundary(t, T, truncate):

@@ -2,6 +2,11 @@
 
     h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
 
+Each step is one GEMM, ``[W_hh | W_ih | b] @ [h_{t-1}; x_t; 1]``, written straight into
+the block of ``h_t``, and the nonlinearity in place (see ``_common``). Backward, the
+derivative of the nonlinearity comes from the stored outputs (``1 - h**2`` for tanh,
+``h > 0`` for ReLU).
+
 References
 ----------
 Elman, J. L. (1990). Finding structure in time. Cognitive Science, 14(2), 179-211.
@@ -11,67 +16,85 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .activations import ACTIVATIONS, DERIVATIVES
-from ._common import (LayerGrads, input_backward, is_boundary, project_inputs,
-                      recurrent_weight_grad, to_feature_major)
+from .activations import ACTIVATIONS
+from ._common import (ChunkGrads, LayerGrads, chunk_steps, is_boundary, split_stacked,
+                      stack_inputs, stack_weights, stacked)
 
 N_GATES = 1
 
 
 class ElmanCache(NamedTuple):
-    x: np.ndarray        # (D, T, N) layer input
-    h0: np.ndarray       # (H, N)
-    hs: np.ndarray       # (H, T, N) outputs h_0 .. h_{T-1}
-    W_ih: np.ndarray
-    W_hh: np.ndarray
+    S: np.ndarray        # (T + 1, H + D + 1, N) stacked [h_{t-1}; x_t; 1]; S[1:, :H] = outputs
+    W: np.ndarray        # (H, H + D + 1) stacked [W_hh | W_ih | b_ih + b_hh]
     nonlinearity: str
     truncate: object
+
+
+def _tanh_derivative(h, out):
+    """1 - h**2 from the outputs h = tanh(z), written into ``out``."""
+    np.multiply(h, h, out=out)
+    return np.subtract(1, out, out=out)
+
+
+def _relu_derivative(h, out):
+    """1 where h = relu(z) > 0 else 0, written into ``out``."""
+    return np.greater(h, 0, out=out)
+
+
+LOCAL_DERIVATIVES = {"tanh": _tanh_derivative, "relu": _relu_derivative}
 
 
 def forward(x, state0, params, nonlinearity="tanh", truncate=None):
     """Run the layer over a whole batch of sequences.
 
-    x : ndarray of shape (D, T, N)
+    x : ndarray of shape (T, D, N)
     state0 : tuple (h0,) with h0 of shape (H, N)
     params : tuple (W_ih (H, D), W_hh (H, H), b_ih (H,), b_hh (H,))
 
-    Returns hs (H, T, N), final state (h_T,), cache.
+    Returns hs (T, H, N) (a view into the cache), final state (h_T,), cache.
     """
     W_ih, W_hh, b_ih, b_hh = params
-    _, T, N = x.shape
+    T, H = x.shape[0], W_hh.shape[0]
     act = ACTIVATIONS[nonlinearity]
-    xp = project_inputs(x, W_ih, b_ih + b_hh)  # (H, T, N)
-    steps = np.empty((T,) + state0[0].shape, dtype=x.dtype)  # (T, H, N)
-    h = state0[0]
+    W = stack_weights(W_hh, W_ih, b_ih + b_hh)                 # (H, K)
+    S = stack_inputs(x, state0[0], W.dtype)                    # (T + 1, K, N)
     for t in range(T):
-        h = np.matmul(W_hh, h, out=steps[t])
-        h += xp[:, t]
-        act(h)
-    hs = to_feature_major(steps)
-    cache = ElmanCache(x, state0[0], hs, W_ih, W_hh, nonlinearity, truncate)
-    return hs, (steps[-1].copy(),), cache
+        act(np.matmul(W, S[t], out=S[t + 1, :H]))
+    hs = S[1:, :H]
+    return hs, (hs[-1].copy(),), ElmanCache(S, W, nonlinearity, truncate)
 
 
 def backward(dhs, cache, dstate=None):
     """Backpropagate through time.
 
-    dhs : ndarray of shape (H, T, N), gradient of the loss w.r.t. every output h_t
+    dhs : ndarray of shape (T, H, N), gradient of the loss w.r.t. every output h_t, or
+        None when only the final state receives a gradient
     dstate : tuple (dh_T,) of shape (H, N), gradient w.r.t. the final state, or None
 
-    Returns dx (D, T, N), dstate0 (dh0,), LayerGrads.
+    Returns dx (T, D, N), dstate0 (dh0,), LayerGrads.
     """
-    x, h0, hs, W_ih, W_hh, nonlinearity, truncate = cache
-    H, T, N = hs.shape
-    deriv = DERIVATIVES[nonlinearity](hs)  # (H, T, N), from the stored outputs
-    dsteps = np.empty((T, H, N), dtype=hs.dtype)
-    dh_next = np.zeros((H, N), dtype=hs.dtype) if dstate is None else dstate[0]
-    for t in range(T - 1, -1, -1):
-        dz = np.add(dhs[:, t], dh_next, out=dsteps[t])
-        dz *= deriv[:, t]                        # backprop through the nonlinearity
-        dh_next = W_hh.T @ dz                    # backprop through the recurrence
-        if is_boundary(t, T, truncate):
-            dh_next[:] = 0
-    dZ = to_feature_major(dsteps)                # (H, T, N)
-    dx, dW_ih, db = input_backward(dZ, x, W_ih)
-    dW_hh = recurrent_weight_grad(dZ, hs, h0)
-    return dx, (dh_next,), LayerGrads(dW_ih, dW_hh, db, db.copy())
+    S, W, nonlinearity, truncate = cache
+    H = W.shape[0]
+    T, N, dtype = S.shape[0] - 1, S.shape[2], S.dtype
+    dh = np.zeros((H, N), dtype)
+    if dstate is not None:
+        dh += dstate[0]
+    W_hT = W[:, :H].T
+    derivative = LOCAL_DERIVATIVES[nonlinearity]
+    k = chunk_steps(T, H * N * S.itemsize)
+    Q = np.empty((k, H, N), dtype)
+    Z = stacked(H, k, N, dtype)                                # (H, k, N)
+    grads = ChunkGrads(S, W[:, H:-1], k)
+    for t1 in range(T, 0, -k):
+        t0 = max(t1 - k, 0)
+        q = derivative(S[t0 + 1:t1 + 1, :H], Q[:t1 - t0])      # (n, H, N)
+        for t in range(t1 - 1, t0 - 1, -1):
+            if dhs is not None:
+                dh += dhs[t]
+            dz = np.multiply(dh, q[t - t0], out=Z[:, t - t0])   # backprop through act
+            np.matmul(W_hT, dz, out=dh)                         # through the recurrence
+            if is_boundary(t, T, truncate):
+                dh.fill(0)
+        grads.add(Z, t0, t1)
+    dW_hh, dW_ih, db = split_stacked(grads.dW, H)
+    return grads.dx, (dh,), LayerGrads(dW_ih, dW_hh, db, db.copy())

@@ -5,8 +5,13 @@
     n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))
     h_t = (1 - z_t) * n_t + z_t * h_{t-1}
 
-As in PyTorch, ``b_hn`` sits inside the reset product, so the hidden biases are kept
-apart from the input biases.
+As in PyTorch, ``b_hn`` sits inside the reset product. One GEMM per step,
+``W @ [h_{t-1}; x_t; 1]`` (see ``_common``), gives, in this order, the recurrent part of
+the candidate ``W_hn h_{t-1} + b_hn`` (its input columns are zero) and the reset and
+update pre-activations; the input part of the candidate, ``W_in x_t + b_in``, is one GEMM
+over all steps before the loop. The gradients of all four blocks are ``dh_t`` times a
+local derivative computed from stored values, so a backward step is one multiplication,
+one GEMM and the direct path ``dh_t * z_t``.
 
 References
 ----------
@@ -18,97 +23,140 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .activations import sigmoid_
-from ._common import (LayerGrads, input_backward, is_boundary, project_inputs,
-                      recurrent_weight_grad, to_feature_major)
+from ._common import (ChunkGrads, LayerGrads, chunk_steps, gate_rows, is_boundary,
+                      stack_inputs, stack_weights, stacked, unorder)
 
 N_GATES = 3
+ORDER = (2, 0, 1)        # internal blocks of the per-step GEMM: n (recurrent part), r, z
 
 
 class GRUCache(NamedTuple):
-    x: np.ndarray        # (D, T, N) layer input
-    h0: np.ndarray       # (H, N)
-    acts: np.ndarray     # (T, 3H, N) gate values r, z, n
-    rec_n: np.ndarray    # (T, H, N) W_hn h_{t-1} + b_hn
-    hs: np.ndarray       # (H, T, N) outputs
-    W_ih: np.ndarray
-    W_hh: np.ndarray
+    S: np.ndarray        # (T + 1, H + D + 1, N) stacked [h_{t-1}; x_t; 1]; S[1:, :H] = outputs
+    A: np.ndarray        # (T, 3H, N) W_hn h_{t-1} + b_hn, r, z
+    n: np.ndarray        # (T, H, N) candidate n_t
+    W: np.ndarray        # (3H, H + D + 1) stacked weights of the per-step GEMM
+    W_ih: np.ndarray     # (3H, D)
     truncate: object
+
+
+def _stacked_weights(W_ih, W_hh, b_ih, b_hh):
+    """Per-step weights (3H, K), rows n (recurrent part), r, z, and [W_in | b_in] (H, D+1)."""
+    H = W_hh.shape[1]
+    W_x = W_ih.copy()
+    W_x[2 * H:] = 0                                  # the candidate's input part is batched
+    bias = b_hh.copy()
+    bias[:2 * H] += b_ih[:2 * H]
+    W = stack_weights(W_hh, W_x, bias, gate_rows(ORDER, H))
+    return W, np.concatenate([W_ih[2 * H:], b_ih[2 * H:, None]], axis=1)
 
 
 def forward(x, state0, params, nonlinearity=None, truncate=None):
     """Run the layer over a whole batch of sequences.
 
-    x : ndarray of shape (D, T, N)
+    x : ndarray of shape (T, D, N)
     state0 : tuple (h0,) with h0 of shape (H, N)
     params : tuple (W_ih (3H, D), W_hh (3H, H), b_ih (3H,), b_hh (3H,))
 
-    Returns hs (H, T, N), final state (h_T,), cache.
+    Returns hs (T, H, N) (a view into the cache), final state (h_T,), cache.
     """
     W_ih, W_hh, b_ih, b_hh = params
-    _, T, N = x.shape
-    h = state0[0]
-    H = h.shape[0]
-    bias = b_ih.copy()
-    bias[:2 * H] += b_hh[:2 * H]                 # r and z take both biases outside
-    xp = project_inputs(x, W_ih, bias)           # (3H, T, N)
-    b_hn = b_hh[2 * H:, None]
-    acts = np.empty((T, 3 * H, N), dtype=x.dtype)
-    rec_n = np.empty((T, H, N), dtype=x.dtype)
-    steps = np.empty((T, H, N), dtype=x.dtype)
-    rec = np.empty((3 * H, N), dtype=x.dtype)
+    T, H = x.shape[0], W_hh.shape[1]
+    W, W_n = _stacked_weights(W_ih, W_hh, b_ih, b_hh)
+    W_pre = W.copy()
+    W_pre[H:] *= 0.5                                 # sigmoid rows: tanh(z / 2)
+    S = stack_inputs(x, state0[0], W.dtype)          # (T + 1, K, N)
+    N, dtype, half = S.shape[2], W.dtype, W.dtype.type(0.5)
+    xn = np.matmul(W_n, S[:T, H:])                   # (T, H, N) W_in x_t + b_in
+    A = np.empty((T, 3 * H, N), dtype)
+    n_all = np.empty((T, H, N), dtype)
+    tmp = np.empty((H, N), dtype)
     for t in range(T):
-        np.matmul(W_hh, h, out=rec)
-        a = acts[t]
-        rz = np.add(xp[:2 * H, t], rec[:2 * H], out=a[:2 * H])
-        sigmoid_(rz)
-        hn = np.add(rec[2 * H:], b_hn, out=rec_n[t])
-        n = np.multiply(a[:H], hn, out=a[2 * H:])
-        n += xp[2 * H:, t]
+        a = np.matmul(W_pre, S[t], out=A[t])         # (3H, N)
+        rz = a[H:]
+        np.tanh(rz, out=rz)
+        rz *= half
+        rz += half                                   # a = [W_hn h + b_hn; r; z]
+        n = np.multiply(a[H:2 * H], a[:H], out=n_all[t])
+        n += xn[t]
         np.tanh(n, out=n)
-        h_new = np.subtract(h, n, out=steps[t])
-        h_new *= a[H:2 * H]
-        h = np.add(h_new, n, out=h_new)          # h = n + z * (h_prev - n)
-    hs = to_feature_major(steps)
-    cache = GRUCache(x, state0[0], acts, rec_n, hs, W_ih, W_hh, truncate)
-    return hs, (steps[-1].copy(),), cache
+        np.subtract(S[t, :H], n, out=tmp)
+        tmp *= a[2 * H:]
+        np.add(tmp, n, out=S[t + 1, :H])             # h_t = n + z * (h_{t-1} - n)
+    hs = S[1:, :H]
+    return hs, (hs[-1].copy(),), GRUCache(S, A, n_all, W, W_ih, truncate)
+
+
+def _local_derivatives(A, n, h_prev, Q):
+    """Per-step factors of the gradients: the pre-activation gradients are ``dh * Q``.
+
+    Rows of Q (n_steps, 4H, N), as the rows of the gradient buffer:
+
+        recurrent part of n:  Q_n * r               r: Q_n * (W_hn h + b_hn) * r (1 - r)
+        z: (h_{t-1} - n) * z (1 - z)                input part of n: Q_n = (1 - z)(1 - n**2)
+
+    A : (n_steps, 3H, N); n, h_prev : (n_steps, H, N).
+    """
+    H = n.shape[1]
+    rec, r, z = A[:, :H], A[:, H:2 * H], A[:, 2 * H:]
+    q_rec, q_r, q_z, q_in = (Q[:, k * H:(k + 1) * H] for k in range(4))
+    np.subtract(1, z, out=q_r)                       # 1 - z, for now
+    np.multiply(n, n, out=q_in)
+    np.subtract(1, q_in, out=q_in)
+    q_in *= q_r
+    np.subtract(h_prev, n, out=q_z)
+    q_z *= z
+    q_z *= q_r
+    np.multiply(q_in, r, out=q_rec)
+    np.subtract(1, r, out=q_r)
+    q_r *= q_rec
+    q_r *= rec
 
 
 def backward(dhs, cache, dstate=None):
     """Backpropagate through time.
 
-    dhs : ndarray of shape (H, T, N), gradient of the loss w.r.t. every output h_t
+    dhs : ndarray of shape (T, H, N), gradient of the loss w.r.t. every output h_t, or
+        None when only the final state receives a gradient
     dstate : tuple (dh_T,) of shape (H, N), gradient w.r.t. the final state, or None
 
-    Returns dx (D, T, N), dstate0 (dh0,), LayerGrads.
+    Returns dx (T, D, N), dstate0 (dh0,), LayerGrads.
     """
-    x, h0, acts, rec_n, hs, W_ih, W_hh, truncate = cache
-    T, G, N = acts.shape
-    H = G // 3
-    deriv = acts * (1 - acts)                    # sigmoid' for r, z
-    deriv[:, 2 * H:] = 1 - acts[:, 2 * H:] ** 2  # tanh' for n
-    dxs = np.empty_like(acts)                    # (T, 3H, N) grads of input pre-activations
-    dhs_rec = np.empty_like(acts)                # (T, 3H, N) grads of recurrent pre-activations
-    dh_next = np.zeros((H, N), dtype=acts.dtype) if dstate is None else dstate[0]
-    for t in range(T - 1, -1, -1):
-        r, z, n = acts[t, :H], acts[t, H:2 * H], acts[t, 2 * H:]
-        h_prev = hs[:, t - 1] if t > 0 else h0
-        dh = dhs[:, t] + dh_next
-        dx_t, dr_t = dxs[t], dhs_rec[t]
-        dn = dh - dh * z
-        np.multiply(dn, deriv[t, 2 * H:], out=dx_t[2 * H:])            # backprop through tanh
-        np.multiply(dx_t[2 * H:], r, out=dr_t[2 * H:])                 # through r * (W_hn h + b_hn)
-        np.multiply(dx_t[2 * H:], rec_n[t], out=dx_t[:H])              # dr
-        np.multiply(dh, h_prev - n, out=dx_t[H:2 * H])                 # dz
-        dx_t[:2 * H] *= deriv[t, :2 * H]                               # through the sigmoids
-        dr_t[:2 * H] = dx_t[:2 * H]
-        dh_next = W_hh.T @ dr_t
-        dh_next += dh * z
-        if is_boundary(t, T, truncate):
-            dh_next[:] = 0
-    dX = to_feature_major(dxs)
-    dR = to_feature_major(dhs_rec)
-    dx, dW_ih, db_ih = input_backward(dX, x, W_ih)
-    dW_hh = recurrent_weight_grad(dR, hs, h0)
-    db_hh = dR.reshape(G, -1).sum(axis=1)
-    return dx, (dh_next,), LayerGrads(dW_ih, dW_hh, db_ih, db_hh)
+    S, A, n_all, W, W_ih, truncate = cache
+    T, G, N = A.shape
+    H, dtype = G // 3, A.dtype
+    dh = np.zeros((H, N), dtype)
+    if dstate is not None:
+        dh += dstate[0]
+    dh_direct = np.empty((H, N), dtype)
+    W_hT = W[:, :H].T
+    k = chunk_steps(T, 4 * H * N * A.itemsize)
+    Q = np.empty((k, 4 * H, N), dtype)
+    Z = stacked(4 * H, k, N, dtype)                  # rows: n (recurrent), r, z, n (input)
+    Z4 = Z.reshape(4, H, k, N)
+    grads = ChunkGrads(S, _input_weights(W_ih, H), k)
+    for t1 in range(T, 0, -k):
+        t0 = max(t1 - k, 0)
+        _local_derivatives(A[t0:t1], n_all[t0:t1], S[t0:t1, :H], Q[:t1 - t0])
+        for t in range(t1 - 1, t0 - 1, -1):
+            j = t - t0
+            if dhs is not None:
+                dh += dhs[t]
+            np.multiply(Q[j].reshape(4, H, N), dh, out=Z4[:, :, j])
+            np.multiply(dh, A[t, 2 * H:], out=dh_direct)  # through h = ... + z * h_{t-1}
+            np.matmul(W_hT, Z[:3 * H, j], out=dh)        # through the recurrence
+            dh += dh_direct
+            if is_boundary(t, T, truncate):
+                dh.fill(0)
+        grads.add(Z, t0, t1)
+    # grads.dW (4H, K): rows n (recurrent), r, z, n (input) x columns [h | x | 1]
+    dW = grads.dW
+    dW_hh = unorder(dW[:3 * H, :H], gate_rows(ORDER, H))
+    dW_ih = np.ascontiguousarray(dW[H:, H:-1])
+    db_ih = dW[H:, -1].copy()
+    db_hh = np.concatenate([db_ih[:2 * H], dW[:H, -1]])
+    return grads.dx, (dh,), LayerGrads(dW_ih, dW_hh, db_ih, db_hh)
+
+
+def _input_weights(W_ih, H):
+    """(4H, D) input weights for the gradient rows n (recurrent, zero), r, z, n (input)."""
+    return np.concatenate([np.zeros_like(W_ih[:H]), W_ih])

@@ -7,9 +7,12 @@
     c_t = f_t * c_{t-1} + i_t * g_t
     h_t = o_t * tanh(c_t)
 
-All four gates go through one ``tanh`` call: the sigmoid rows are pre-scaled by 1/2 and
-``sigmoid(z) = 0.5 + 0.5 * tanh(z / 2)``. The backward pass differentiates from the
-stored ``tanh`` values ``u``: ``d sigmoid = 0.25 * (1 - u**2)``, ``d tanh = 1 - u**2``.
+Inside, the gate blocks are kept in the order o, i, f, g: the three sigmoid gates are one
+block, and so are the three gates whose gradient is ``dc_t`` times a local derivative.
+All gates go through one GEMM (``[W_hh | W_ih | b] @ [h_{t-1}; x_t; 1]``, see
+``_common``) and one ``tanh`` call: the sigmoid rows of the forward weights are halved
+and ``sigmoid(z) = 0.5 + 0.5 * tanh(z / 2)``. The backward pass differentiates from the
+stored gate values: ``d sigmoid = s * (1 - s)``, ``d tanh = 1 - g**2``.
 
 References
 ----------
@@ -21,105 +24,124 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._common import (LayerGrads, input_backward, is_boundary, project_inputs,
-                      recurrent_weight_grad, to_feature_major)
+from ._common import (ChunkGrads, LayerGrads, chunk_steps, gate_rows, is_boundary,
+                      split_stacked, stack_inputs, stack_weights, stacked, unorder)
 
 N_GATES = 4
+ORDER = (3, 0, 1, 2)     # internal gate blocks o, i, f, g from PyTorch's i, f, g, o
 
 
 class LSTMCache(NamedTuple):
-    x: np.ndarray        # (D, T, N) layer input
-    h0: np.ndarray       # (H, N)
-    c0: np.ndarray       # (H, N)
-    u: np.ndarray        # (T, 4H, N) tanh of the (scaled) gate pre-activations
-    cs: np.ndarray       # (T, H, N) cell states c_0 .. c_{T-1}
-    tanh_cs: np.ndarray  # (T, H, N)
-    hs: np.ndarray       # (H, T, N) outputs
-    W_ih: np.ndarray
-    W_hh: np.ndarray
+    S: np.ndarray        # (T + 1, H + D + 1, N) stacked [h_{t-1}; x_t; 1]; S[1:, :H] = outputs
+    A: np.ndarray        # (T, 4H, N) gate values o, i, f, g
+    C: np.ndarray        # (T + 1, H, N) cell states c_{-1} = c0, c_0 .. c_{T-1}
+    tanh_c: np.ndarray   # (T, H, N)
+    W: np.ndarray        # (4H, H + D + 1) stacked weights, rows o, i, f, g
     truncate: object
-
-
-def _gate_affine(H, dtype):
-    """(4H, 1) column vectors: scale before tanh, and slope/offset after it."""
-    sig = np.ones((4 * H, 1), dtype=dtype)
-    sig[2 * H:3 * H] = 0                         # the g block is a plain tanh
-    pre = 1 - 0.5 * sig                          # 0.5 for sigmoid rows, 1 for g
-    return pre, pre.copy(), 0.5 * sig            # slope equals the pre-scale
 
 
 def forward(x, state0, params, nonlinearity=None, truncate=None):
     """Run the layer over a whole batch of sequences.
 
-    x : ndarray of shape (D, T, N)
+    x : ndarray of shape (T, D, N)
     state0 : tuple (h0, c0), each of shape (H, N)
     params : tuple (W_ih (4H, D), W_hh (4H, H), b_ih (4H,), b_hh (4H,))
 
-    Returns hs (H, T, N), final state (h_T, c_T), cache.
+    Returns hs (T, H, N) (a view into the cache), final state (h_T, c_T), cache.
     """
     W_ih, W_hh, b_ih, b_hh = params
-    _, T, N = x.shape
-    h, c = state0
-    H = h.shape[0]
-    pre, slope, offset = _gate_affine(H, x.dtype)
-    xp = project_inputs(x, W_ih, b_ih + b_hh)    # (4H, T, N)
-    u = np.empty((T, 4 * H, N), dtype=x.dtype)
-    cs = np.empty((T, H, N), dtype=x.dtype)
-    tanh_cs = np.empty_like(cs)
-    steps = np.empty_like(cs)
-    a = np.empty((4 * H, N), dtype=x.dtype)
+    T, H = x.shape[0], W_hh.shape[1]
+    W = stack_weights(W_hh, W_ih, b_ih + b_hh, gate_rows(ORDER, H))  # (4H, K)
+    W_pre = W.copy()
+    W_pre[:3 * H] *= 0.5                                     # sigmoid rows: tanh(z / 2)
+    S = stack_inputs(x, state0[0], W.dtype)                  # (T + 1, K, N)
+    N, dtype, half = S.shape[2], W.dtype, W.dtype.type(0.5)
+    A = np.empty((T, 4 * H, N), dtype)
+    C = np.empty((T + 1, H, N), dtype)
+    C[0] = state0[1]
+    tanh_c = np.empty((T, H, N), dtype)
+    ig = np.empty((H, N), dtype)
     for t in range(T):
-        z = np.matmul(W_hh, h, out=u[t])
-        z += xp[:, t]
-        z *= pre
-        np.tanh(z, out=z)
-        np.multiply(z, slope, out=a)
-        a += offset                              # a = [i; f; g; o]
-        c = np.multiply(a[H:2 * H], c, out=cs[t])
-        c += a[:H] * a[2 * H:3 * H]
-        np.tanh(c, out=tanh_cs[t])
-        h = np.multiply(a[3 * H:], tanh_cs[t], out=steps[t])
-    hs = to_feature_major(steps)
-    cache = LSTMCache(x, state0[0], state0[1], u, cs, tanh_cs, hs, W_ih, W_hh, truncate)
-    return hs, (steps[-1].copy(), cs[-1].copy()), cache
+        a = np.matmul(W_pre, S[t], out=A[t])                 # (4H, N)
+        np.tanh(a, out=a)
+        sig = a[:3 * H]
+        sig *= half
+        sig += half                                          # a = [o; i; f; g]
+        c = np.multiply(a[2 * H:3 * H], C[t], out=C[t + 1])  # f * c_{t-1}
+        np.multiply(a[H:2 * H], a[3 * H:], out=ig)
+        c += ig                                              # + i * g
+        np.tanh(c, out=tanh_c[t])
+        np.multiply(a[:H], tanh_c[t], out=S[t + 1, :H])      # h_t = o * tanh(c_t)
+    hs = S[1:, :H]
+    cache = LSTMCache(S, A, C, tanh_c, W, truncate)
+    return hs, (hs[-1].copy(), C[-1].copy()), cache
+
+
+def _local_derivatives(A, C_prev, tanh_c, Q, P):
+    """Per-step factors of the gate gradients, for a chunk of n steps.
+
+    With dh and dc the gradients reaching h_t and c_t, the gradients of the
+    pre-activations are ``dz_o = dh * Q_o`` and ``dz_{i,f,g} = dc * Q_{i,f,g}``, and
+    ``dc = dh * P + dc_next``:
+
+        Q_o = tanh(c) * o (1 - o)    Q_i = g * i (1 - i)    Q_f = c_{t-1} * f (1 - f)
+        Q_g = i * (1 - g**2)         P = o * (1 - tanh(c)**2)
+
+    A : (n, 4H, N) gate values; C_prev, tanh_c : (n, H, N); Q : (n, 4H, N); P : (n, H, N).
+    """
+    H = C_prev.shape[1]
+    o, i, f, g = (A[:, k * H:(k + 1) * H] for k in range(4))
+    np.multiply(A, A, out=Q)
+    np.subtract(A[:, :3 * H], Q[:, :3 * H], out=Q[:, :3 * H])  # s (1 - s)
+    np.subtract(1, Q[:, 3 * H:], out=Q[:, 3 * H:])             # 1 - g**2
+    Q[:, :H] *= tanh_c
+    Q[:, H:2 * H] *= g
+    Q[:, 2 * H:3 * H] *= C_prev
+    Q[:, 3 * H:] *= i
+    np.multiply(tanh_c, tanh_c, out=P)
+    np.subtract(1, P, out=P)
+    P *= o
 
 
 def backward(dhs, cache, dstate=None):
     """Backpropagate through time.
 
-    dhs : ndarray of shape (H, T, N), gradient of the loss w.r.t. every output h_t
+    dhs : ndarray of shape (T, H, N), gradient of the loss w.r.t. every output h_t, or
+        None when only the final state receives a gradient
     dstate : tuple (dh_T, dc_T), each (H, N), gradient w.r.t. the final state, or None
 
-    Returns dx (D, T, N), dstate0 (dh0, dc0), LayerGrads.
+    Returns dx (T, D, N), dstate0 (dh0, dc0), LayerGrads.
     """
-    x, h0, c0, u, cs, tanh_cs, hs, W_ih, W_hh, truncate = cache
-    T, G, N = u.shape
-    H = G // 4
-    _, slope, offset = _gate_affine(H, u.dtype)
-    acts = u * slope + offset                    # (T, 4H, N) gate values
-    deriv = 1 - u * u
-    deriv *= slope * slope                       # d gate / d pre-activation
-    dsteps = np.empty_like(u)                    # (T, 4H, N)
-    da = np.empty((G, N), dtype=u.dtype)
-    dh_next = np.zeros((H, N), dtype=u.dtype) if dstate is None else dstate[0]
-    dc_next = np.zeros((H, N), dtype=u.dtype) if dstate is None else dstate[1].copy()
-    for t in range(T - 1, -1, -1):
-        i, f, g, o = acts[t, :H], acts[t, H:2 * H], acts[t, 2 * H:3 * H], acts[t, 3 * H:]
-        dh = dhs[:, t] + dh_next
-        np.multiply(dh, tanh_cs[t], out=da[3 * H:])            # do
-        dc = dh * o                                            # backprop through h = o*tanh(c)
-        dc *= 1 - tanh_cs[t] * tanh_cs[t]
-        dc += dc_next
-        np.multiply(dc, g, out=da[:H])                         # di
-        np.multiply(dc, cs[t - 1] if t > 0 else c0, out=da[H:2 * H])  # df
-        np.multiply(dc, i, out=da[2 * H:3 * H])                # dg
-        dc_next = np.multiply(dc, f, out=dc)
-        dz = np.multiply(da, deriv[t], out=dsteps[t])          # backprop through the gates
-        dh_next = W_hh.T @ dz
-        if is_boundary(t, T, truncate):
-            dh_next[:] = 0
-            dc_next = np.zeros_like(dc_next)
-    dZ = to_feature_major(dsteps)                               # (4H, T, N)
-    dx, dW_ih, db = input_backward(dZ, x, W_ih)
-    dW_hh = recurrent_weight_grad(dZ, hs, h0)
-    return dx, (dh_next, dc_next), LayerGrads(dW_ih, dW_hh, db, db.copy())
+    S, A, C, tanh_c, W, truncate = cache
+    T, G, N = A.shape
+    H, dtype = G // 4, A.dtype
+    dh, dc_next = np.zeros((H, N), dtype), np.zeros((H, N), dtype)
+    if dstate is not None:
+        dh += dstate[0]
+        dc_next += dstate[1]
+    dc = np.empty((H, N), dtype)
+    W_hT = W[:, :H].T
+    k = chunk_steps(T, G * N * A.itemsize)
+    Q, P = np.empty((k, G, N), dtype), np.empty((k, H, N), dtype)
+    Z = stacked(G, k, N, dtype)                    # pre-activation gradients of a chunk
+    Z_ifg = Z[H:].reshape(3, H, k, N)
+    grads = ChunkGrads(S, W[:, H:-1], k)
+    for t1 in range(T, 0, -k):
+        t0 = max(t1 - k, 0)
+        _local_derivatives(A[t0:t1], C[t0:t1], tanh_c[t0:t1], Q[:t1 - t0], P[:t1 - t0])
+        for t in range(t1 - 1, t0 - 1, -1):
+            j = t - t0
+            if dhs is not None:
+                dh += dhs[t]
+            np.multiply(dh, Q[j, :H], out=Z[:H, j])            # through h = o * tanh(c)
+            np.multiply(dh, P[j], out=dc)
+            dc += dc_next
+            np.multiply(Q[j, H:].reshape(3, H, N), dc, out=Z_ifg[:, :, j])
+            np.multiply(dc, A[t, 2 * H:3 * H], out=dc_next)   # through c = f * c_{t-1}
+            np.matmul(W_hT, Z[:, j], out=dh)                  # through the recurrence
+            if is_boundary(t, T, truncate):
+                dh.fill(0)
+                dc_next.fill(0)
+        grads.add(Z, t0, t1)
+    dW_hh, dW_ih, db = split_stacked(unorder(grads.dW, gate_rows(ORDER, H)), H)
+    return grads.dx, (dh, dc_next), LayerGrads(dW_ih, dW_hh, db, db.copy())

@@ -47,7 +47,7 @@ class NetworkCache(NamedTuple):
     spec: NetworkSpec
     layer_caches: list     # one per layer (one JordanCache for the whole Jordan network)
     masks: list            # inverted-dropout masks between layers, or None
-    top: np.ndarray        # (H, T, N) output sequence of the last layer
+    top: np.ndarray        # (H, T, N) output sequence of the last layer (a view)
     head_weight: np.ndarray
     state: tuple           # final state, in the layout of ``initial_state``
 
@@ -99,35 +99,36 @@ def forward(params, spec, X, state0=None, *, training=False, rng=None):
     dtype = params["head.weight"].dtype
     if state0 is None:
         state0 = initial_state(spec, N, dtype)
-    x = np.ascontiguousarray(X.transpose(2, 1, 0), dtype=dtype)  # (D, T, N)
     use_dropout = training and spec.dropout > 0 and spec.num_layers > 1
     masks = [_dropout_mask(rng, (T, spec.hidden_size, N), spec.dropout, dtype)
              if use_dropout else None for _ in range(spec.num_layers - 1)]
     if spec.cell == "jordan":
+        x = np.ascontiguousarray(X.transpose(2, 1, 0), dtype=dtype)  # (D, T, N)
         return _jordan_forward(params, spec, x, state0, masks)
+    x = np.asarray(X).transpose(1, 2, 0)                       # (T, D, N) view
     caches, finals = [], []
     for l in range(spec.num_layers):
-        s0 = tuple(np.ascontiguousarray(s[l].T) for s in state0)  # (H, N) each
+        s0 = tuple(np.ascontiguousarray(s[l].T, dtype=dtype) for s in state0)  # (H, N) each
         x, s_final, cache = LAYERED_CELLS[spec.cell].forward(
             x, s0, layer_params(params, l), spec.nonlinearity, spec.truncate)
         if l < spec.num_layers - 1 and masks[l] is not None:
-            x = x * masks[l].transpose(1, 0, 2)  # (H, T, N)
+            x = x * masks[l]                                   # (T, H, N)
         caches.append(cache)
         finals.append(s_final)
     state = tuple(np.stack([f[k].T for f in finals]) for k in range(len(state0)))
     out = _head_forward(params, spec, x)
-    return out, NetworkCache(spec, caches, masks, x, params["head.weight"], state)
+    top = x.transpose(1, 0, 2)                                 # (H, T, N) view
+    return out, NetworkCache(spec, caches, masks, top, params["head.weight"], state)
 
 
-def _head_forward(params, spec, top):
-    """top (H, T, N) -> out (N, O) from the last step, or (N, T, O) from every step."""
+def _head_forward(params, spec, hs):
+    """hs (T, H, N) -> out (N, O) from the last step, or (N, T, O) from every step."""
     W, b = params["head.weight"], params["head.bias"]
-    H, T, N = top.shape
     if not spec.many_to_many:
-        return (W @ top[:, -1] + b[:, None]).T                 # (N, O)
-    y = (W @ top.reshape(H, T * N)).reshape(-1, T, N)          # (O, T, N)
-    y += b[:, None, None]
-    return y.transpose(2, 1, 0)                                # (N, T, O)
+        return (W @ hs[-1] + b[:, None]).T                     # (N, O)
+    y = np.matmul(W, hs)                                       # (T, O, N)
+    y += b[:, None]
+    return y.transpose(2, 0, 1)                                # (N, T, O)
 
 
 def _jordan_forward(params, spec, x, state0, masks):
@@ -153,36 +154,47 @@ def backward(dout, cache, dstate=None):
     if spec.cell == "jordan":
         return _jordan_backward(dout, cache, dstate)
     grads = {}
-    dtop = _head_backward(dout, cache, grads)                  # (H, T, N)
+    dtop, dh_last = _head_backward(dout, cache, grads)         # (H, T, N) or (H, N)
     dstates = []
     for l in range(spec.num_layers - 1, -1, -1):
         if l < spec.num_layers - 1 and cache.masks[l] is not None:
-            dtop = dtop * cache.masks[l].transpose(1, 0, 2)    # backprop through dropout
+            dtop *= cache.masks[l]                             # backprop through dropout
         ds_final = None if dstate is None else tuple(np.ascontiguousarray(d[l].T) for d in dstate)
+        if l == spec.num_layers - 1 and dh_last is not None:   # the last output is h_T
+            ds_final = _add_to_first(ds_final, dh_last, N_STATES[spec.cell])
         dtop, ds0, layer_grads = LAYERED_CELLS[spec.cell].backward(
             dtop, cache.layer_caches[l], ds_final)
         grads.update(zip(layer_keys(l), layer_grads))
         dstates.append(ds0)
     dstates.reverse()
     dstate0 = tuple(np.stack([d[k].T for d in dstates]) for k in range(len(dstates[0])))
-    return grads, dtop.transpose(2, 1, 0), dstate0
+    return grads, dtop.transpose(2, 0, 1), dstate0
 
 
 def _head_backward(dout, cache, grads):
-    """Fill the head's gradients; return the gradient w.r.t. the top sequence (H, T, N)."""
-    W, top = cache.head_weight, cache.top
-    H, T, N = top.shape
-    dtop = np.zeros_like(top)
+    """Fill the head's gradients; return the gradient w.r.t. the top sequence.
+
+    Many-to-many: (dtop (T, H, N), None). Many-to-one: (None, dh (H, N)), the gradient
+    w.r.t. the last output only.
+    """
+    W = cache.head_weight
+    hs = cache.top.transpose(1, 0, 2)                          # (T, H, N)
     if cache.spec.many_to_many:
-        dy = np.ascontiguousarray(dout.transpose(2, 1, 0)).reshape(-1, T * N)  # (O, T*N)
-        grads["head.weight"] = dy @ top.reshape(H, T * N).T
-        dtop[:] = (W.T @ dy).reshape(H, T, N)
-    else:
-        dy = dout.T                                            # (O, N)
-        grads["head.weight"] = dy @ top[:, -1].T
-        dtop[:, -1] = W.T @ dy
+        dy = dout.transpose(1, 2, 0)                           # (T, O, N)
+        grads["head.weight"] = np.matmul(dy, hs.transpose(0, 2, 1)).sum(axis=0)
+        grads["head.bias"] = dy.sum(axis=(0, 2))
+        return np.matmul(W.T, dy), None
+    dy = dout.T                                                # (O, N)
+    grads["head.weight"] = dy @ hs[-1].T
     grads["head.bias"] = dy.sum(axis=1)
-    return dtop
+    return None, W.T @ dy
+
+
+def _add_to_first(dstate, dh, n_states):
+    """dstate (tuple of (H, N) or None) with ``dh`` added to its first entry."""
+    if dstate is None:
+        return (dh,) + tuple(np.zeros_like(dh) for _ in range(n_states - 1))
+    return (dstate[0] + dh,) + dstate[1:]
 
 
 def _jordan_backward(dout, cache, dstate):
