@@ -17,8 +17,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .activations import ACTIVATIONS
-from ._common import (ChunkGrads, LayerGrads, chunk_steps, is_boundary, split_stacked,
-                      stack_inputs, stack_weights, stacked)
+from ._common import (ChunkGrads, LayerGrads, carve, chunk_steps, is_boundary,
+                      split_stacked, stack_inputs, stack_weights)
 
 N_GATES = 1
 
@@ -57,7 +57,8 @@ def forward(x, state0, params, nonlinearity="tanh", truncate=None):
     T, H = x.shape[0], W_hh.shape[0]
     act = ACTIVATIONS[nonlinearity]
     W = stack_weights(W_hh, W_ih, b_ih + b_hh)                 # (H, K)
-    S = stack_inputs(x, state0[0], W.dtype)                    # (T + 1, K, N)
+    S, = carve(W.dtype, (T + 1, W.shape[1], x.shape[2]))
+    stack_inputs(x, state0[0], S)                              # (T + 1, K, N)
     for t in range(T):
         act(np.matmul(W, S[t], out=S[t + 1, :H]))
     hs = S[1:, :H]
@@ -76,15 +77,15 @@ def backward(dhs, cache, dstate=None):
     S, W, nonlinearity, truncate = cache
     H = W.shape[0]
     T, N, dtype = S.shape[0] - 1, S.shape[2], S.dtype
-    dh = np.zeros((H, N), dtype)
+    k = chunk_steps(T, H * N * S.itemsize)
+    grads = ChunkGrads(S, W[:, H:-1], k)
+    Z = grads.Z                                                # (H, k, N)
+    dh, Q = carve(dtype, (H, N), (k, H, N))
+    dh.fill(0)
     if dstate is not None:
         dh += dstate[0]
     W_hT = W[:, :H].T
     derivative = LOCAL_DERIVATIVES[nonlinearity]
-    k = chunk_steps(T, H * N * S.itemsize)
-    Q = np.empty((k, H, N), dtype)
-    Z = stacked(H, k, N, dtype)                                # (H, k, N)
-    grads = ChunkGrads(S, W[:, H:-1], k)
     for t1 in range(T, 0, -k):
         t0 = max(t1 - k, 0)
         q = derivative(S[t0 + 1:t1 + 1, :H], Q[:t1 - t0])      # (n, H, N)
@@ -95,6 +96,6 @@ def backward(dhs, cache, dstate=None):
             np.matmul(W_hT, dz, out=dh)                         # through the recurrence
             if is_boundary(t, T, truncate):
                 dh.fill(0)
-        grads.add(Z, t0, t1)
+        grads.add(t0, t1)
     dW_hh, dW_ih, db = split_stacked(grads.dW, H)
     return grads.dx, (dh,), LayerGrads(dW_ih, dW_hh, db, db.copy())

@@ -23,8 +23,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._common import (ChunkGrads, LayerGrads, chunk_steps, gate_rows, is_boundary,
-                      stack_inputs, stack_weights, stacked, unorder)
+from ._common import (ChunkGrads, LayerGrads, carve, chunk_steps, gate_rows, is_boundary,
+                      stack_inputs, stack_weights, unorder)
 
 N_GATES = 3
 ORDER = (2, 0, 1)        # internal blocks of the per-step GEMM: n (recurrent part), r, z
@@ -64,12 +64,11 @@ def forward(x, state0, params, nonlinearity=None, truncate=None):
     W, W_n = _stacked_weights(W_ih, W_hh, b_ih, b_hh)
     W_pre = W.copy()
     W_pre[H:] *= 0.5                                 # sigmoid rows: tanh(z / 2)
-    S = stack_inputs(x, state0[0], W.dtype)          # (T + 1, K, N)
-    N, dtype, half = S.shape[2], W.dtype, W.dtype.type(0.5)
-    xn = np.matmul(W_n, S[:T, H:])                   # (T, H, N) W_in x_t + b_in
-    A = np.empty((T, 3 * H, N), dtype)
-    n_all = np.empty((T, H, N), dtype)
-    tmp = np.empty((H, N), dtype)
+    N, dtype, half = x.shape[2], W.dtype, W.dtype.type(0.5)
+    S, A, n_all, xn, tmp = carve(dtype, (T + 1, W.shape[1], N), (T, 3 * H, N), (T, H, N),
+                                 (T, H, N), (H, N))
+    stack_inputs(x, state0[0], S)                    # (T + 1, K, N)
+    np.matmul(W_n, S[:T, H:], out=xn)                # (T, H, N) W_in x_t + b_in
     for t in range(T):
         a = np.matmul(W_pre, S[t], out=A[t])         # (3H, N)
         rz = a[H:]
@@ -124,16 +123,15 @@ def backward(dhs, cache, dstate=None):
     S, A, n_all, W, W_ih, truncate = cache
     T, G, N = A.shape
     H, dtype = G // 3, A.dtype
-    dh = np.zeros((H, N), dtype)
+    k = chunk_steps(T, 4 * H * N * A.itemsize)
+    grads = ChunkGrads(S, _input_weights(W_ih, H), k)
+    Z = grads.Z                                      # rows: n (recurrent), r, z, n (input)
+    Z4 = Z.reshape(4, H, k, N)
+    dh, dh_direct, Q = carve(dtype, (H, N), (H, N), (k, 4 * H, N))
+    dh.fill(0)
     if dstate is not None:
         dh += dstate[0]
-    dh_direct = np.empty((H, N), dtype)
     W_hT = W[:, :H].T
-    k = chunk_steps(T, 4 * H * N * A.itemsize)
-    Q = np.empty((k, 4 * H, N), dtype)
-    Z = stacked(4 * H, k, N, dtype)                  # rows: n (recurrent), r, z, n (input)
-    Z4 = Z.reshape(4, H, k, N)
-    grads = ChunkGrads(S, _input_weights(W_ih, H), k)
     for t1 in range(T, 0, -k):
         t0 = max(t1 - k, 0)
         _local_derivatives(A[t0:t1], n_all[t0:t1], S[t0:t1, :H], Q[:t1 - t0])
@@ -147,7 +145,7 @@ def backward(dhs, cache, dstate=None):
             dh += dh_direct
             if is_boundary(t, T, truncate):
                 dh.fill(0)
-        grads.add(Z, t0, t1)
+        grads.add(t0, t1)
     # grads.dW (4H, K): rows n (recurrent), r, z, n (input) x columns [h | x | 1]
     dW = grads.dW
     dW_hh = unorder(dW[:3 * H, :H], gate_rows(ORDER, H))

@@ -24,8 +24,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._common import (ChunkGrads, LayerGrads, chunk_steps, gate_rows, is_boundary,
-                      split_stacked, stack_inputs, stack_weights, stacked, unorder)
+from ._common import (ChunkGrads, LayerGrads, carve, chunk_steps, gate_rows, is_boundary,
+                      split_stacked, stack_inputs, stack_weights, unorder)
 
 N_GATES = 4
 ORDER = (3, 0, 1, 2)     # internal gate blocks o, i, f, g from PyTorch's i, f, g, o
@@ -54,13 +54,11 @@ def forward(x, state0, params, nonlinearity=None, truncate=None):
     W = stack_weights(W_hh, W_ih, b_ih + b_hh, gate_rows(ORDER, H))  # (4H, K)
     W_pre = W.copy()
     W_pre[:3 * H] *= 0.5                                     # sigmoid rows: tanh(z / 2)
-    S = stack_inputs(x, state0[0], W.dtype)                  # (T + 1, K, N)
-    N, dtype, half = S.shape[2], W.dtype, W.dtype.type(0.5)
-    A = np.empty((T, 4 * H, N), dtype)
-    C = np.empty((T + 1, H, N), dtype)
+    N, dtype, half = x.shape[2], W.dtype, W.dtype.type(0.5)
+    S, A, C, tanh_c, ig = carve(dtype, (T + 1, W.shape[1], N), (T, 4 * H, N),
+                                (T + 1, H, N), (T, H, N), (H, N))
+    stack_inputs(x, state0[0], S)                            # (T + 1, K, N)
     C[0] = state0[1]
-    tanh_c = np.empty((T, H, N), dtype)
-    ig = np.empty((H, N), dtype)
     for t in range(T):
         a = np.matmul(W_pre, S[t], out=A[t])                 # (4H, N)
         np.tanh(a, out=a)
@@ -115,17 +113,17 @@ def backward(dhs, cache, dstate=None):
     S, A, C, tanh_c, W, truncate = cache
     T, G, N = A.shape
     H, dtype = G // 4, A.dtype
-    dh, dc_next = np.zeros((H, N), dtype), np.zeros((H, N), dtype)
+    k = chunk_steps(T, G * N * A.itemsize)
+    grads = ChunkGrads(S, W[:, H:-1], k)
+    Z = grads.Z                                    # (4H, k, N) rows o, i, f, g
+    Z_ifg = Z[H:].reshape(3, H, k, N)
+    dh, dc, dc_next, Q, P = carve(dtype, (H, N), (H, N), (H, N), (k, G, N), (k, H, N))
+    dh.fill(0)
+    dc_next.fill(0)
     if dstate is not None:
         dh += dstate[0]
         dc_next += dstate[1]
-    dc = np.empty((H, N), dtype)
     W_hT = W[:, :H].T
-    k = chunk_steps(T, G * N * A.itemsize)
-    Q, P = np.empty((k, G, N), dtype), np.empty((k, H, N), dtype)
-    Z = stacked(G, k, N, dtype)                    # pre-activation gradients of a chunk
-    Z_ifg = Z[H:].reshape(3, H, k, N)
-    grads = ChunkGrads(S, W[:, H:-1], k)
     for t1 in range(T, 0, -k):
         t0 = max(t1 - k, 0)
         _local_derivatives(A[t0:t1], C[t0:t1], tanh_c[t0:t1], Q[:t1 - t0], P[:t1 - t0])
@@ -142,6 +140,6 @@ def backward(dhs, cache, dstate=None):
             if is_boundary(t, T, truncate):
                 dh.fill(0)
                 dc_next.fill(0)
-        grads.add(Z, t0, t1)
+        grads.add(t0, t1)
     dW_hh, dW_ih, db = split_stacked(unorder(grads.dW, gate_rows(ORDER, H)), H)
     return grads.dx, (dh, dc_next), LayerGrads(dW_ih, dW_hh, db, db.copy())
