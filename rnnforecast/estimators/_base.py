@@ -72,7 +72,7 @@ class _BaseRNN(BaseEstimator):
     }
 
     def __init__(self, cell="lstm", hidden_size=32, num_layers=1, nonlinearity="tanh",
-                 dropout=0.0, solver="adam", learning_rate_init=0.001, batch_size=32,
+                 dropout=0.0, solver="adam", learning_rate_init=0.005, batch_size=32,
                  max_iter=200, tol=1e-4, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=10, alpha=1e-4, clip_norm=5.0, bptt_truncate=None,
                  return_sequences=False, dtype="float32", n_threads=1, random_state=None,
