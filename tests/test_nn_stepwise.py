@@ -132,3 +132,23 @@ def test_dropout_masks_come_from_the_given_rng(variant):
     no_dropout, _ = forward(params, spec._replace(dropout=0.0), X, state0)
     assert np.array_equal(run(1, training=False), no_dropout)
     assert not np.allclose(run(1), no_dropout)
+
+
+def test_live_caches_keep_their_memory():
+    """Large buffers are reused between calls, but never while a cache still uses them."""
+    spec = make_case("lstm")[0]._replace(hidden_size=64)
+    params = init_params(spec, np.random.default_rng(0), np.float32)
+    rng = np.random.default_rng(1)
+    X1, X2 = (rng.standard_normal((64, 64, spec.input_size)).astype(np.float32)
+              for _ in range(2))
+    R = np.ones((64, spec.output_size), np.float32)
+    out1, cache1 = forward(params, spec, X1)
+    grads1 = backward(R, cache1)[0]
+    out2, cache2 = forward(params, spec, X2)             # cache1 is still alive
+    assert not np.shares_memory(cache1.layer_caches[0].A, cache2.layer_caches[0].A)
+    grads1_again = backward(R, cache1)[0]
+    for name in grads1:
+        assert np.array_equal(grads1[name], grads1_again[name]), name
+    del cache1, cache2
+    out1_again, _ = forward(params, spec, X1)            # memory of dropped caches reused
+    assert np.array_equal(out1, out1_again)

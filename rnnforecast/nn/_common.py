@@ -30,7 +30,8 @@ from typing import NamedTuple
 import numpy as np
 
 CACHE_LINE = 64                  # bytes
-CHUNK_BYTES = 1 << 20            # size of the chunk buffers of local derivatives
+CHUNK_BYTES = 1 << 18
+MIN_CHUNK = 4
 
 
 class LayerGrads(NamedTuple):
@@ -81,25 +82,31 @@ class BlockPool:
     """Large memory blocks kept for reuse from call to call.
 
     ``get(nbytes)`` returns a 1-D uint8 array of at least ``nbytes``: a kept block that
-    nothing else refers to (its reference count shows only the pool), else a new one,
-    kept while the pool has room. Blocks smaller than ``min_bytes`` are not kept.
+    nothing else refers to, else a new one, kept while the pool has room. Arrays cut
+    from a block refer to it (``.base``), so a block is free exactly when its reference
+    count is that of a block only the pool holds, measured once at start (so that the
+    test holds whatever the interpreter's counting conventions). Blocks smaller than
+    ``min_bytes`` are not kept; without a global interpreter lock nothing is kept.
     """
 
     def __init__(self, max_blocks=8, max_bytes=1 << 28, min_bytes=1 << 20):
         self.max_blocks, self.max_bytes, self.min_bytes = max_blocks, max_bytes, min_bytes
-        self._blocks = []
+        self._blocks = [np.empty(0, np.uint8)]
+        self._free_refs = self._refs(0)
+        self._blocks.clear()
         self._lock = threading.Lock()
+        self.enabled = hasattr(sys, "getrefcount") and getattr(sys, "_is_gil_enabled",
+                                                               lambda: True)()
 
-    def _is_free(self, i):
-        # references: the list, the name ``block`` and getrefcount's argument
+    def _refs(self, i):
         block = self._blocks[i]
-        return sys.getrefcount(block) == 3
+        return sys.getrefcount(block)
 
     def get(self, nbytes):
-        if nbytes < self.min_bytes or not hasattr(sys, "getrefcount"):
+        if nbytes < self.min_bytes or not self.enabled:
             return np.empty(nbytes, np.uint8)
         with self._lock:
-            free = [i for i in range(len(self._blocks)) if self._is_free(i)]
+            free = [i for i in range(len(self._blocks)) if self._refs(i) == self._free_refs]
             for i in free:
                 if nbytes <= self._blocks[i].nbytes <= 2 * nbytes:
                     return self._blocks[i]
@@ -137,15 +144,15 @@ def stack_inputs(x, h0, S):
     return S
 
 
-def gate_rows(blocks, H):
-    """Row indices that put PyTorch's gate blocks in the order ``blocks``."""
-    return np.concatenate([np.arange(b * H, (b + 1) * H) for b in blocks])
+def stack_weights(W_hh, W_ih, b, order=None):
+    """W = [W_hh | W_ih | b] of shape (G, H + D + 1), gate blocks in the order ``order``.
 
-
-def stack_weights(W_hh, W_ih, b, rows=None):
-    """W = [W_hh | W_ih | b] of shape (G, H + D + 1), its rows reordered by ``rows``."""
+    ``order`` lists PyTorch's gate blocks in their internal order (None: unchanged).
+    """
     W = np.concatenate([W_hh, W_ih, b[:, None]], axis=1)
-    return W if rows is None else W[rows]
+    if order is None:
+        return W
+    return W.reshape(len(order), -1, W.shape[1])[list(order)].reshape(W.shape)
 
 
 class ChunkGrads:
@@ -177,12 +184,11 @@ class ChunkGrads:
         np.matmul(self.W_xT, z.transpose(1, 0, 2), out=self.dx[t0:t1])
 
 
-def unorder(a, rows):
-    """Rows of ``a`` from the internal gate order ``rows`` back to PyTorch's order."""
-    if rows is None:
-        return a
+def unorder(a, order):
+    """Rows of ``a`` (G, M) from the internal gate order ``order`` back to PyTorch's."""
     out = np.empty_like(a)
-    out[rows] = a
+    n = len(order)
+    out.reshape(n, -1, a.shape[1])[list(order)] = a.reshape(n, -1, a.shape[1])
     return out
 
 
@@ -193,8 +199,12 @@ def split_stacked(dW, H):
 
 
 def chunk_steps(T, step_bytes):
-    """Number of steps whose local derivatives are computed together."""
-    return int(min(T, max(1, CHUNK_BYTES // step_bytes)))
+    """Number of steps whose local derivatives and gradients are handled together.
+
+    Small enough for the chunk buffers to stay in cache, large enough to share the
+    per-chunk GEMMs among several steps.
+    """
+    return int(min(T, max(MIN_CHUNK, CHUNK_BYTES // step_bytes)))
 
 
 def project_inputs(x, W_ih, bias):

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._common import (ChunkGrads, LayerGrads, carve, chunk_steps, gate_rows, is_boundary,
+from ._common import (ChunkGrads, LayerGrads, carve, chunk_steps, is_boundary,
                       stack_inputs, stack_weights, unorder)
 
 N_GATES = 3
@@ -46,7 +46,7 @@ def _stacked_weights(W_ih, W_hh, b_ih, b_hh):
     W_x[2 * H:] = 0                                  # the candidate's input part is batched
     bias = b_hh.copy()
     bias[:2 * H] += b_ih[:2 * H]
-    W = stack_weights(W_hh, W_x, bias, gate_rows(ORDER, H))
+    W = stack_weights(W_hh, W_x, bias, ORDER)
     return W, np.concatenate([W_ih[2 * H:], b_ih[2 * H:, None]], axis=1)
 
 
@@ -148,7 +148,7 @@ def backward(dhs, cache, dstate=None):
         grads.add(t0, t1)
     # grads.dW (4H, K): rows n (recurrent), r, z, n (input) x columns [h | x | 1]
     dW = grads.dW
-    dW_hh = unorder(dW[:3 * H, :H], gate_rows(ORDER, H))
+    dW_hh = unorder(dW[:3 * H, :H], ORDER)
     dW_ih = np.ascontiguousarray(dW[H:, H:-1])
     db_ih = dW[H:, -1].copy()
     db_hh = np.concatenate([db_ih[:2 * H], dW[:H, -1]])

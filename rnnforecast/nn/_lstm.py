@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._common import (ChunkGrads, LayerGrads, carve, chunk_steps, gate_rows, is_boundary,
+from ._common import (ChunkGrads, LayerGrads, carve, chunk_steps, is_boundary,
                       split_stacked, stack_inputs, stack_weights, unorder)
 
 N_GATES = 4
@@ -35,7 +35,6 @@ class LSTMCache(NamedTuple):
     S: np.ndarray        # (T + 1, H + D + 1, N) stacked [h_{t-1}; x_t; 1]; S[1:, :H] = outputs
     A: np.ndarray        # (T, 4H, N) gate values o, i, f, g
     C: np.ndarray        # (T + 1, H, N) cell states c_{-1} = c0, c_0 .. c_{T-1}
-    tanh_c: np.ndarray   # (T, H, N)
     W: np.ndarray        # (4H, H + D + 1) stacked weights, rows o, i, f, g
     truncate: object
 
@@ -51,31 +50,30 @@ def forward(x, state0, params, nonlinearity=None, truncate=None):
     """
     W_ih, W_hh, b_ih, b_hh = params
     T, H = x.shape[0], W_hh.shape[1]
-    W = stack_weights(W_hh, W_ih, b_ih + b_hh, gate_rows(ORDER, H))  # (4H, K)
+    W = stack_weights(W_hh, W_ih, b_ih + b_hh, ORDER)  # (4H, K)
     W_pre = W.copy()
     W_pre[:3 * H] *= 0.5                                     # sigmoid rows: tanh(z / 2)
     N, dtype, half = x.shape[2], W.dtype, W.dtype.type(0.5)
     S, A, C, tanh_c, ig = carve(dtype, (T + 1, W.shape[1], N), (T, 4 * H, N),
-                                (T + 1, H, N), (T, H, N), (H, N))
+                                (T + 1, H, N), (H, N), (H, N))
     stack_inputs(x, state0[0], S)                            # (T + 1, K, N)
     C[0] = state0[1]
-    for t in range(T):
-        a = np.matmul(W_pre, S[t], out=A[t])                 # (4H, N)
+    steps = zip(S[:-1], A, A[:, :3 * H], A.reshape(T, 4, H, N), C[:-1], C[1:], S[1:, :H])
+    for s, a, sig, (o, i, f, g), c_prev, c, h in steps:    # views of step t
+        np.matmul(W_pre, s, out=a)                           # (4H, N)
         np.tanh(a, out=a)
-        sig = a[:3 * H]
         sig *= half
         sig += half                                          # a = [o; i; f; g]
-        c = np.multiply(a[2 * H:3 * H], C[t], out=C[t + 1])  # f * c_{t-1}
-        np.multiply(a[H:2 * H], a[3 * H:], out=ig)
-        c += ig                                              # + i * g
-        np.tanh(c, out=tanh_c[t])
-        np.multiply(a[:H], tanh_c[t], out=S[t + 1, :H])      # h_t = o * tanh(c_t)
+        np.multiply(f, c_prev, out=c)
+        np.multiply(i, g, out=ig)
+        c += ig                                              # c_t = f * c_{t-1} + i * g
+        np.tanh(c, out=tanh_c)
+        np.multiply(o, tanh_c, out=h)                        # h_t = o * tanh(c_t)
     hs = S[1:, :H]
-    cache = LSTMCache(S, A, C, tanh_c, W, truncate)
-    return hs, (hs[-1].copy(), C[-1].copy()), cache
+    return hs, (hs[-1].copy(), C[-1].copy()), LSTMCache(S, A, C, W, truncate)
 
 
-def _local_derivatives(A, C_prev, tanh_c, Q, P):
+def _local_derivatives(A, C, Q, P):
     """Per-step factors of the gate gradients, for a chunk of n steps.
 
     With dh and dc the gradients reaching h_t and c_t, the gradients of the
@@ -85,16 +83,20 @@ def _local_derivatives(A, C_prev, tanh_c, Q, P):
         Q_o = tanh(c) * o (1 - o)    Q_i = g * i (1 - i)    Q_f = c_{t-1} * f (1 - f)
         Q_g = i * (1 - g**2)         P = o * (1 - tanh(c)**2)
 
-    A : (n, 4H, N) gate values; C_prev, tanh_c : (n, H, N); Q : (n, 4H, N); P : (n, H, N).
+    ``tanh(c)`` is recomputed here: cheaper than storing it and reading it back.
+
+    A : (n, 4H, N) gate values; C : (n + 1, H, N) cell states c_{t-1} .. c_{t+n-1};
+    Q : (n, 4H, N); P : (n, H, N).
     """
-    H = C_prev.shape[1]
+    H = C.shape[1]
     o, i, f, g = (A[:, k * H:(k + 1) * H] for k in range(4))
+    tanh_c = np.tanh(C[1:], out=P)
     np.multiply(A, A, out=Q)
     np.subtract(A[:, :3 * H], Q[:, :3 * H], out=Q[:, :3 * H])  # s (1 - s)
     np.subtract(1, Q[:, 3 * H:], out=Q[:, 3 * H:])             # 1 - g**2
     Q[:, :H] *= tanh_c
     Q[:, H:2 * H] *= g
-    Q[:, 2 * H:3 * H] *= C_prev
+    Q[:, 2 * H:3 * H] *= C[:-1]
     Q[:, 3 * H:] *= i
     np.multiply(tanh_c, tanh_c, out=P)
     np.subtract(1, P, out=P)
@@ -110,13 +112,12 @@ def backward(dhs, cache, dstate=None):
 
     Returns dx (T, D, N), dstate0 (dh0, dc0), LayerGrads.
     """
-    S, A, C, tanh_c, W, truncate = cache
+    S, A, C, W, truncate = cache
     T, G, N = A.shape
     H, dtype = G // 4, A.dtype
     k = chunk_steps(T, G * N * A.itemsize)
     grads = ChunkGrads(S, W[:, H:-1], k)
     Z = grads.Z                                    # (4H, k, N) rows o, i, f, g
-    Z_ifg = Z[H:].reshape(3, H, k, N)
     dh, dc, dc_next, Q, P = carve(dtype, (H, N), (H, N), (H, N), (k, G, N), (k, H, N))
     dh.fill(0)
     dc_next.fill(0)
@@ -124,22 +125,27 @@ def backward(dhs, cache, dstate=None):
         dh += dstate[0]
         dc_next += dstate[1]
     W_hT = W[:, :H].T
+    Q4, Z_steps = Q.reshape(k, 4, H, N), Z.transpose(1, 0, 2)   # step j: Q4[j], Z_steps[j]
+    Z4_steps = Z.reshape(4, H, k, N).transpose(2, 0, 1, 3)
+    forget = A.reshape(T, 4, H, N)[:, 2]
     for t1 in range(T, 0, -k):
         t0 = max(t1 - k, 0)
-        _local_derivatives(A[t0:t1], C[t0:t1], tanh_c[t0:t1], Q[:t1 - t0], P[:t1 - t0])
-        for t in range(t1 - 1, t0 - 1, -1):
-            j = t - t0
+        n = t1 - t0
+        _local_derivatives(A[t0:t1], C[t0:t1 + 1], Q[:n], P[:n])
+        steps = zip(range(t1 - 1, t0 - 1, -1), Q4[n - 1::-1], P[n - 1::-1],
+                    Z_steps[n - 1::-1], Z4_steps[n - 1::-1], forget[t0:t1][::-1])
+        for t, q, p, z, z4, f in steps:                        # views of step t
             if dhs is not None:
                 dh += dhs[t]
-            np.multiply(dh, Q[j, :H], out=Z[:H, j])            # through h = o * tanh(c)
-            np.multiply(dh, P[j], out=dc)
+            np.multiply(dh, q[0], out=z4[0])                  # through h = o * tanh(c)
+            np.multiply(dh, p, out=dc)
             dc += dc_next
-            np.multiply(Q[j, H:].reshape(3, H, N), dc, out=Z_ifg[:, :, j])
-            np.multiply(dc, A[t, 2 * H:3 * H], out=dc_next)   # through c = f * c_{t-1}
-            np.matmul(W_hT, Z[:, j], out=dh)                  # through the recurrence
+            np.multiply(q[1:], dc, out=z4[1:])                # i, f, g
+            np.multiply(dc, f, out=dc_next)                   # through c = f * c_{t-1}
+            np.matmul(W_hT, z, out=dh)                        # through the recurrence
             if is_boundary(t, T, truncate):
                 dh.fill(0)
                 dc_next.fill(0)
         grads.add(t0, t1)
-    dW_hh, dW_ih, db = split_stacked(unorder(grads.dW, gate_rows(ORDER, H)), H)
+    dW_hh, dW_ih, db = split_stacked(unorder(grads.dW, ORDER), H)
     return grads.dx, (dh, dc_next), LayerGrads(dW_ih, dW_hh, db, db.copy())

@@ -115,10 +115,19 @@ def forward(params, spec, X, state0=None, *, training=False, rng=None):
             x = x * masks[l]                                   # (T, H, N)
         caches.append(cache)
         finals.append(s_final)
-    state = tuple(np.stack([f[k].T for f in finals]) for k in range(len(state0)))
+    state = tuple(_stack_states([f[k] for f in finals]) for k in range(len(state0)))
     out = _head_forward(params, spec, x)
     top = x.transpose(1, 0, 2)                                 # (H, T, N) view
     return out, NetworkCache(spec, caches, masks, top, params["head.weight"], state)
+
+
+def _stack_states(per_layer):
+    """Per-layer (H, N) arrays -> one (num_layers, N, H) array, PyTorch's state layout."""
+    H, N = per_layer[0].shape
+    out = np.empty((len(per_layer), N, H), per_layer[0].dtype)
+    for l, s in enumerate(per_layer):
+        out[l] = s.T
+    return out
 
 
 def _head_forward(params, spec, hs):
@@ -167,7 +176,7 @@ def backward(dout, cache, dstate=None):
         grads.update(zip(layer_keys(l), layer_grads))
         dstates.append(ds0)
     dstates.reverse()
-    dstate0 = tuple(np.stack([d[k].T for d in dstates]) for k in range(len(dstates[0])))
+    dstate0 = tuple(_stack_states([d[k] for d in dstates]) for k in range(len(dstates[0])))
     return grads, dtop.transpose(2, 0, 1), dstate0
 
 
