@@ -159,8 +159,11 @@ class ChunkGrads:
     """Weight and input gradients accumulated chunk by chunk of the backward loop.
 
     S : ndarray of shape (T + 1, K, N), the stacked inputs
-    W_x : ndarray of shape (G, D), the input weights, rows in the order of ``Z``
+    G : int, the number of gradient rows (pre-activations) per step
+    W_x : ndarray of shape (G_x, D), the input weights of the last G_x gradient rows
     k : int, the number of steps of a chunk
+    h_rows : int, only the first ``h_rows`` gradient rows depend on h_{t-1} (default G);
+        the others depend on [x_t; 1] only
 
     The loop writes the pre-activation gradients of step ``t0 + j`` into ``Z[:, j]``
     (``Z`` is (G, k, N)); ``add(t0, t1)`` then adds the share of steps t0 .. t1-1 to ``dW``
@@ -168,20 +171,23 @@ class ChunkGrads:
     their input gradient into ``dx`` (T, D, N).
     """
 
-    def __init__(self, S, W_x, k):
+    def __init__(self, S, G, W_x, k, h_rows=None):
         T1, K, N = S.shape
-        G, D = W_x.shape
-        self.S, self.W_xT = S, W_x.T
+        D = W_x.shape[1]
+        self.S, self.W_xT, self.x_from = S, W_x.T, G - W_x.shape[0]
+        self.h_rows, self.H = G if h_rows is None else h_rows, K - D - 1
         self.Z, self.S_chunk, self.dW, self.dx = carve(
             S.dtype, ("stacked", G, k, N), ("stacked", K, k, N), (G, K), (T1 - 1, D, N))
         self.dW.fill(0)
 
     def add(self, t0, t1):
-        n = t1 - t0
+        n, r, H = t1 - t0, self.h_rows, self.H
         s, z = self.S_chunk[:, :n], self.Z[:, :n]
         np.copyto(s, self.S[t0:t1].transpose(1, 0, 2))
-        self.dW += flat(z) @ flat(s).T                           # (G, n*N) @ (n*N, K)
-        np.matmul(self.W_xT, z.transpose(1, 0, 2), out=self.dx[t0:t1])
+        self.dW[:r] += flat(z[:r]) @ flat(s).T                   # (r, n*N) @ (n*N, K)
+        if r < z.shape[0]:
+            self.dW[r:, H:] += flat(z[r:]) @ flat(s[H:]).T
+        np.matmul(self.W_xT, z[self.x_from:].transpose(1, 0, 2), out=self.dx[t0:t1])
 
 
 def unorder(a, order):

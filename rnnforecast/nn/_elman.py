@@ -78,7 +78,7 @@ def backward(dhs, cache, dstate=None):
     H = W.shape[0]
     T, N, dtype = S.shape[0] - 1, S.shape[2], S.dtype
     k = chunk_steps(T, H * N * S.itemsize)
-    grads = ChunkGrads(S, W[:, H:-1], k)
+    grads = ChunkGrads(S, H, W[:, H:-1], k)
     Z = grads.Z                                                # (H, k, N)
     dh, Q = carve(dtype, (H, N), (k, H, N))
     dh.fill(0)

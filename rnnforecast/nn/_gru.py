@@ -124,7 +124,7 @@ def backward(dhs, cache, dstate=None):
     T, G, N = A.shape
     H, dtype = G // 3, A.dtype
     k = chunk_steps(T, 4 * H * N * A.itemsize)
-    grads = ChunkGrads(S, _input_weights(W_ih, H), k)
+    grads = ChunkGrads(S, 4 * H, W_ih, k, h_rows=3 * H)
     Z = grads.Z                                      # rows: n (recurrent), r, z, n (input)
     Z4 = Z.reshape(4, H, k, N)
     dh, dh_direct, Q = carve(dtype, (H, N), (H, N), (k, 4 * H, N))
@@ -153,8 +153,3 @@ def backward(dhs, cache, dstate=None):
     db_ih = dW[H:, -1].copy()
     db_hh = np.concatenate([db_ih[:2 * H], dW[:H, -1]])
     return grads.dx, (dh,), LayerGrads(dW_ih, dW_hh, db_ih, db_hh)
-
-
-def _input_weights(W_ih, H):
-    """(4H, D) input weights for the gradient rows n (recurrent, zero), r, z, n (input)."""
-    return np.concatenate([np.zeros_like(W_ih[:H]), W_ih])

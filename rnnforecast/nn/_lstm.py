@@ -116,7 +116,7 @@ def backward(dhs, cache, dstate=None):
     T, G, N = A.shape
     H, dtype = G // 4, A.dtype
     k = chunk_steps(T, G * N * A.itemsize)
-    grads = ChunkGrads(S, W[:, H:-1], k)
+    grads = ChunkGrads(S, G, W[:, H:-1], k)
     Z = grads.Z                                    # (4H, k, N) rows o, i, f, g
     dh, dc, dc_next, Q, P = carve(dtype, (H, N), (H, N), (H, N), (k, G, N), (k, H, N))
     dh.fill(0)
