@@ -18,8 +18,8 @@ operation reads and writes contiguous memory.
   in cache; after the chunk, one GEMM adds its share of ``[dW_hh | dW_ih | db]`` and one
   batched GEMM writes its ``dx`` (``ChunkGrads``).
 * Buffers indexed ``[:, j]`` have rows padded to an odd number of cache lines
-  (``stacked``): a row stride that is a multiple of 4 KiB makes the rows of a step
-  compete for the same cache sets.
+  (``carve``): a row stride that is a multiple of 4 KiB makes the rows of a step compete
+  for the same cache sets.
 """
 
 import math
@@ -46,7 +46,8 @@ class LayerGrads(NamedTuple):
 def carve(dtype, *shapes):
     """Uninitialised arrays of the given shapes, cut from one block of memory.
 
-    A shape ``("stacked", rows, T, N)`` gives a ``stacked`` array. Large blocks come from
+    A shape ``("stacked", rows, T, N)`` gives a (rows, T, N) array whose rows are padded
+    to an odd number of cache lines (see the module doc). Large blocks come from
     ``BLOCKS``, which hands out again the block of an earlier call once nothing refers
     to it any more: a training step then reuses the memory of the previous step instead
     of asking the system for fresh pages, whose first touch costs a page fault each
@@ -71,11 +72,6 @@ def carve(dtype, *shapes):
         a = buf[start:start + n].reshape(block_shape)
         out.append(a if block_shape == shape else a[:, :shape[1] * shape[2]].reshape(shape))
     return out
-
-
-def stacked(rows, T, N, dtype):
-    """Uninitialised array of shape (rows, T, N) whose rows are padded (see module doc)."""
-    return carve(dtype, ("stacked", rows, T, N))[0]
 
 
 class BlockPool:
@@ -111,13 +107,15 @@ class BlockPool:
                 if nbytes <= self._blocks[i].nbytes <= 2 * nbytes:
                     return self._blocks[i]
             block = np.empty(nbytes, np.uint8)
-            if free and (len(self._blocks) >= self.max_blocks or
-                         sum(b.nbytes for b in self._blocks) + nbytes > self.max_bytes):
+            if free and not self._has_room(nbytes):
                 del self._blocks[free[0]]                  # make room: drop a free block
-            if (len(self._blocks) < self.max_blocks and
-                    sum(b.nbytes for b in self._blocks) + nbytes <= self.max_bytes):
+            if self._has_room(nbytes):
                 self._blocks.append(block)
             return block
+
+    def _has_room(self, nbytes):
+        return (len(self._blocks) < self.max_blocks and
+                sum(b.nbytes for b in self._blocks) + nbytes <= self.max_bytes)
 
 
 BLOCKS = BlockPool()
@@ -214,7 +212,7 @@ def chunk_steps(T, step_bytes):
 
 
 def project_inputs(x, W_ih, bias):
-    """Input projections of all time steps in one GEMM.
+    """Input projections of all time steps in one GEMM (the Jordan network's layout).
 
     x : ndarray of shape (D, T, N)
     W_ih : ndarray of shape (G, D)
@@ -230,7 +228,7 @@ def project_inputs(x, W_ih, bias):
 
 
 def to_feature_major(steps):
-    """(T, G, N) per-step buffer -> contiguous (G, T, N)."""
+    """(T, G, N) per-step buffer -> contiguous (G, T, N) (the Jordan network's layout)."""
     return np.ascontiguousarray(steps.transpose(1, 0, 2))
 
 

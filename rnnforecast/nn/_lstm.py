@@ -50,7 +50,7 @@ def forward(x, state0, params, nonlinearity=None, truncate=None):
     """
     W_ih, W_hh, b_ih, b_hh = params
     T, H = x.shape[0], W_hh.shape[1]
-    W = stack_weights(W_hh, W_ih, b_ih + b_hh, ORDER)  # (4H, K)
+    W = stack_weights(W_hh, W_ih, b_ih + b_hh, ORDER)       # (4H, K)
     W_pre = W.copy()
     W_pre[:3 * H] *= 0.5                                     # sigmoid rows: tanh(z / 2)
     N, dtype, half = x.shape[2], W.dtype, W.dtype.type(0.5)
@@ -58,17 +58,17 @@ def forward(x, state0, params, nonlinearity=None, truncate=None):
                                 (T + 1, H, N), (H, N), (H, N))
     stack_inputs(x, state0[0], S)                            # (T + 1, K, N)
     C[0] = state0[1]
-    steps = zip(S[:-1], A, A[:, :3 * H], A.reshape(T, 4, H, N), C[:-1], C[1:], S[1:, :H])
-    for s, a, sig, (o, i, f, g), c_prev, c, h in steps:    # views of step t
-        np.matmul(W_pre, s, out=a)                           # (4H, N)
+    for t in range(T):
+        a = np.matmul(W_pre, S[t], out=A[t])                 # (4H, N)
         np.tanh(a, out=a)
+        sig = a[:3 * H]
         sig *= half
         sig += half                                          # a = [o; i; f; g]
-        np.multiply(f, c_prev, out=c)
-        np.multiply(i, g, out=ig)
-        c += ig                                              # c_t = f * c_{t-1} + i * g
+        c = np.multiply(a[2 * H:3 * H], C[t], out=C[t + 1])  # f * c_{t-1}
+        np.multiply(a[H:2 * H], a[3 * H:], out=ig)
+        c += ig                                              # + i * g
         np.tanh(c, out=tanh_c)
-        np.multiply(o, tanh_c, out=h)                        # h_t = o * tanh(c_t)
+        np.multiply(a[:H], tanh_c, out=S[t + 1, :H])         # h_t = o * tanh(c_t)
     hs = S[1:, :H]
     return hs, (hs[-1].copy(), C[-1].copy()), LSTMCache(S, A, C, W, truncate)
 
@@ -125,24 +125,20 @@ def backward(dhs, cache, dstate=None):
         dh += dstate[0]
         dc_next += dstate[1]
     W_hT = W[:, :H].T
-    Q4, Z_steps = Q.reshape(k, 4, H, N), Z.transpose(1, 0, 2)   # step j: Q4[j], Z_steps[j]
-    Z4_steps = Z.reshape(4, H, k, N).transpose(2, 0, 1, 3)
-    forget = A.reshape(T, 4, H, N)[:, 2]
+    Z_ifg = Z[H:].reshape(3, H, k, N)
     for t1 in range(T, 0, -k):
         t0 = max(t1 - k, 0)
-        n = t1 - t0
-        _local_derivatives(A[t0:t1], C[t0:t1 + 1], Q[:n], P[:n])
-        steps = zip(range(t1 - 1, t0 - 1, -1), Q4[n - 1::-1], P[n - 1::-1],
-                    Z_steps[n - 1::-1], Z4_steps[n - 1::-1], forget[t0:t1][::-1])
-        for t, q, p, z, z4, f in steps:                        # views of step t
+        _local_derivatives(A[t0:t1], C[t0:t1 + 1], Q[:t1 - t0], P[:t1 - t0])
+        for t in range(t1 - 1, t0 - 1, -1):
+            j = t - t0
             if dhs is not None:
                 dh += dhs[t]
-            np.multiply(dh, q[0], out=z4[0])                  # through h = o * tanh(c)
-            np.multiply(dh, p, out=dc)
+            np.multiply(dh, Q[j, :H], out=Z[:H, j])            # through h = o * tanh(c)
+            np.multiply(dh, P[j], out=dc)
             dc += dc_next
-            np.multiply(q[1:], dc, out=z4[1:])                # i, f, g
-            np.multiply(dc, f, out=dc_next)                   # through c = f * c_{t-1}
-            np.matmul(W_hT, z, out=dh)                        # through the recurrence
+            np.multiply(Q[j, H:].reshape(3, H, N), dc, out=Z_ifg[:, :, j])  # i, f, g
+            np.multiply(dc, A[t, 2 * H:3 * H], out=dc_next)   # through c = f * c_{t-1}
+            np.matmul(W_hT, Z[:, j], out=dh)                  # through the recurrence
             if is_boundary(t, T, truncate):
                 dh.fill(0)
                 dc_next.fill(0)
