@@ -32,6 +32,7 @@ import numpy as np
 CACHE_LINE = 64                  # bytes
 CHUNK_BYTES = 1 << 18
 MIN_CHUNK = 4
+MIN_CHUNK_COLUMNS = 256
 
 
 class LayerGrads(NamedTuple):
@@ -202,13 +203,14 @@ def split_stacked(dW, H):
             dW[:, -1].copy())
 
 
-def chunk_steps(T, step_bytes):
+def chunk_steps(T, N, step_bytes):
     """Number of steps whose local derivatives and gradients are handled together.
 
-    Small enough for the chunk buffers to stay in cache, large enough to share the
-    per-chunk GEMMs among several steps.
+    Small enough for the chunk buffers to stay in cache (``CHUNK_BYTES``), large enough
+    for the per-chunk GEMMs to run at full speed (at least ``MIN_CHUNK_COLUMNS`` columns,
+    measured: 8% slower weight-gradient GEMMs with 128 columns than with 256).
     """
-    return int(min(T, max(MIN_CHUNK, CHUNK_BYTES // step_bytes)))
+    return int(min(T, max(MIN_CHUNK, -(-MIN_CHUNK_COLUMNS // N), CHUNK_BYTES // step_bytes)))
 
 
 def project_inputs(x, W_ih, bias):

@@ -123,7 +123,7 @@ def backward(dhs, cache, dstate=None):
     S, A, n_all, W, W_ih, truncate = cache
     T, G, N = A.shape
     H, dtype = G // 3, A.dtype
-    k = chunk_steps(T, 4 * H * N * A.itemsize)
+    k = chunk_steps(T, N, 4 * H * N * A.itemsize)
     grads = ChunkGrads(S, 4 * H, W_ih, k, h_rows=3 * H)
     Z = grads.Z                                      # rows: n (recurrent), r, z, n (input)
     Z4 = Z.reshape(4, H, k, N)
