@@ -36,7 +36,7 @@ SHAPES = [(32, 24, 1, 32), (64, 48, 1, 64), (128, 96, 4, 128), (256, 168, 8, 64)
 CELLS = ["lstm", "gru", "rnn"]
 TORCH_MODULES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 INFERENCE_SHAPE = (1, 48, 1, 64)
-MIN_SAMPLE_SECONDS = 0.02                            # inner loop length of one sample
+MIN_SAMPLE_SECONDS = 0.05                            # inner loop length of one sample
 CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 clock = CLOCKS["wall"]
 
@@ -130,7 +130,7 @@ def repeats_for(shape, base):
     """Fewer repetitions for the largest shapes, so the full run stays short."""
     B, T, F, H = shape
     work = B * T * H * H
-    return max(3, base // 2) if work > 20_000_000 else base
+    return max(3, base // 2 + 1) if work > 20_000_000 else base
 
 
 def geometric_mean(values):
@@ -230,7 +230,7 @@ def main(argv=None):
     if args.shapes is not None:
         shapes = [SHAPES[i] for i in args.shapes]
     thread_counts = args.threads or ([1] if args.quick else [1, 2])
-    repeats = args.repeats or (3 if args.quick else 7)
+    repeats = args.repeats or (3 if args.quick else 9)
 
     print("\n".join(blas_description()))
     print(f"clock: {args.clock}")
