@@ -112,8 +112,13 @@ def sample(fn, number):
     return (clock() - start) / number
 
 
-def time_interleaved(fn_a, fn_b, repeats, warmup=2):
-    """Median seconds per call of two functions, measured alternately."""
+def time_interleaved(fn_a, fn_b, repeats, warmup=2, settle=0.0):
+    """Median seconds per call of two functions, measured alternately.
+
+    ``settle`` seconds of sleep before each sample let the other library's idle worker
+    threads stop spinning (OpenBLAS workers spin for about 0.1 s after a call, and with
+    2 threads on 2 cores they would slow down whatever runs next).
+    """
     for _ in range(warmup):
         fn_a()
         fn_b()
@@ -122,6 +127,7 @@ def time_interleaved(fn_a, fn_b, repeats, warmup=2):
     for r in range(repeats):
         order = (0, 1) if r % 2 == 0 else (1, 0)
         for k in order:
+            time.sleep(settle)
             times[k].append(sample((fn_a, fn_b)[k], numbers[k]))
     return statistics.median(times[0]), statistics.median(times[1])
 
@@ -159,13 +165,13 @@ def blas_description():
     return lines
 
 
-def run_training(cells, shapes, threads, repeats):
+def run_training(cells, shapes, threads, repeats, settle):
     rows = []
     for cell in cells:
         for shape in shapes:
             np_model, torch_model = make_pair(cell, shape)
             t_np, t_torch = time_interleaved(np_model.step, torch_model.step,
-                                             repeats_for(shape, repeats))
+                                             repeats_for(shape, repeats), settle=settle)
             row = {"kind": "train", "cell": cell, "shape": list(shape), "threads": threads,
                    "numpy_ms": 1e3 * t_np, "torch_ms": 1e3 * t_torch,
                    "ratio": t_np / t_torch}
@@ -175,12 +181,13 @@ def run_training(cells, shapes, threads, repeats):
     return rows
 
 
-def run_inference(cells, threads, repeats):
+def run_inference(cells, threads, repeats, settle):
     rows = []
     for cell in cells:
         np_model, torch_model = make_pair(cell, INFERENCE_SHAPE)
         torch_model.eval()
-        t_np, t_torch = time_interleaved(np_model.predict, torch_model.predict, repeats)
+        t_np, t_torch = time_interleaved(np_model.predict, torch_model.predict, repeats,
+                                         settle=settle)
         row = {"kind": "inference", "cell": cell, "shape": list(INFERENCE_SHAPE),
                "threads": threads, "numpy_ms": 1e3 * t_np, "torch_ms": 1e3 * t_torch,
                "ratio": t_np / t_torch}
@@ -219,6 +226,9 @@ def main(argv=None):
                         help="indices into the shape list (0-4)")
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--json", default=None, help="also write the results to this file")
+    parser.add_argument("--settle", type=float, default=None,
+                        help="seconds of sleep before each sample (default: 0.2 with more "
+                             "than one thread, else 0)")
     parser.add_argument("--clock", choices=CLOCKS, default="wall",
                         help="wall: elapsed time (default); cpu: CPU time of this process, "
                              "steadier when other processes share the cores (1 thread only)")
@@ -239,9 +249,10 @@ def main(argv=None):
         torch.set_num_threads(n)
         with threadpool_limits(limits=n):
             print(f"\n{n} thread(s): training step (B, T, F, H)")
-            rows += run_training(args.cells, shapes, n, repeats)
+            settle = (0.2 if n > 1 else 0.0) if args.settle is None else args.settle
+            rows += run_training(args.cells, shapes, n, repeats, settle)
             print(f"{n} thread(s): inference, one window, forward only")
-            rows += run_inference(args.cells, n, 3 * repeats)
+            rows += run_inference(args.cells, n, 3 * repeats, settle)
     summarize(rows, thread_counts, args.cells)
     if args.json:
         with open(args.json, "w") as f:
