@@ -27,7 +27,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
-from ._conformal import check_coverage, interval_widths
+from ._conformal import check_coverage, scaled_interval_widths
 from ._recursive import predict_block, target_position
 from ._validation import as_2d_array, check_int, check_option
 from .metrics import evaluate
@@ -114,7 +114,7 @@ def _stored_residuals(model):
     return residuals
 
 
-def _forecast_from(model, values, origins, window, horizon, coverage):
+def _forecast_from(model, values, origins, window, horizon, column, coverage):
     """Forecasts of one fitted model from the windows ending before ``origins``.
 
     Returns
@@ -127,14 +127,17 @@ def _forecast_from(model, values, origins, window, horizon, coverage):
     forecasts = predict_block(model, values[rows], horizon)
     if coverage is None:
         return forecasts, None
-    widths = interval_widths(_stored_residuals(model), coverage, horizon, OWNER)
-    return forecasts, np.broadcast_to(widths, forecasts.shape)
+    widths = scaled_interval_widths(_stored_residuals(model),
+                                    getattr(model, "conformal_scales_", None), values[rows],
+                                    coverage, horizon, OWNER, column)
+    return forecasts, widths
 
 
 def _fit_and_forecast(estimator, values, start, origin, window, horizon, column, coverage):
     """One refit job: fit on rows ``start .. origin - 1``, forecast the next rows."""
     model = _fit(estimator, values, start, origin, window, horizon, column)
-    return _forecast_from(model, values, np.array([origin]), window, horizon, coverage)
+    return _forecast_from(model, values, np.array([origin]), window, horizon, column,
+                          coverage)
 
 
 def _run_refits(estimator, values, starts, origins, settings, n_jobs):
@@ -153,7 +156,7 @@ def _run_once(estimator, values, initial, origins, settings):
     """Fit one clone on the initial part and forecast from every origin at once."""
     window, horizon, column, coverage = settings
     model = _fit(clone(estimator), values, 0, initial, window, horizon, column)
-    return _forecast_from(model, values, origins, window, horizon, coverage)
+    return _forecast_from(model, values, origins, window, horizon, column, coverage)
 
 
 def _predictions_frame(labels, rows, actual, forecasts, widths):

@@ -24,8 +24,22 @@ calibration window and returns the empirical residuals of every step. Intervals 
 thus calibrated on the errors of the procedure that made the forecast; no step is
 extrapolated by a formula.
 
+**Locally scaled intervals.** A series whose level or volatility drifts (a growing
+seasonal amplitude, a calmer or busier market) makes the residuals of the last windows
+poor stand-ins for the next one. When a forecaster also keeps the local scale ``s_i`` of
+each calibration window (``conformal_scales_``: the mean absolute one-step change of the
+target inside the window, :func:`local_scale`), the scores are ``|r_i| / s_i`` and the
+half-width of a new forecast is ``q · s`` with ``s`` the scale of its own window —
+normalised nonconformity scores (Papadopoulos, Vovk & Gammerman 2008; Lei et al. 2018,
+"locally weighted" conformal). The guarantee is the same, under exchangeability of the
+scaled scores. On rolling-origin backtests of the shipped series it moved the empirical
+90 % coverage from 0.79 / 0.88 / 0.94 (airline / Seattle / IBM) to 0.88 / 0.93 / 0.92
+(benchmarks/README.md).
+
 References
 ----------
+Papadopoulos, H., Vovk, V. & Gammerman, A. (2008). Normalized nonconformity measures for
+regression conformal prediction. Proc. IASTED AIA, 64-69.
 Vovk, V., Gammerman, A. & Shafer, G. (2005). Algorithmic Learning in a Random World.
 Springer.
 Lei, J., G'Sell, M., Rinaldo, A., Tibshirani, R. J. & Wasserman, L. (2018).
@@ -43,7 +57,8 @@ from ._recursive import check_window_forecaster, recursive_predict
 from ._validation import check_finite, check_int
 from .windowing import make_windows
 
-__all__ = ["check_coverage", "conformal_quantiles", "recursive_residuals", "interval_widths"]
+__all__ = ["check_coverage", "conformal_quantiles", "recursive_residuals", "interval_widths",
+           "local_scale", "scaled_interval_widths"]
 
 
 def check_coverage(coverage, name, owner):
@@ -208,3 +223,64 @@ def interval_widths(residuals, coverage, steps, owner):
             f"residuals = recursive_residuals(estimator, calibration_data, steps={steps})."
         )
     return conformal_quantiles(values[:, :steps], coverage)
+
+
+def local_scale(windows, target=0):
+    """Local scale of each window: mean absolute one-step change of its target.
+
+    Parameters
+    ----------
+    windows : ndarray of shape (n_windows, n_timesteps, n_features)
+    target : int
+        Position of the target feature.
+
+    Returns
+    -------
+    scales : ndarray of shape (n_windows,)
+        Non-negative; 0 for a constant window (see :func:`scaled_interval_widths`).
+    """
+    values = np.asarray(windows, dtype=np.float64)[:, :, target]  # (n_windows, T)
+    if values.shape[1] < 2:
+        return np.ones(len(values))
+    return np.mean(np.abs(np.diff(values, axis=1)), axis=1)
+
+
+def _positive(scales, reference):
+    """Replace zero scales (constant windows) by the mean positive reference scale."""
+    positive = reference[reference > 0]
+    fill = positive.mean() if positive.size else 1.0
+    return np.where(scales > 0, scales, fill)
+
+
+def scaled_interval_widths(residuals, scales, windows, coverage, steps, owner, target=0):
+    """Half-widths for forecasts from ``windows``, locally scaled when ``scales`` is given.
+
+    Parameters
+    ----------
+    residuals : array-like of shape (n_calibration, horizon)
+    scales : array-like of shape (n_calibration,) or None
+        Local scales of the calibration windows; None gives plain split-conformal widths.
+    windows : ndarray of shape (n_windows, n_timesteps, n_features)
+        The windows the forecasts are made from.
+    coverage : float in (0, 1)
+    steps : int
+    owner : str
+    target : int
+
+    Returns
+    -------
+    widths : ndarray of shape (n_windows, steps)
+    """
+    if scales is None:
+        widths = interval_widths(residuals, coverage, steps, owner)
+        return np.broadcast_to(widths, (len(windows), steps))
+    cal = np.asarray(scales, dtype=np.float64)
+    cal = _positive(cal, cal)
+    values = _check_residuals(residuals, "residuals", owner)
+    if len(cal) != len(values):
+        raise ValueError(
+            f"The conformal scales given to {owner} must hold one value per calibration "
+            f"residual row ({len(values)}). Got {len(cal)} instead.")
+    q = interval_widths(values / cal[:, np.newaxis], coverage, steps, owner)  # (steps,)
+    current = _positive(local_scale(windows, target), cal)
+    return q[np.newaxis, :] * current[:, np.newaxis]

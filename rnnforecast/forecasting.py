@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from ._backtest import BacktestResult, backtest
-from ._conformal import check_coverage, conformal_quantiles, interval_widths, recursive_residuals
+from ._conformal import (check_coverage, conformal_quantiles, recursive_residuals,
+                         scaled_interval_widths)
 from ._future_index import extend_index, future_index
 from ._recursive import (
     check_window_forecaster,
@@ -177,10 +178,12 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
     position = _target_of(estimator, target, columns, n_features)
     labels = pd.RangeIndex(len(values)) if index is None else index
     future = extend_index(labels, steps, freq, owner=OWNER, name="history")
+    X = window[np.newaxis]  # (1, T, D)
     widths = None
     if coverage is not None:
+        scales = getattr(estimator, "conformal_scales_", None) if residuals is None else None
         calibration = _stored_residuals(estimator, residuals, coverage)
-        widths = interval_widths(calibration, coverage, steps, OWNER)  # (steps,)
-    X = window[np.newaxis]  # (1, T, D)
+        widths = scaled_interval_widths(calibration, scales, X, coverage, steps, OWNER,
+                                        position)[0]  # (steps,)
     y_pred = recursive_predict(estimator, X, steps, target=position, owner=OWNER)[0]
     return _to_pandas(y_pred, widths, future, _forecast_name(history, columns, position))

@@ -9,6 +9,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .._conformal import local_scale
 from ..nn.network import forward
 from ._base import DTYPES, _BaseRNN, blas_threads, options
 
@@ -101,6 +102,10 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     conformal_residuals_ : ndarray of shape (n_validation, n_outputs)
         ``y - prediction`` on the held-out last windows (only with ``early_stopping`` and
         many-to-one), used for prediction intervals by ``forecast``.
+    conformal_scales_ : ndarray of shape (n_validation,)
+        Local scale of each of those windows (mean absolute one-step change of the
+        target); intervals are scaled by the scale of the forecast's own window
+        (see ``rnnforecast._conformal``).
     """
 
     _parameter_constraints = {
@@ -285,8 +290,11 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
             from ._training import time_ordered_split
             _, val = time_ordered_split(len(X), self.validation_fraction)
             self.conformal_residuals_ = Y[val] - self._predict_windows(X[val])
-        elif hasattr(self, "conformal_residuals_"):  # left from an earlier fit
-            del self.conformal_residuals_
+            self.conformal_scales_ = local_scale(X[val], self.target_feature)
+        else:  # drop what an earlier fit left
+            for name in ("conformal_residuals_", "conformal_scales_"):
+                if hasattr(self, name):
+                    delattr(self, name)
 
     def transform(self, X):
         """Final hidden state of the top layer for each window: (n_samples, hidden_size)."""
