@@ -193,13 +193,15 @@ def test_state_dict_round_trip_between_fitted_estimators(windows):
 
 def test_state_dict_into_an_unfitted_estimator_uses_raw_windows(windows):
     """Documented: loading into an unfitted estimator sets the architecture from the
-    arrays, drops input/target scaling and window normalization, and accepts windows
+    arrays, predicts without input/target scaling or window normalization (until a
+    refit; the parameter itself is unchanged), and accepts windows
     of any length; predictions are then the network's raw outputs."""
     X, y = windows
     a = RNNForecaster(**FAST, cell="gru", num_layers=2).fit(X, y)
     b = RNNForecaster(cell="gru").load_state_dict(a.state_dict())
     assert (b.hidden_size, b.num_layers) == (FAST["hidden_size"], 2)
-    assert b.window_normalization is None
+    assert b.window_normalization == "last"  # the parameter is left as it was
+    assert b._effective_normalization() is None
     assert b.n_outputs_ == HORIZON and b.n_step_features_in_ == 1
     params = {k: v.astype(np.float64) for k, v in a.state_dict().items()}
     spec = NetworkSpec("gru", 1, FAST["hidden_size"], HORIZON, num_layers=2)
@@ -207,6 +209,8 @@ def test_state_dict_into_an_unfitted_estimator_uses_raw_windows(windows):
     np.testing.assert_allclose(b.predict(X), forward(params, spec, X32)[0], rtol=1e-12)
     assert b.predict(X[:, :5]).shape == (len(X), HORIZON)
     assert clone(b).get_params()["hidden_size"] == FAST["hidden_size"]
+    b.fit(X, y)  # a refit learns its scaling and normalises windows again
+    assert b._effective_normalization() == "last"
 
 
 def test_partial_fit_continues_from_loaded_weights(windows):

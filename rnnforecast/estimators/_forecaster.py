@@ -216,14 +216,19 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
             raise ValueError(
                 f"The 'target_feature' parameter of RNNForecaster must be a feature index "
                 f"below n_features={X.shape[2]}. Got {self.target_feature} instead.")
-        return WINDOW_OFFSETS[self.window_normalization](X)
+        return WINDOW_OFFSETS[self._effective_normalization()](X)
 
     def _target_offset(self, offsets, Y):
         """Offsets broadcastable against Y (n, O) or (n, T, O)."""
         off = offsets[:, self.target_feature]
         return off.reshape((-1,) + (1,) * (Y.ndim - 1))
 
+    def _effective_normalization(self):
+        """``window_normalization``, or None for weights loaded without scaling."""
+        return None if getattr(self, "_raw_windows", False) else self.window_normalization
+
     def _fit_scalers(self, X, Y):
+        self._raw_windows = False
         offsets = self._offsets(X)
         Xr = X - offsets[:, None, :]
         Yr = Y - self._target_offset(offsets, Y)
@@ -333,8 +338,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         self._x_mean = np.zeros(spec.input_size)
         self._x_scale = np.ones(spec.input_size)
         self._y_mean, self._y_scale = 0.0, 1.0
-        if self.window_normalization is not None:
-            self.window_normalization = None  # raw weights from elsewhere see raw windows
+        self._raw_windows = True  # weights from elsewhere see raw windows until a refit
 
 
 def _nonzero(scale):

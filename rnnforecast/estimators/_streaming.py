@@ -35,7 +35,7 @@ class StreamingForecaster:
 
     def __init__(self, estimator):
         check_is_fitted(estimator, "_network")
-        if estimator.window_normalization is not None:
+        if estimator._effective_normalization() is not None:
             raise ValueError(
                 "StreamingForecaster needs a forecaster fitted with "
                 "window_normalization=None; got window_normalization="
