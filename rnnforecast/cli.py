@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
 
 from . import RNNForecaster, make_windows
 from .datasets import dataset_path
@@ -105,9 +106,14 @@ def run_forecast(args):
     print(f"Fitting {args.cell.upper()} (hidden {args.hidden_size}) on {len(X)} windows of "
           f"{window} steps, horizon {args.horizon} ...", flush=True)
     start = time.perf_counter()
-    model.fit(X, y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model.fit(X, y)
     print(f"Fitted in {model.n_iter_} epochs ({time.perf_counter() - start:.1f} s), best "
           f"validation R^2 {model.best_validation_score_:.3f}", flush=True)
+    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+        print(f"Note: stopped at --epochs {args.epochs} while the validation score was still "
+              "improving; more epochs may help.", flush=True)
     result = model.forecast(data, args.horizon, interval=args.interval, freq=args.freq)
     table = result if isinstance(result, pd.DataFrame) else result.rename("forecast").to_frame()
     _write_outputs(table, data[args.target], args)

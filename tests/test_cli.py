@@ -235,3 +235,11 @@ def test_bad_input_exits_2_with_one_line(case, tmp_path, capsys, monkeypatch):
     assert lines[0].startswith("rnnforecast")
     assert "Traceback" not in captured.err
     assert re.search(pattern, lines[0]), lines[0]
+
+
+def test_hitting_the_epoch_limit_is_a_note_on_stdout(tmp_path, capsys):
+    code = main(["forecast", AIRLINE, "--target", "passengers", "--epochs", "2",
+                 "--output", str(tmp_path / "f.csv"), "--plot", ""])
+    out, err = capsys.readouterr()
+    assert code == 0 and err == ""
+    assert "Note: stopped at --epochs 2" in out

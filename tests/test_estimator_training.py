@@ -276,3 +276,12 @@ def test_no_convergence_warning_when_the_loss_stops_improving(windows):
         est = RNNForecaster(**dict(FAST, max_iter=50), tol=10.0, n_iter_no_change=2)
         est.fit(X, y)
     assert est.n_iter_ == 3  # the first epoch sets the best, two more do not beat it
+
+
+def test_a_single_epoch_fit_warns_but_partial_fit_does_not(windows):
+    X, y = windows
+    with pytest.warns(ConvergenceWarning, match=r"maximum iterations \(1\) reached"):
+        RNNForecaster(**dict(FAST, max_iter=1)).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        RNNForecaster(**FAST).partial_fit(X, y)

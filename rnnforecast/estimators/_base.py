@@ -226,10 +226,11 @@ class _BaseRNN(BaseEstimator):
         self._optimizer.learning_rate = self.learning_rate_init
         max_iter = 1 if incremental else self.max_iter
         with blas_threads(self.n_threads):
-            self._train(X, Y, max_iter, self.early_stopping and not incremental, scorer)
+            self._train(X, Y, max_iter, self.early_stopping and not incremental, scorer,
+                        warn=not incremental)
         return self
 
-    def _train(self, X, Y, max_iter, early_stopping, scorer):
+    def _train(self, X, Y, max_iter, early_stopping, scorer, warn=True):
         train, val = (time_ordered_split(len(X), self.validation_fraction) if early_stopping
                       else (np.arange(len(X)), None))
         if early_stopping and not hasattr(self, "validation_scores_"):  # warm start
@@ -253,7 +254,7 @@ class _BaseRNN(BaseEstimator):
             warnings.warn(f"Training interrupted during epoch {self.n_iter_ + 1}; the "
                           f"estimator keeps {kept}.", UserWarning)
             stopped = True
-        self._finish_training(stopper, early_stopping, stopped, max_iter)
+        self._finish_training(stopper, early_stopping, stopped, max_iter, warn)
 
     def _epoch(self, X, Y, snapshot):
         batch_size = min(self.batch_size, len(X))
@@ -291,11 +292,11 @@ class _BaseRNN(BaseEstimator):
             line += f"  validation score {self.validation_scores_[-1]:.6f}"
         print(line + f"  elapsed {time.perf_counter() - start:.1f}s", flush=True)
 
-    def _finish_training(self, stopper, early_stopping, stopped, max_iter):
+    def _finish_training(self, stopper, early_stopping, stopped, max_iter, warn):
         if early_stopping and stopper.best_params is not None:
             self._network.params.update(stopper.best_params)
             self.best_validation_score_ = stopper.best_score
-        if not stopped and max_iter > 1:  # single epochs (partial_fit) do not warn
+        if not stopped and warn:  # partial_fit's single epoch does not warn
             warnings.warn(f"Stochastic optimizer: maximum iterations ({max_iter}) reached and "
                           "the optimization hasn't converged yet.", ConvergenceWarning)
 
