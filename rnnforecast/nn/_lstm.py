@@ -30,19 +30,22 @@ from ._common import (ChunkGrads, LayerGrads, carve, chunk_steps, is_boundary,
 N_GATES = 4
 ORDER = (3, 0, 1, 2)     # internal gate blocks o, i, f, g from PyTorch's i, f, g, o
 SMALL_GEMM = 100 ** 3    # M*N*K up to which OpenBLAS multiplies without packing
+SMALL_GEMM_COLUMNS = 64  # batch sizes up to which unpacked blocks are faster
 
 
-def _halves(a, N, axis):
-    """The two halves of ``a`` along ``axis`` when that brings a product of ``a`` with a
-    matrix of N columns under ``SMALL_GEMM`` (measured: 17 us instead of 20.5 us per
-    step for (256, 66) @ (66, 64)), else None. Halves are contiguous copies.
+def _row_blocks(a, N):
+    """Row blocks of ``a`` (M, K) for its products with (K, N) matrices, as (contiguous
+    copy, row slice) pairs.
+
+    With N up to ``SMALL_GEMM_COLUMNS``, blocks small enough to stay under ``SMALL_GEMM``
+    (measured per step: 17 us instead of 20.5 us for (256, 66) @ (66, 64) in two blocks,
+    125 us instead of 165 us for (1024, 258) @ (258, 32) in nine); with wider batches the
+    packed GEMM is faster (3 % slower steps at N = 128 and 256 in blocks), so one block.
     """
     M, K = a.shape
-    if not M * N * K > SMALL_GEMM >= M * N * K // 2:
-        return None
-    m = a.shape[axis] // 2
-    return (np.ascontiguousarray(a[:m]), np.ascontiguousarray(a[m:])) if axis == 0 else \
-        (np.ascontiguousarray(a[:, :m]), np.ascontiguousarray(a[:, m:]))
+    n = 1 if N > SMALL_GEMM_COLUMNS else -(-M // max(1, SMALL_GEMM // (K * N)))
+    edges = [M * r // n for r in range(n + 1)]
+    return [(np.ascontiguousarray(a[r0:r1]), slice(r0, r1)) for r0, r1 in zip(edges, edges[1:])]
 
 
 class LSTMCache(NamedTuple):
@@ -72,14 +75,14 @@ def forward(x, state0, params, nonlinearity=None, truncate=None):
                                 (T + 1, H, N), (H, N), (H, N))
     stack_inputs(x, state0[0], S)                            # (T + 1, K, N)
     C[0] = state0[1]
-    halves = _halves(W_pre, N, 0)
+    blocks = _row_blocks(W_pre, N)
     for t in range(T):
         a = A[t]                                             # (4H, N)
-        if halves is None:
+        if len(blocks) == 1:
             np.matmul(W_pre, S[t], out=a)
         else:
-            np.matmul(halves[0], S[t], out=a[:2 * H])
-            np.matmul(halves[1], S[t], out=a[2 * H:])
+            for W_r, rows in blocks:
+                np.matmul(W_r, S[t], out=a[rows])
         np.tanh(a, out=a)
         sig = a[:3 * H]
         sig *= half
@@ -145,7 +148,8 @@ def backward(dhs, cache, dstate=None):
         dh += dstate[0]
         dc_next += dstate[1]
     W_hT = W[:, :H].T                                          # (H, 4H)
-    halves = _halves(W_hT, N, 1)
+    (W_0, cols_0), *W_rest = [(np.ascontiguousarray(W_r.T), cols)  # column blocks of W_hT
+                              for W_r, cols in _row_blocks(W[:, :H], N)]
     Z_ifg = Z[H:].reshape(3, H, k, N)
     for t1 in range(T, 0, -k):
         t0 = max(t1 - k, 0)
@@ -159,11 +163,12 @@ def backward(dhs, cache, dstate=None):
             dc += dc_next
             np.multiply(Q[j, H:].reshape(3, H, N), dc, out=Z_ifg[:, :, j])  # i, f, g
             np.multiply(dc, A[t, 2 * H:3 * H], out=dc_next)   # through c = f * c_{t-1}
-            if halves is None:                                # through the recurrence
+            if not W_rest:                                    # through the recurrence
                 np.matmul(W_hT, Z[:, j], out=dh)
             else:
-                np.matmul(halves[0], Z[:2 * H, j], out=dh)
-                dh += np.matmul(halves[1], Z[2 * H:, j], out=dc)
+                np.matmul(W_0, Z[cols_0, j], out=dh)
+                for W_r, cols in W_rest:
+                    dh += np.matmul(W_r, Z[cols, j], out=dc)
             if is_boundary(t, T, truncate):
                 dh.fill(0)
                 dc_next.fill(0)
