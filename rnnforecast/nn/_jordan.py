@@ -108,7 +108,7 @@ def backward(dys, cache, dy_final=None):
     H = hs[-1].shape[1]
     dY = to_feature_major(dys_total).reshape(O, T * N)
     head_grads = (dY @ to_feature_major(hs[-1]).reshape(H, T * N).T, dY.sum(axis=1))
-    grads, dZ2 = [], None
+    grads = []
     for l in range(L):
         layer_in = x if l == 0 else to_feature_major(inputs[l - 1])   # (D_l, T, N)
         dZ2 = to_feature_major(dzs[l]).reshape(H, T * N)
