@@ -22,7 +22,11 @@ operation reads and writes contiguous memory.
   for the same cache sets.
 """
 
+import ctypes
+import functools
+import glob
 import math
+import os
 import sys
 import threading
 from typing import NamedTuple
@@ -120,6 +124,29 @@ class BlockPool:
 
 
 BLOCKS = BlockPool()
+
+
+def blas_threads():
+    """Number of threads of the OpenBLAS bundled with NumPy's wheels, None if NumPy uses
+    another BLAS (tuning for OpenBLAS's kernels applies only when this is known)."""
+    get = _openblas_get_num_threads()
+    return None if get is None else get()
+
+
+@functools.cache
+def _openblas_get_num_threads():
+    libs = os.path.join(os.path.dirname(np.__file__), os.pardir, "numpy.libs")
+    for path in glob.glob(os.path.join(libs, "libscipy_openblas*")):
+        try:
+            lib = ctypes.CDLL(path)                     # the copy NumPy has loaded
+        except OSError:
+            continue
+        for name in ("scipy_openblas_get_num_threads64_", "scipy_openblas_get_num_threads"):
+            get = getattr(lib, name, None)
+            if get is not None:
+                get.restype = ctypes.c_int
+                return get
+    return None
 
 
 def flat(a):

@@ -24,8 +24,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._common import (ChunkGrads, LayerGrads, carve, chunk_steps, is_boundary,
-                      split_stacked, stack_inputs, stack_weights, unorder)
+from ._common import (ChunkGrads, LayerGrads, blas_threads, carve, chunk_steps,
+                      is_boundary, split_stacked, stack_inputs, stack_weights, unorder)
 
 N_GATES = 4
 ORDER = (3, 0, 1, 2)     # internal gate blocks o, i, f, g from PyTorch's i, f, g, o
@@ -37,13 +37,19 @@ def _row_blocks(a, N):
     """Row blocks of ``a`` (M, K) for its products with (K, N) matrices, as (contiguous
     copy, row slice) pairs.
 
-    With N up to ``SMALL_GEMM_COLUMNS``, blocks small enough to stay under ``SMALL_GEMM``
-    (measured per step: 17 us instead of 20.5 us for (256, 66) @ (66, 64) in two blocks,
-    125 us instead of 165 us for (1024, 258) @ (258, 32) in nine); with wider batches the
-    packed GEMM is faster (3 % slower steps at N = 128 and 256 in blocks), so one block.
+    With OpenBLAS on one thread and N up to ``SMALL_GEMM_COLUMNS``, blocks small enough
+    to stay under ``SMALL_GEMM`` (measured per step: 17 us instead of 20.5 us for
+    (256, 66) @ (66, 64) in two blocks, 125 us instead of 165 us for (1024, 258) @ (258, 32)
+    in nine). Otherwise one block: with wider batches the packed GEMM is faster (3 %
+    slower steps at N = 128 and 256 in blocks), and with more threads only two halves
+    pay (OpenBLAS runs small products on one thread; 2 threads: 0.72x steps at
+    (256, 66) @ (66, 64) in halves, 1.2x at (1024, 258) @ (258, 32) in nine blocks).
     """
     M, K = a.shape
-    n = 1 if N > SMALL_GEMM_COLUMNS else -(-M // max(1, SMALL_GEMM // (K * N)))
+    n = -(-M // max(1, SMALL_GEMM // (K * N)))
+    threads = blas_threads()
+    if N > SMALL_GEMM_COLUMNS or threads is None or (threads > 1 and n > 2):
+        return [(a, slice(0, M))]
     edges = [M * r // n for r in range(n + 1)]
     return [(np.ascontiguousarray(a[r0:r1]), slice(r0, r1)) for r0, r1 in zip(edges, edges[1:])]
 
