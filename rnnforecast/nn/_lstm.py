@@ -42,7 +42,7 @@ def _row_blocks(a, N):
     (256, 66) @ (66, 64) in two blocks, 125 us instead of 165 us for (1024, 258) @ (258, 32)
     in nine). Otherwise one block: with wider batches the packed GEMM is faster (3 %
     slower steps at N = 128 and 256 in blocks), and with more threads only two halves
-    pay (OpenBLAS runs small products on one thread; 2 threads: 0.72x steps at
+    pay (OpenBLAS runs small products on one thread; 2 threads: 0.91x steps at
     (256, 66) @ (66, 64) in halves, 1.2x at (1024, 258) @ (258, 32) in nine blocks).
     """
     M, K = a.shape
