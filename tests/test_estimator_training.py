@@ -9,21 +9,12 @@ from sklearn.exceptions import ConvergenceWarning
 
 import rnnforecast.estimators._base as base_module
 import rnnforecast.estimators._training as training_module
-from _estimator_helpers import (FAST, HORIZON, KINDS, assert_same_weights, data_for,
-                                make_estimator, windowed_series)
+from _estimator_helpers import FAST, HORIZON, assert_same_weights, make_estimator
 from rnnforecast import RNNForecaster
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
-@pytest.fixture(scope="module")
-def windows():
-    return windowed_series()
-
-
-@pytest.fixture(params=KINDS)
-def kind_and_data(request):
-    return request.param, data_for(request.param)
 
 
 # --------------------------------------------------------------------- early stopping

@@ -15,8 +15,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_val_sco
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from _estimator_helpers import (FAST, HORIZON, KINDS, WINDOW, assert_same_weights, data_for,
-                                make_estimator, windowed_series)
+from _estimator_helpers import FAST, HORIZON, WINDOW, assert_same_weights, make_estimator
 from rnnforecast import RNNForecaster
 from rnnforecast.model_selection import WindowedTimeSeriesSplit
 from rnnforecast.nn.network import NetworkSpec, forward
@@ -28,14 +27,6 @@ CELLS = [("rnn", "tanh"), ("rnn", "relu"), ("jordan", "tanh"), ("lstm", "tanh"),
          ("gru", "tanh")]
 
 
-@pytest.fixture(scope="module")
-def windows():
-    return windowed_series()
-
-
-@pytest.fixture(params=KINDS)
-def kind_and_data(request):
-    return request.param, data_for(request.param)
 
 # --------------------------------------------------------------------- composition
 @pytest.mark.parametrize("first", [SequenceScaler(), FunctionTransformer(np.tanh)],

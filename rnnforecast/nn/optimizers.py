@@ -218,15 +218,7 @@ class Adam(_Optimizer):
         self.exp_avg_sq = {}
 
     def step(self, params, grads):
-        """Apply one Adam update to every parameter, in place.
-
-        Parameters
-        ----------
-        params : dict of str -> ndarray
-            Parameters; each array is modified in place.
-        grads : dict of str -> ndarray
-            Gradients, same keys and shapes as ``params``.
-        """
+        """Count the step (for the bias corrections), then update as ``_Optimizer.step``."""
         self.t += 1
         super().step(params, grads)
 
