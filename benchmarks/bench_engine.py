@@ -117,7 +117,9 @@ def time_interleaved(fn_a, fn_b, repeats, warmup=2, settle=0.0):
 
     ``settle`` seconds of sleep before each sample let the other library's idle worker
     threads stop spinning (OpenBLAS workers spin for about 0.1 s after a call, and with
-    2 threads on 2 cores they would slow down whatever runs next).
+    2 threads on 2 cores they would slow down whatever runs next). After the pause, one
+    untimed call wakes the measured library's own threads, which sleep by then, so that
+    a sample times back-to-back calls, as in a training loop, for both libraries.
     """
     for _ in range(warmup):
         fn_a()
@@ -127,8 +129,11 @@ def time_interleaved(fn_a, fn_b, repeats, warmup=2, settle=0.0):
     for r in range(repeats):
         order = (0, 1) if r % 2 == 0 else (1, 0)
         for k in order:
-            time.sleep(settle)
-            times[k].append(sample((fn_a, fn_b)[k], numbers[k]))
+            fn = (fn_a, fn_b)[k]
+            if settle:
+                time.sleep(settle)
+                fn()                         # wake this library's threads, untimed
+            times[k].append(sample(fn, numbers[k]))
     return statistics.median(times[0]), statistics.median(times[1])
 
 

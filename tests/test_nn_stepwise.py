@@ -13,6 +13,7 @@ from the generator passed in.
 import numpy as np
 import pytest
 
+from rnnforecast.nn._common import HUGE_PAGE, BlockPool
 from rnnforecast.nn.initialization import init_params
 from rnnforecast.nn.network import backward, forward
 
@@ -152,3 +153,20 @@ def test_live_caches_keep_their_memory():
     del cache1, cache2
     out1_again, _ = forward(params, spec, X1)            # memory of dropped caches reused
     assert np.array_equal(out1, out1_again)
+
+
+def test_block_pool_hands_out_a_block_only_when_nothing_uses_it():
+    pool = BlockPool(max_blocks=2, max_bytes=1 << 26, min_bytes=1 << 10)
+    a = pool.get(3000).view(np.float32)[:10]            # a view of a view, as carve makes
+    b = pool.get(3000)
+    assert not np.shares_memory(a, b)                     # ``a`` still uses its block
+    assert a.ctypes.data % HUGE_PAGE == 0                 # blocks start on a huge page
+    del a
+    c = pool.get(2000)
+    assert c.ctypes.data % HUGE_PAGE == 0 and not np.shares_memory(b, c)
+    del b, c
+    d, e = pool.get(3000), pool.get(3000)                 # both kept blocks reused
+    f = pool.get(3000)                                    # pool full: a block not kept
+    assert len({x.ctypes.data for x in (d, e, f)}) == 3
+    assert len(pool._blocks) == 2
+    assert pool.get(100).nbytes == 100                    # below min_bytes: plain memory
