@@ -166,7 +166,7 @@ def test_block_pool_hands_out_a_block_only_when_nothing_uses_it():
     assert c.ctypes.data % HUGE_PAGE == 0 and not np.shares_memory(b, c)
     del b, c
     d, e = pool.get(3000), pool.get(3000)                 # both kept blocks reused
-    f = pool.get(3000)                                    # pool full: a block not kept
+    f = pool.get(3000)                                    # pool full: plain memory, not kept
     assert len({x.ctypes.data for x in (d, e, f)}) == 3
     assert len(pool._blocks) == 2
     assert pool.get(100).nbytes == 100                    # below min_bytes: plain memory
