@@ -28,7 +28,7 @@ from torch import nn
 
 from rnnforecast.nn.initialization import init_params
 from rnnforecast.nn.losses import squared_error
-from rnnforecast.nn.network import NetworkSpec, backward, forward
+from rnnforecast.nn.network import NetworkSpec, backward, forward, predict
 from rnnforecast.nn.optimizers import Adam
 
 SHAPES = [(32, 24, 1, 32), (64, 48, 1, 64), (128, 96, 4, 128), (256, 168, 8, 64),
@@ -57,7 +57,7 @@ class NumpyModel:
         self.optimizer.step(self.params, grads)
 
     def predict(self):
-        return forward(self.params, self.spec, self.X)[0]
+        return predict(self.params, self.spec, self.X)[0]
 
 
 class TorchModel(nn.Module):

@@ -15,7 +15,7 @@ import pytest
 
 from rnnforecast.nn._common import HUGE_PAGE, BlockPool
 from rnnforecast.nn.initialization import init_params
-from rnnforecast.nn.network import backward, forward
+from rnnforecast.nn.network import NetworkSpec, backward, forward, predict
 
 from _engine_helpers import CELL_VARIANTS, make_case
 
@@ -78,6 +78,36 @@ def test_stepwise_equals_batched(variant, many_to_many, num_layers):
     assert max_abs_diff(dX, dX_s) < TOL, "input gradient"
     for k, (a, b) in enumerate(zip(dstate0, dstate0_s)):
         assert max_abs_diff(a, b) < TOL, f"initial state gradient {k}"
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("many_to_many", [False, True], ids=["many_to_one", "many_to_many"])
+@pytest.mark.parametrize("variant", list(CELL_VARIANTS))
+def test_predict_equals_forward_bit_for_bit(variant, many_to_many, num_layers):
+    spec, params, X, state0, _ = make_case(variant, many_to_many, num_layers)
+    out, cache = forward(params, spec, X, state0)
+    out_p, state_p = predict(params, spec, X, state0)
+    assert np.array_equal(out, out_p)
+    assert len(state_p) == len(cache.state)
+    for a, b in zip(cache.state, state_p):
+        assert np.array_equal(a, b)
+    out0, _ = forward(params, spec, X)                          # zero initial state
+    assert np.array_equal(out0, predict(params, spec, X)[0])
+
+
+@pytest.mark.parametrize("n_samples", [1, 48, 200])
+def test_lstm_predict_equals_forward_in_float32(n_samples):
+    """One window, a batch whose GEMMs run in row blocks, and a wider one."""
+    spec = NetworkSpec("lstm", 3, 64, 2, num_layers=2)
+    rng = np.random.default_rng(0)
+    params = init_params(spec, rng, np.float32)
+    X = rng.standard_normal((n_samples, 30, 3)).astype(np.float32)
+    out, cache = forward(params, spec, X)
+    out_p, state_p = predict(params, spec, X)
+    assert out_p.dtype == np.float32
+    assert np.array_equal(out, out_p)
+    for a, b in zip(cache.state, state_p):
+        assert np.array_equal(a, b)
 
 
 @pytest.mark.parametrize("many_to_many", [False, True], ids=["many_to_one", "many_to_many"])

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
 from ..nn.initialization import init_params
-from ..nn.network import N_GATES, NetworkSpec, forward, layer_keys
+from ..nn.network import N_GATES, NetworkSpec, layer_keys, predict
 from ..nn.optimizers import OPTIMIZERS
 from ._training import EarlyStopping, TrainingDiverged, run_epoch, time_ordered_split
 
@@ -197,7 +197,7 @@ class _BaseRNN(BaseEstimator):
         params = {k: v.astype(np.float64) for k, v in net.params.items()}
         X = X.astype(np.float64, copy=False)
         with blas_threads(self.n_threads):
-            outs = [forward(params, net.spec, X[i:i + PREDICT_BATCH])[0]
+            outs = [predict(params, net.spec, X[i:i + PREDICT_BATCH])[0]
                     for i in range(0, len(X), PREDICT_BATCH)]
         out = np.concatenate(outs) if len(outs) > 1 else outs[0]
         if not np.all(np.isfinite(out)):

@@ -14,7 +14,7 @@ requires a forecaster fitted with ``window_normalization=None``.
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ..nn.network import forward
+from ..nn.network import predict
 from ._base import DTYPES, blas_threads
 
 
@@ -70,8 +70,8 @@ class StreamingForecaster:
             raise ValueError(f"x contains NaN or infinity: {x!r}.")
         xs = ((x - est._x_mean) / est._x_scale).reshape(1, 1, -1)   # (N=1, T=1, D)
         with blas_threads(est.n_threads):
-            out, cache = forward(self._params, self._spec, xs, self._state)
-        self._state, self.n_steps_ = cache.state, self.n_steps_ + 1
+            out, self._state = predict(self._params, self._spec, xs, self._state)
+        self.n_steps_ += 1
         return out[0] * est._y_scale + est._y_mean                 # (n_outputs,)
 
     def update_many(self, values):

@@ -102,6 +102,45 @@ def forward(x, state0, params, nonlinearity=None, truncate=None):
     return hs, (hs[-1].copy(), C[-1].copy()), LSTMCache(S, A, C, W, truncate)
 
 
+def infer(x, state0, params):
+    """``forward`` without what ``backward`` needs, for prediction: same outputs, bit for
+    bit.
+
+    The gates of a step live in one scratch block ``[o; i; f; g; c]`` (5H, N) that the
+    next step overwrites, with the cell state after the gates, so that one call gives
+    ``[i * g; f * c_{t-1}]`` and one more their sum: 8 calls a step instead of 9, and
+    no (T, 4H, N) gate store (a single window: 0.23 ms instead of 0.34 ms, T=48, H=64).
+
+    Returns hs (T, H, N) (a view) and the final state (h_T, c_T).
+    """
+    W_ih, W_hh, b_ih, b_hh = params
+    T, H = x.shape[0], W_hh.shape[1]
+    W = stack_weights(W_hh, W_ih, b_ih + b_hh, ORDER)       # (4H, K), a new array
+    W[:3 * H] *= 0.5                                         # sigmoid rows: tanh(z / 2)
+    N, dtype, half = x.shape[2], W.dtype, W.dtype.type(0.5)
+    S, a, p, tanh_c = carve(dtype, (T + 1, W.shape[1], N), (5 * H, N), (2 * H, N), (H, N))
+    stack_inputs(x, state0[0], S)
+    gates, sig, o, i_f, g_c, c = (a[:4 * H], a[:3 * H], a[:H], a[H:3 * H], a[3 * H:],
+                                  a[4 * H:])
+    c[...] = state0[1]
+    blocks = [(W_r, gates[rows]) for W_r, rows in _row_blocks(W, N)]
+    p_ig, p_fc = p[:H], p[H:]
+    matmul, tanh, multiply, add = np.matmul, np.tanh, np.multiply, np.add  # ~1 us a step
+    for t in range(T):
+        s = S[t]
+        for W_r, out in blocks:
+            matmul(W_r, s, out=out)
+        tanh(gates, out=gates)
+        sig *= half
+        sig += half
+        multiply(i_f, g_c, out=p)                            # [i * g; f * c_{t-1}]
+        add(p_ig, p_fc, out=c)
+        tanh(c, out=tanh_c)
+        multiply(o, tanh_c, out=S[t + 1, :H])                # h_t = o * tanh(c_t)
+    hs = S[1:, :H]
+    return hs, (hs[-1].copy(), c.copy())
+
+
 def _local_derivatives(A, C, Q, P):
     """Per-step factors of the gate gradients, for a chunk of n steps.
 

@@ -10,6 +10,7 @@ rnnforecast and ``nn.RNN``/``nn.LSTM``/``nn.GRU`` unchanged.
 
 ``forward`` returns ``(out, cache)``; ``backward(dout, cache)`` returns the gradients
 (same keys as ``params``), the gradient w.r.t. the input and w.r.t. the initial state.
+``predict`` returns ``(out, final state)`` without a cache, for prediction.
 """
 
 from typing import NamedTuple, Optional
@@ -106,19 +107,54 @@ def forward(params, spec, X, state0=None, *, training=False, rng=None):
         x = np.ascontiguousarray(X.transpose(2, 1, 0), dtype=dtype)  # (D, T, N)
         return _jordan_forward(params, spec, x, state0, masks)
     x = np.asarray(X).transpose(1, 2, 0)                       # (T, D, N) view
+    x, caches, state = _run_layers(params, spec, x, state0, masks)
+    out = _head_forward(params, spec, x)
+    top = x.transpose(1, 0, 2)                                 # (H, T, N) view
+    return out, NetworkCache(spec, caches, masks, top, params["head.weight"], state)
+
+
+def predict(params, spec, X, state0=None):
+    """``forward`` in evaluation mode without keeping what ``backward`` needs.
+
+    The same outputs and final state, bit for bit; the LSTM runs a shorter step with no
+    per-step gate store (see ``_lstm.infer``), the other cells their ``forward``.
+
+    Returns out (as ``forward``) and the final state (see ``state_shapes``).
+    """
+    N = X.shape[0]
+    dtype = params["head.weight"].dtype
+    if state0 is None:
+        state0 = initial_state(spec, N, dtype)
+    if spec.cell == "jordan":
+        out, cache = forward(params, spec, X, state0)
+        return out, cache.state
+    x = np.asarray(X).transpose(1, 2, 0)                       # (T, D, N) view
+    x, _, state = _run_layers(params, spec, x, state0, [None] * spec.num_layers,
+                              keep_cache=False)
+    return _head_forward(params, spec, x), state
+
+
+def _run_layers(params, spec, x, state0, masks, keep_cache=True):
+    """Run the stacked layers over x (T, D, N): top sequence (T, H, N), the layers'
+    caches and the final state in PyTorch's layout. Without ``keep_cache``, layers run
+    their cell's ``infer`` where it has one, and the caches are None."""
+    dtype = params["head.weight"].dtype
+    module = LAYERED_CELLS[spec.cell]
+    infer = None if keep_cache else getattr(module, "infer", None)
     caches, finals = [], []
     for l in range(spec.num_layers):
         s0 = tuple(np.ascontiguousarray(s[l].T, dtype=dtype) for s in state0)  # (H, N) each
-        x, s_final, cache = LAYERED_CELLS[spec.cell].forward(
-            x, s0, layer_params(params, l), spec.nonlinearity, spec.truncate)
+        if infer is None:
+            x, s_final, cache = module.forward(x, s0, layer_params(params, l),
+                                               spec.nonlinearity, spec.truncate)
+        else:
+            (x, s_final), cache = infer(x, s0, layer_params(params, l)), None
         if l < spec.num_layers - 1 and masks[l] is not None:
             x = x * masks[l]                                   # (T, H, N)
         caches.append(cache)
         finals.append(s_final)
     state = tuple(_stack_states([f[k] for f in finals]) for k in range(len(state0)))
-    out = _head_forward(params, spec, x)
-    top = x.transpose(1, 0, 2)                                 # (H, T, N) view
-    return out, NetworkCache(spec, caches, masks, top, params["head.weight"], state)
+    return x, caches, state
 
 
 def _stack_states(per_layer):
