@@ -81,24 +81,23 @@ def forward(x, state0, params, nonlinearity=None, truncate=None):
                                 (T + 1, H, N), (H, N), (H, N))
     stack_inputs(x, state0[0], S)                            # (T + 1, K, N)
     C[0] = state0[1]
-    blocks = _row_blocks(W_pre, N)
+    blocks = [(W_r, A[:, rows]) for W_r, rows in _row_blocks(W_pre, N)]
+    o, i, f, g = (A[:, k * H:(k + 1) * H] for k in range(4))  # (T, H, N) views
+    sig, hs = A[:, :3 * H], S[1:, :H]
+    matmul, tanh, multiply = np.matmul, np.tanh, np.multiply  # ~1 us a step
     for t in range(T):
-        a = A[t]                                             # (4H, N)
-        if len(blocks) == 1:
-            np.matmul(W_pre, S[t], out=a)
-        else:
-            for W_r, rows in blocks:
-                np.matmul(W_r, S[t], out=a[rows])
-        np.tanh(a, out=a)
-        sig = a[:3 * H]
-        sig *= half
-        sig += half                                          # a = [o; i; f; g]
-        c = np.multiply(a[2 * H:3 * H], C[t], out=C[t + 1])  # f * c_{t-1}
-        np.multiply(a[H:2 * H], a[3 * H:], out=ig)
+        s = S[t]
+        for W_r, out in blocks:
+            matmul(W_r, s, out=out[t])
+        tanh(A[t], out=A[t])
+        sig_t = sig[t]
+        sig_t *= half
+        sig_t += half                                        # A[t] = [o; i; f; g]
+        c = multiply(f[t], C[t], out=C[t + 1])               # f * c_{t-1}
+        multiply(i[t], g[t], out=ig)
         c += ig                                              # + i * g
-        np.tanh(c, out=tanh_c)
-        np.multiply(a[:H], tanh_c, out=S[t + 1, :H])         # h_t = o * tanh(c_t)
-    hs = S[1:, :H]
+        tanh(c, out=tanh_c)
+        multiply(o[t], tanh_c, out=hs[t])                    # h_t = o * tanh(c_t)
     return hs, (hs[-1].copy(), C[-1].copy()), LSTMCache(S, A, C, W, truncate)
 
 
@@ -192,10 +191,11 @@ def backward(dhs, cache, dstate=None):
     if dstate is not None:
         dh += dstate[0]
         dc_next += dstate[1]
-    W_hT = W[:, :H].T                                          # (H, 4H)
-    (W_0, cols_0), *W_rest = [(np.ascontiguousarray(W_r.T), cols)  # column blocks of W_hT
-                              for W_r, cols in _row_blocks(W[:, :H], N)]
-    Z_ifg = Z[H:].reshape(3, H, k, N)
+    (W_0, Z_0), *rest = [(np.ascontiguousarray(W_r.T), Z[cols])  # column blocks of W_hh^T
+                         for W_r, cols in _row_blocks(W[:, :H], N)]
+    Z_o, Z_ifg = Z[:H], Z[H:].reshape(3, H, k, N)
+    Q_o, Q_ifg, f = Q[:, :H], Q[:, H:].reshape(k, 3, H, N), A[:, 2 * H:3 * H]
+    matmul, multiply = np.matmul, np.multiply                  # ~1 us a step
     for t1 in range(T, 0, -k):
         t0 = max(t1 - k, 0)
         _local_derivatives(A[t0:t1], C[t0:t1 + 1], Q[:t1 - t0], P[:t1 - t0])
@@ -203,17 +203,14 @@ def backward(dhs, cache, dstate=None):
             j = t - t0
             if dhs is not None:
                 dh += dhs[t]
-            np.multiply(dh, Q[j, :H], out=Z[:H, j])            # through h = o * tanh(c)
-            np.multiply(dh, P[j], out=dc)
+            multiply(dh, Q_o[j], out=Z_o[:, j])                # through h = o * tanh(c)
+            multiply(dh, P[j], out=dc)
             dc += dc_next
-            np.multiply(Q[j, H:].reshape(3, H, N), dc, out=Z_ifg[:, :, j])  # i, f, g
-            np.multiply(dc, A[t, 2 * H:3 * H], out=dc_next)   # through c = f * c_{t-1}
-            if not W_rest:                                    # through the recurrence
-                np.matmul(W_hT, Z[:, j], out=dh)
-            else:
-                np.matmul(W_0, Z[cols_0, j], out=dh)
-                for W_r, cols in W_rest:
-                    dh += np.matmul(W_r, Z[cols, j], out=dc)
+            multiply(Q_ifg[j], dc, out=Z_ifg[:, :, j])         # i, f, g
+            multiply(dc, f[t], out=dc_next)                    # through c = f * c_{t-1}
+            matmul(W_0, Z_0[:, j], out=dh)                     # through the recurrence
+            for W_r, Z_r in rest:
+                dh += matmul(W_r, Z_r[:, j], out=dc)
             if is_boundary(t, T, truncate):
                 dh.fill(0)
                 dc_next.fill(0)
