@@ -1,7 +1,8 @@
 """Engine speed vs PyTorch CPU: one training step and single-window inference.
 
 A training step is forward + backpropagation through time + one Adam update, with the
-half squared error on a many-to-one output of size 1, for the same model (the same
+half squared error on a many-to-one output of size 1 (neither side computes the
+gradient with respect to the input, which training does not need), for the same model (the same
 float32 weights are loaded into both), the same batch and the same thread count on both
 sides (``torch.set_num_threads(n)`` and ``threadpoolctl.threadpool_limits(n)``). The two
 implementations run interleaved; each reported time is the median over the repetitions
@@ -53,7 +54,7 @@ class NumpyModel:
     def step(self):
         out, cache = forward(self.params, self.spec, self.X, training=True)
         _, dout = squared_error(out, self.y)
-        grads, _, _ = backward(dout, cache)
+        grads, _, _ = backward(dout, cache, input_grad=False)   # X needs no gradient
         self.optimizer.step(self.params, grads)
 
     def predict(self):

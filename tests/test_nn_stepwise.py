@@ -81,6 +81,21 @@ def test_stepwise_equals_batched(variant, many_to_many, num_layers):
 
 
 @pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("variant", list(CELL_VARIANTS))
+def test_backward_without_input_gradient_gives_the_same_gradients(variant, num_layers):
+    spec, params, X, state0, R = make_case(variant, True, num_layers)
+    _, cache = forward(params, spec, X, state0)
+    grads, dX, dstate0 = backward(R, cache)
+    grads_n, dX_n, dstate0_n = backward(R, cache, input_grad=False)
+    assert dX is not None and dX_n is None
+    assert sorted(grads_n) == sorted(grads)
+    for name in grads:
+        assert np.array_equal(grads[name], grads_n[name]), name
+    for a, b in zip(dstate0, dstate0_n):
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("many_to_many", [False, True], ids=["many_to_one", "many_to_many"])
 @pytest.mark.parametrize("variant", list(CELL_VARIANTS))
 def test_predict_equals_forward_bit_for_bit(variant, many_to_many, num_layers):

@@ -38,7 +38,7 @@ def batch_step(net, optimizer, batch, *, loss, alpha, clip_norm, rng):
     raw = out.reshape(-1, out.shape[-1])                      # (n, O) or (n * T, O)
     y = batch.y.reshape((len(raw),) + batch.y.shape[out.ndim - 1:])
     value, draw = LOSSES[loss](raw, y)
-    grads, _, _ = backward(draw.reshape(out.shape), cache)
+    grads, _, _ = backward(draw.reshape(out.shape), cache, input_grad=False)
     value += add_l2_penalty(net.params, grads, alpha / len(batch.X))  # as MLPRegressor
     norm = clip_grad_norm(grads, clip_norm)
     if not (np.isfinite(value) and np.isfinite(norm)):

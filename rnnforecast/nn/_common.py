@@ -209,20 +209,23 @@ class ChunkGrads:
     k : int, the number of steps of a chunk
     h_rows : int, only the first ``h_rows`` gradient rows depend on h_{t-1} (default G);
         the others depend on [x_t; 1] only
+    input_grad : bool, compute the input gradient (default True)
 
     The loop writes the pre-activation gradients of step ``t0 + j`` into ``Z[:, j]``
     (``Z`` is (G, k, N)); ``add(t0, t1)`` then adds the share of steps t0 .. t1-1 to ``dW``
     (G, K), which is ``[dW_hh | dW_ih | db]`` summed over the chunks added, and writes
-    their input gradient into ``dx`` (T, D, N).
+    their input gradient into ``dx`` (T, D, N), which is None without ``input_grad``.
     """
 
-    def __init__(self, S, G, W_x, k, h_rows=None):
+    def __init__(self, S, G, W_x, k, h_rows=None, input_grad=True):
         T1, K, N = S.shape
         D = W_x.shape[1]
         self.S, self.W_xT, self.x_from = S, W_x.T, G - W_x.shape[0]
         self.h_rows, self.H = G if h_rows is None else h_rows, K - D - 1
-        self.Z, self.S_chunk, self.dW, self.dx = carve(
-            S.dtype, ("stacked", G, k, N), ("stacked", K, k, N), (G, K), (T1 - 1, D, N))
+        self.Z, self.S_chunk, self.dW, *dx = carve(
+            S.dtype, ("stacked", G, k, N), ("stacked", K, k, N), (G, K),
+            *([(T1 - 1, D, N)] if input_grad else []))
+        self.dx = dx[0] if dx else None
         self.dW.fill(0)
 
     def add(self, t0, t1):
@@ -232,7 +235,8 @@ class ChunkGrads:
         self.dW[:r] += flat(z[:r]) @ flat(s).T                   # (r, n*N) @ (n*N, K)
         if r < z.shape[0]:
             self.dW[r:, H:] += flat(z[r:]) @ flat(s[H:]).T
-        np.matmul(self.W_xT, z[self.x_from:].transpose(1, 0, 2), out=self.dx[t0:t1])
+        if self.dx is not None:
+            np.matmul(self.W_xT, z[self.x_from:].transpose(1, 0, 2), out=self.dx[t0:t1])
 
 
 def unorder(a, order):

@@ -65,20 +65,20 @@ def forward(x, state0, params, nonlinearity="tanh", truncate=None):
     return hs, (hs[-1].copy(),), ElmanCache(S, W, nonlinearity, truncate)
 
 
-def backward(dhs, cache, dstate=None):
+def backward(dhs, cache, dstate=None, input_grad=True):
     """Backpropagate through time.
 
     dhs : ndarray of shape (T, H, N), gradient of the loss w.r.t. every output h_t, or
         None when only the final state receives a gradient
     dstate : tuple (dh_T,) of shape (H, N), gradient w.r.t. the final state, or None
 
-    Returns dx (T, D, N), dstate0 (dh0,), LayerGrads.
+    Returns dx (T, D, N) (None without ``input_grad``), dstate0 (dh0,), LayerGrads.
     """
     S, W, nonlinearity, truncate = cache
     H = W.shape[0]
     T, N, dtype = S.shape[0] - 1, S.shape[2], S.dtype
     k = chunk_steps(T, N, H * N * S.itemsize)
-    grads = ChunkGrads(S, H, W[:, H:-1], k)
+    grads = ChunkGrads(S, H, W[:, H:-1], k, input_grad=input_grad)
     Z = grads.Z                                                # (H, k, N)
     dh, Q = carve(dtype, (H, N), (k, H, N))
     dh.fill(0)

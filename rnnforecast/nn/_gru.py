@@ -111,20 +111,20 @@ def _local_derivatives(A, n, h_prev, Q):
     q_r *= rec
 
 
-def backward(dhs, cache, dstate=None):
+def backward(dhs, cache, dstate=None, input_grad=True):
     """Backpropagate through time.
 
     dhs : ndarray of shape (T, H, N), gradient of the loss w.r.t. every output h_t, or
         None when only the final state receives a gradient
     dstate : tuple (dh_T,) of shape (H, N), gradient w.r.t. the final state, or None
 
-    Returns dx (T, D, N), dstate0 (dh0,), LayerGrads.
+    Returns dx (T, D, N) (None without ``input_grad``), dstate0 (dh0,), LayerGrads.
     """
     S, A, n_all, W, W_ih, truncate = cache
     T, G, N = A.shape
     H, dtype = G // 3, A.dtype
     k = chunk_steps(T, N, 4 * H * N * A.itemsize)
-    grads = ChunkGrads(S, 4 * H, W_ih, k, h_rows=3 * H)
+    grads = ChunkGrads(S, 4 * H, W_ih, k, h_rows=3 * H, input_grad=input_grad)
     Z = grads.Z                                      # rows: n (recurrent), r, z, n (input)
     Z4 = Z.reshape(4, H, k, N)
     dh, dh_direct, Q = carve(dtype, (H, N), (H, N), (k, 4 * H, N))

@@ -74,13 +74,14 @@ def forward(x, y0, layers, head, nonlinearity="tanh", truncate=None, masks=None)
     return ys, ys[-1].copy(), cache
 
 
-def backward(dys, cache, dy_final=None):
+def backward(dys, cache, dy_final=None, input_grad=True):
     """Backpropagate through time and through the layers.
 
     dys : ndarray of shape (T, O, N), gradient of the loss w.r.t. every raw output
     dy_final : ndarray of shape (O, N), gradient w.r.t. the final state y_{T-1}, or None
 
-    Returns dx (D, T, N), dy0 (O, N), list of LayerGrads, (dW_head (O, H), db_head (O,)).
+    Returns dx (D, T, N) (None without ``input_grad``), dy0 (O, N), list of LayerGrads,
+    (dW_head (O, H), db_head (O,)).
     """
     x, y0, inputs, hs, ys, masks, layers, (W_head, _), nonlinearity, truncate = cache
     T, O, N = ys.shape
@@ -108,12 +109,12 @@ def backward(dys, cache, dy_final=None):
     H = hs[-1].shape[1]
     dY = to_feature_major(dys_total).reshape(O, T * N)
     head_grads = (dY @ to_feature_major(hs[-1]).reshape(H, T * N).T, dY.sum(axis=1))
-    grads = []
+    grads, dx = [], None
     for l in range(L):
         layer_in = x if l == 0 else to_feature_major(inputs[l - 1])   # (D_l, T, N)
         dZ2 = to_feature_major(dzs[l]).reshape(H, T * N)
         db = dZ2.sum(axis=1)
         grads.append(LayerGrads(dZ2 @ layer_in.reshape(-1, T * N).T, dW_hh[l], db, db.copy()))
-        if l == 0:
+        if l == 0 and input_grad:
             dx = (layers[0][0].T @ dZ2).reshape(x.shape)              # (D, T, N)
     return dx, dy_next, grads, head_grads

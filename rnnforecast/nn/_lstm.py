@@ -170,20 +170,20 @@ def _local_derivatives(A, C, Q, P):
     P *= o
 
 
-def backward(dhs, cache, dstate=None):
+def backward(dhs, cache, dstate=None, input_grad=True):
     """Backpropagate through time.
 
     dhs : ndarray of shape (T, H, N), gradient of the loss w.r.t. every output h_t, or
         None when only the final state receives a gradient
     dstate : tuple (dh_T, dc_T), each (H, N), gradient w.r.t. the final state, or None
 
-    Returns dx (T, D, N), dstate0 (dh0, dc0), LayerGrads.
+    Returns dx (T, D, N) (None without ``input_grad``), dstate0 (dh0, dc0), LayerGrads.
     """
     S, A, C, W, truncate = cache
     T, G, N = A.shape
     H, dtype = G // 4, A.dtype
     k = chunk_steps(T, N, G * N * A.itemsize)
-    grads = ChunkGrads(S, G, W[:, H:-1], k)
+    grads = ChunkGrads(S, G, W[:, H:-1], k, input_grad=input_grad)
     Z = grads.Z                                    # (4H, k, N) rows o, i, f, g
     dh, dc, dc_next, Q, P = carve(dtype, (H, N), (H, N), (H, N), (k, G, N), (k, H, N))
     dh.fill(0)

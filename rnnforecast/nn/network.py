@@ -186,18 +186,20 @@ def _jordan_forward(params, spec, x, state0, masks):
     return out, NetworkCache(spec, [cache], masks, None, head[0], (y_final.T.copy(),))
 
 
-def backward(dout, cache, dstate=None):
+def backward(dout, cache, dstate=None, *, input_grad=True):
     """Backpropagate ``dout`` (same shape as ``out``) through the network.
 
     dstate : tuple shaped like the final state, its gradient (e.g. when the state is
         carried into a following call), or None.
+    input_grad : bool, compute the gradient w.r.t. the input X. Training does not need
+        it (PyTorch's inputs without ``requires_grad``): 1-4 % of a training step.
 
-    Returns grads (dict, same keys as params), dX (N, T, D), dstate0 (tuple, same
-    shapes as the state).
+    Returns grads (dict, same keys as params), dX (N, T, D) or None without
+    ``input_grad``, dstate0 (tuple, same shapes as the state).
     """
     spec = cache.spec
     if spec.cell == "jordan":
-        return _jordan_backward(dout, cache, dstate)
+        return _jordan_backward(dout, cache, dstate, input_grad)
     grads = {}
     dtop, dh_last = _head_backward(dout, cache, grads)         # (H, T, N) or (H, N)
     dstates = []
@@ -208,12 +210,12 @@ def backward(dout, cache, dstate=None):
         if l == spec.num_layers - 1 and dh_last is not None:   # the last output is h_T
             ds_final = _add_to_first(ds_final, dh_last, N_STATES[spec.cell])
         dtop, ds0, layer_grads = LAYERED_CELLS[spec.cell].backward(
-            dtop, cache.layer_caches[l], ds_final)
+            dtop, cache.layer_caches[l], ds_final, input_grad=input_grad or l > 0)
         grads.update(zip(layer_keys(l), layer_grads))
         dstates.append(ds0)
     dstates.reverse()
     dstate0 = tuple(_stack_states([d[k] for d in dstates]) for k in range(len(dstates[0])))
-    return grads, dtop.transpose(2, 0, 1), dstate0
+    return grads, None if dtop is None else dtop.transpose(2, 0, 1), dstate0
 
 
 def _head_backward(dout, cache, grads):
@@ -242,7 +244,7 @@ def _add_to_first(dstate, dh, n_states):
     return (dstate[0] + dh,) + dstate[1:]
 
 
-def _jordan_backward(dout, cache, dstate):
+def _jordan_backward(dout, cache, dstate, input_grad):
     spec, jcache = cache.spec, cache.layer_caches[0]
     T, O, N = jcache.ys.shape
     dys = np.zeros((T, O, N), dtype=jcache.ys.dtype)
@@ -251,8 +253,9 @@ def _jordan_backward(dout, cache, dstate):
     else:
         dys[-1] = dout.T
     dy_final = None if dstate is None else np.ascontiguousarray(dstate[0].T)
-    dx, dy0, layer_grads, (dW_head, db_head) = _jordan.backward(dys, jcache, dy_final)
+    dx, dy0, layer_grads, (dW_head, db_head) = _jordan.backward(dys, jcache, dy_final,
+                                                                input_grad)
     grads = {"head.weight": dW_head, "head.bias": db_head}
     for l, g in enumerate(layer_grads):
         grads.update(zip(layer_keys(l), g))
-    return grads, dx.transpose(2, 1, 0), (dy0.T.copy(),)
+    return grads, None if dx is None else dx.transpose(2, 1, 0), (dy0.T.copy(),)
