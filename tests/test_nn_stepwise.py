@@ -12,6 +12,7 @@ from the generator passed in.
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from rnnforecast.nn._common import HUGE_PAGE, BlockPool
 from rnnforecast.nn.initialization import init_params
@@ -110,15 +111,18 @@ def test_predict_equals_forward_bit_for_bit(variant, many_to_many, num_layers):
     assert np.array_equal(out0, predict(params, spec, X)[0])
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("n_samples", [1, 48, 200])
-def test_lstm_predict_equals_forward_in_float32(n_samples):
-    """One window, a batch whose GEMMs run in row blocks, and a wider one."""
-    spec = NetworkSpec("lstm", 3, 64, 2, num_layers=2)
+def test_lstm_predict_equals_forward_in_float32(n_samples, threads):
+    """One window, a batch whose GEMMs run in row blocks (on one BLAS thread), and a
+    wider one."""
+    spec = NetworkSpec("lstm", 3, 128, 2, num_layers=2)
     rng = np.random.default_rng(0)
     params = init_params(spec, rng, np.float32)
     X = rng.standard_normal((n_samples, 30, 3)).astype(np.float32)
-    out, cache = forward(params, spec, X)
-    out_p, state_p = predict(params, spec, X)
+    with threadpool_limits(threads):
+        out, cache = forward(params, spec, X)
+        out_p, state_p = predict(params, spec, X)
     assert out_p.dtype == np.float32
     assert np.array_equal(out, out_p)
     for a, b in zip(cache.state, state_p):
