@@ -45,8 +45,8 @@ clock = CLOCKS["wall"]
 class NumpyModel:
     """rnnforecast's network, loss and Adam: ``step()`` is one training step."""
 
-    def __init__(self, cell, F, H, X, y, seed=0):
-        self.spec = NetworkSpec(cell, F, H, 1)
+    def __init__(self, cell, F, H, X, y, seed=0, layers=1):
+        self.spec = NetworkSpec(cell, F, H, 1, num_layers=layers)
         self.params = init_params(self.spec, np.random.default_rng(seed), np.float32)
         self.optimizer = Adam(learning_rate=1e-3)
         self.X, self.y = X, y
@@ -64,9 +64,9 @@ class NumpyModel:
 class TorchModel(nn.Module):
     """The same network in PyTorch, with the same initial weights."""
 
-    def __init__(self, cell, F, H, X, y, numpy_params):
+    def __init__(self, cell, F, H, X, y, numpy_params, layers=1):
         super().__init__()
-        self.rnn = TORCH_MODULES[cell](F, H, batch_first=True)
+        self.rnn = TORCH_MODULES[cell](F, H, num_layers=layers, batch_first=True)
         self.head = nn.Linear(H, 1)
         state = {k: torch.from_numpy(v.copy()) for k, v in numpy_params.items()}
         self.rnn.load_state_dict({k: v for k, v in state.items() if not k.startswith("head.")})
@@ -89,13 +89,13 @@ class TorchModel(nn.Module):
             return self(self.X)
 
 
-def make_pair(cell, shape, seed=0):
+def make_pair(cell, shape, seed=0, layers=1):
     B, T, F, H = shape
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((B, T, F)).astype(np.float32)
     y = rng.standard_normal((B, 1)).astype(np.float32)
-    np_model = NumpyModel(cell, F, H, X, y, seed)
-    return np_model, TorchModel(cell, F, H, X, y, np_model.params)
+    np_model = NumpyModel(cell, F, H, X, y, seed, layers)
+    return np_model, TorchModel(cell, F, H, X, y, np_model.params, layers)
 
 
 def calibrate(fn):
@@ -171,11 +171,11 @@ def blas_description():
     return lines
 
 
-def run_training(cells, shapes, threads, repeats, settle):
+def run_training(cells, shapes, threads, repeats, settle, layers=1):
     rows = []
     for cell in cells:
         for shape in shapes:
-            np_model, torch_model = make_pair(cell, shape)
+            np_model, torch_model = make_pair(cell, shape, layers=layers)
             t_np, t_torch = time_interleaved(np_model.step, torch_model.step,
                                              repeats_for(shape, repeats), settle=settle)
             row = {"kind": "train", "cell": cell, "shape": list(shape), "threads": threads,
@@ -187,10 +187,10 @@ def run_training(cells, shapes, threads, repeats, settle):
     return rows
 
 
-def run_inference(cells, threads, repeats, settle):
+def run_inference(cells, threads, repeats, settle, layers=1):
     rows = []
     for cell in cells:
-        np_model, torch_model = make_pair(cell, INFERENCE_SHAPE)
+        np_model, torch_model = make_pair(cell, INFERENCE_SHAPE, layers=layers)
         torch_model.eval()
         t_np, t_torch = time_interleaved(np_model.predict, torch_model.predict, repeats,
                                          settle=settle)
@@ -231,6 +231,8 @@ def main(argv=None):
     parser.add_argument("--shapes", type=int, nargs="+", default=None,
                         help="indices into the shape list (0-4)")
     parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--layers", type=int, default=1,
+                        help="stacked recurrent layers on both sides (default 1)")
     parser.add_argument("--json", default=None, help="also write the results to this file")
     parser.add_argument("--settle", type=float, default=None,
                         help="seconds of sleep before each sample (default: 0.2 with more "
@@ -249,16 +251,16 @@ def main(argv=None):
     repeats = args.repeats or (3 if args.quick else 9)
 
     print("\n".join(blas_description()))
-    print(f"clock: {args.clock}")
+    print(f"clock: {args.clock}, layers: {args.layers}")
     rows = []
     for n in thread_counts:
         torch.set_num_threads(n)
         with threadpool_limits(limits=n):
             print(f"\n{n} thread(s): training step (B, T, F, H)")
             settle = (0.2 if n > 1 else 0.0) if args.settle is None else args.settle
-            rows += run_training(args.cells, shapes, n, repeats, settle)
+            rows += run_training(args.cells, shapes, n, repeats, settle, args.layers)
             print(f"{n} thread(s): inference, one window, forward only")
-            rows += run_inference(args.cells, n, 3 * repeats, settle)
+            rows += run_inference(args.cells, n, 3 * repeats, settle, args.layers)
     summarize(rows, thread_counts, args.cells)
     if args.json:
         with open(args.json, "w") as f:
