@@ -1,9 +1,16 @@
-"""Scalers for sequence input of shape (n_samples, n_timesteps, n_features).
+"""Scaling of sequence input of shape (n_samples, n_timesteps, n_features).
 
 sklearn's scalers see a 3-D batch of windows as an error, and a 2-D one as one
-feature per time step. :class:`SequenceScaler` instead pools samples *and* time
-steps, so every feature gets one statistic that applies at every step — the scaling
-an RNN needs, whatever the window length it is later asked to read.
+feature per time step. Here samples *and* time steps are pooled, so every feature gets
+one statistic that applies at every step — the scaling an RNN needs, whatever the
+window length it is later asked to read.
+
+- :class:`SequenceScaler`: a public scikit-learn transformer (standard or min-max).
+- :class:`WindowScaler`: how the estimators present windows to the network — a
+  per-window offset, per-feature input standardisation and per-output target
+  standardisation, all computed in float64 — and how they map network outputs back.
+
+Both use one rule for a constant feature (:func:`nonzero_scale`).
 """
 
 import numpy as np
@@ -12,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_finite, check_option
 
-__all__ = ["SequenceScaler"]
+__all__ = ["SequenceScaler", "WindowScaler", "nonzero_scale"]
 
 
 def _standard_statistics(values):
@@ -51,12 +58,21 @@ METHODS = {
 }
 
 
-def _nonzero_scale(scale, offset):
+def nonzero_scale(scale, offset):
     """Replace the scale of constant features by 1 so they map to 0, not to NaN.
 
     A scale at rounding level relative to the offset counts as zero: the standard
     deviation of a constant float column is rarely exactly 0.
+
+    Parameters
+    ----------
+    scale, offset : ndarray of shape (n_features,) or float
+
+    Returns
+    -------
+    scale : ndarray of shape (n_features,) or float64 scalar
     """
+    scale = np.asarray(scale, dtype=np.float64)
     eps = np.finfo(np.float64).eps
     constant = (scale == 0) | (scale <= 10 * eps * np.abs(offset))
     return np.where(constant, 1.0, scale)
@@ -151,7 +167,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
         n_features = values.shape[2]
         offset, scale = statistics(values.reshape(-1, n_features).astype(np.float64))
         self._offset = offset
-        self.scale_ = _nonzero_scale(scale, offset)
+        self.scale_ = nonzero_scale(scale, offset)
         setattr(self, offset_name, offset)
         self.n_features_in_ = n_features
         return self
@@ -207,3 +223,113 @@ class SequenceScaler(TransformerMixin, BaseEstimator):
                 f"Got an array of shape {np.shape(X)} instead."
             )
         return values, np.shape(X)
+
+
+# ---------------------------------------------------------------------------
+# WindowScaler: the estimators' view of their input and targets
+# ---------------------------------------------------------------------------
+
+#: Per-window offset of every feature, ndarray of shape (n_samples, n_features).
+WINDOW_OFFSETS = {
+    None: lambda X: np.zeros((X.shape[0], X.shape[2])),
+    "last": lambda X: X[:, -1, :],
+    "mean": lambda X: X.mean(axis=1),
+}
+
+
+class WindowScaler:
+    """Offset and standardise windows (and targets) as the network sees them.
+
+    For a window ``X_i`` of shape (n_timesteps, n_features) with offset ``o_i`` of
+    shape (n_features,) (its last value, its mean, or zero; see ``offset``)::
+
+        X_scaled_i = (X_i - o_i - x_mean) / x_scale          per feature
+        Y_scaled_i = (Y_i - o_i[target] - y_mean) / y_scale
+
+    ``x_mean``/``x_scale`` pool all windows and steps of each feature, ``y_mean``/
+    ``y_scale`` all targets; every statistic and every subtraction runs in float64,
+    and only the result is cast to the network's dtype, so a series at a level of 1e8
+    keeps its small changes. The offset makes windows relative, which lets a network
+    trained at one level forecast at another; predictions get it back in
+    :meth:`inverse_targets`.
+
+    This is a plain object owned by an estimator (not a scikit-learn transformer):
+    the estimator validates its input and calls :meth:`fit` once per fit.
+
+    Parameters
+    ----------
+    offset : {"last", "mean"} or None, default=None
+        Per-window offset; None subtracts nothing.
+    target : int or None, default=None
+        Feature whose offset is added back to the predictions; None when the targets
+        are labels (no target scaling).
+
+    Attributes
+    ----------
+    x_mean_, x_scale_ : ndarray of shape (n_features,)
+    y_mean_, y_scale_ : float
+        Only when fitted with targets.
+    """
+
+    def __init__(self, offset=None, target=None):
+        self.offset = offset
+        self.target = target
+
+    @classmethod
+    def identity(cls, n_features):
+        """A fitted scaler that changes nothing (weights loaded without scaling)."""
+        scaler = cls(offset=None, target=0)
+        scaler.x_mean_, scaler.x_scale_ = np.zeros(n_features), np.ones(n_features)
+        scaler.y_mean_, scaler.y_scale_ = 0.0, 1.0
+        return scaler
+
+    def offsets(self, X):
+        """Per-window offsets, ndarray of shape (n_samples, n_features), float64.
+
+        X : ndarray of shape (n_samples, n_timesteps, n_features), float64
+        """
+        return WINDOW_OFFSETS[self.offset](X)
+
+    def _target_offset(self, offsets, Y):
+        """The target feature's offsets, broadcastable against Y (n, O) or (n, T, O)."""
+        return offsets[:, self.target].reshape((-1,) + (1,) * (Y.ndim - 1))
+
+    def fit(self, X, Y=None):
+        """Learn the statistics of the windows ``X`` (and targets ``Y``); returns self.
+
+        X : ndarray of shape (n_samples, n_timesteps, n_features), float64
+        Y : ndarray of shape (n_samples, n_outputs) or (n_samples, n_timesteps,
+            n_outputs), float64, or None
+        """
+        offsets = self.offsets(X)
+        Xr = X - offsets[:, None, :]
+        self.x_mean_ = Xr.mean(axis=(0, 1))
+        self.x_scale_ = nonzero_scale(Xr.std(axis=(0, 1)), self.x_mean_)
+        if Y is not None:
+            Yr = Y - self._target_offset(offsets, Y)
+            self.y_mean_ = float(Yr.mean())
+            self.y_scale_ = float(nonzero_scale(Yr.std(), self.y_mean_))
+        return self
+
+    def transform(self, X, dtype=np.float64):
+        """Scaled windows and their offsets.
+
+        X : ndarray of shape (n_samples, n_timesteps, n_features), float64
+
+        Returns
+        -------
+        X_scaled : ndarray of shape (n_samples, n_timesteps, n_features) of ``dtype``
+        offsets : ndarray of shape (n_samples, n_features), float64
+        """
+        offsets = self.offsets(X)
+        X_scaled = (X - offsets[:, None, :] - self.x_mean_) / self.x_scale_
+        return X_scaled.astype(dtype, copy=False), offsets
+
+    def transform_targets(self, Y, offsets, dtype=np.float64):
+        """Scaled targets, same shape as Y (n, O) or (n, T, O), of ``dtype``."""
+        Y_scaled = (Y - self._target_offset(offsets, Y) - self.y_mean_) / self.y_scale_
+        return Y_scaled.astype(dtype, copy=False)
+
+    def inverse_targets(self, raw, offsets):
+        """Network outputs (n, O) or (n, T, O) back in the units of the targets."""
+        return raw * self.y_scale_ + self.y_mean_ + self._target_offset(offsets, raw)

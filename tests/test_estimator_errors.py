@@ -202,11 +202,12 @@ def test_non_finite_y(data, value):
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
                             "ignore:invalid value encountered:RuntimeWarning")
-def test_y_beyond_float32(data):
+def test_y_beyond_float32_is_scaled_in_float64(data):
+    """Targets beyond float32's range train in float32: scaling happens in float64."""
     X, y, _ = data
-    with pytest.raises(ValueError, match="Input y contains infinity or a value too large "
-                                         r"for dtype\('float32'\)"):
-        RNNForecaster(**FAST).fit(X, y * 1e40)
+    small = RNNForecaster(**FAST, window_normalization=None).fit(X, y)
+    huge = RNNForecaster(**FAST, window_normalization=None).fit(X, y * 1e40)
+    np.testing.assert_allclose(huge.predict(X) / 1e40, small.predict(X), rtol=1e-4)
 
 
 @pytest.mark.parametrize("return_sequences, make_y, expected", [

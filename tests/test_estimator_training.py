@@ -59,7 +59,7 @@ def test_early_stopping_scores_the_last_windows_and_trains_on_the_rest(windows,
     assert len(est.scored_windows_) == 3
     for idx in est.scored_windows_:
         np.testing.assert_array_equal(idx, np.arange(n_train, len(X)))
-    scaled, _ = est._scale(X.astype(np.float32))
+    scaled, _ = est._scale(X, np.float32)
     for X_train in trained_on:
         np.testing.assert_array_equal(X_train, scaled[:n_train])
 

@@ -192,16 +192,15 @@ def test_state_dict_into_an_unfitted_estimator_uses_raw_windows(windows):
     b = RNNForecaster(cell="gru").load_state_dict(a.state_dict())
     assert (b.hidden_size, b.num_layers) == (FAST["hidden_size"], 2)
     assert b.window_normalization == "last"  # the parameter is left as it was
-    assert b._effective_normalization() is None
+    assert b._scaler.offset is None
     assert b.n_outputs_ == HORIZON and b.n_step_features_in_ == 1
     params = {k: v.astype(np.float64) for k, v in a.state_dict().items()}
     spec = NetworkSpec("gru", 1, FAST["hidden_size"], HORIZON, num_layers=2)
-    X32 = X.astype(np.float32).astype(np.float64)  # the estimator reads float32 windows
-    np.testing.assert_allclose(b.predict(X), forward(params, spec, X32)[0], rtol=1e-12)
+    np.testing.assert_allclose(b.predict(X), forward(params, spec, X)[0], rtol=1e-12)
     assert b.predict(X[:, :5]).shape == (len(X), HORIZON)
     assert clone(b).get_params()["hidden_size"] == FAST["hidden_size"]
     b.fit(X, y)  # a refit learns its scaling and normalises windows again
-    assert b._effective_normalization() == "last"
+    assert b._scaler.offset == "last"
 
 
 def test_partial_fit_continues_from_loaded_weights(windows):

@@ -23,7 +23,7 @@ PREDICT_BATCH = 512
 _THREADPOOLS = []
 
 
-def blas_threads(n_threads):
+def limit_blas_threads(n_threads):
     """Context manager limiting BLAS to ``n_threads`` (one cached controller)."""
     if not _THREADPOOLS:
         _THREADPOOLS.append(ThreadpoolController())
@@ -37,10 +37,33 @@ def options(*names):
 
 
 class _Network:
-    """The fitted network: a spec and its parameter dict (PyTorch names and layouts)."""
+    """The fitted network: a spec and its parameter dict (PyTorch names and layouts).
+
+    Prediction runs in float64 whatever the training dtype, so that a sample's prediction
+    does not depend on the other samples of its batch (float32 BLAS kernels round
+    differently for different batch sizes). The float64 copy of the weights is made once
+    and kept until the weights change: whoever changes ``params`` in place calls
+    ``changed()``.
+    """
 
     def __init__(self, spec, params):
         self.spec, self.params = spec, params
+        self._params64 = None
+
+    def changed(self):
+        """Forget the float64 copy of the weights (they were updated in place)."""
+        self._params64 = None
+
+    def set_params(self, params):
+        """Replace the values of the weights (e.g. restore a snapshot)."""
+        self.params.update(params)
+        self.changed()
+
+    def params64(self):
+        """The weights in float64, copied once per change."""
+        if self._params64 is None:
+            self._params64 = {k: v.astype(np.float64, copy=False) for k, v in self.params.items()}
+        return self._params64
 
 
 class _BaseRNN(BaseEstimator):
@@ -102,7 +125,10 @@ class _BaseRNN(BaseEstimator):
 
     # ----------------------------------------------------------------- input checks
     def _check_X(self, X, reset):
-        """Validate X and return it as (n_samples, n_timesteps, n_features) of self.dtype.
+        """Validate X and return it as (n_samples, n_timesteps, n_features) float64.
+
+        Offsets and scaling are removed in float64 (``WindowScaler``); only the scaled
+        windows are cast to the training ``dtype``.
 
         2-D input (arrays, DataFrames) is read as univariate windows
         ``(n_samples, n_timesteps)``; its ``n_features_in_`` is ``n_timesteps`` as
@@ -110,7 +136,7 @@ class _BaseRNN(BaseEstimator):
         After ``load_state_dict`` on an unfitted estimator ``n_timesteps_in_`` is None
         and windows of any length are accepted.
         """
-        dtype = DTYPES[self.dtype]
+        dtype = np.float64
         if isinstance(X, (list, tuple)):
             X = np.asarray(X)
         ndim = getattr(X, "ndim", 2)
@@ -187,16 +213,11 @@ class _BaseRNN(BaseEstimator):
         return slice(None)
 
     def _forward_raw(self, X):
-        """Raw network outputs for X (n, T, D), in batches: (n, O) or (n, T, O).
-
-        Whatever the training ``dtype``, prediction runs in float64, so a sample's
-        prediction does not depend on which other samples share its batch (float32 BLAS
-        kernels round differently for different batch sizes).
-        """
+        """Raw network outputs for scaled float64 X (n, T, D), in batches: (n, O) or
+        (n, T, O). Prediction runs in float64 (see ``_Network``)."""
         net = self._network
-        params = {k: v.astype(np.float64) for k, v in net.params.items()}
-        X = X.astype(np.float64, copy=False)
-        with blas_threads(self.n_threads):
+        params = net.params64()
+        with limit_blas_threads(self.n_threads):
             outs = [predict(params, net.spec, X[i:i + PREDICT_BATCH])[0]
                     for i in range(0, len(X), PREDICT_BATCH)]
         out = np.concatenate(outs) if len(outs) > 1 else outs[0]
@@ -225,7 +246,7 @@ class _BaseRNN(BaseEstimator):
             self._init_network(X.shape[2], n_outputs)
         self._optimizer.learning_rate = self.learning_rate_init
         max_iter = 1 if incremental else self.max_iter
-        with blas_threads(self.n_threads):
+        with limit_blas_threads(self.n_threads):
             self._train(X, Y, max_iter, self.early_stopping and not incremental, scorer,
                         warn=not incremental)
         return self
@@ -263,15 +284,17 @@ class _BaseRNN(BaseEstimator):
                              loss=self._loss_name(), alpha=self.alpha,
                              clip_norm=self.clip_norm, rng=self._rng)
         except KeyboardInterrupt:
-            self._network.params.update(snapshot)  # an epoch counts only when complete
+            self._network.set_params(snapshot)  # an epoch counts only when complete
             raise
         except TrainingDiverged as exc:
-            self._network.params.update(snapshot)  # never keep non-finite weights
+            self._network.set_params(snapshot)  # never keep non-finite weights
             raise ValueError(
                 f"Training diverged at epoch {self.n_iter_ + 1}: {exc}. The weights of the "
                 "previous epoch were restored. Lower learning_rate_init (now "
                 f"{self.learning_rate_init}), set clip_norm (now {self.clip_norm}) or scale "
                 "the inputs.") from None
+        finally:
+            self._network.changed()  # the weights were updated in place
 
     def _record_epoch(self, loss, val, scorer):
         """Append the epoch's figures; return the score that early stopping tracks."""
@@ -294,7 +317,7 @@ class _BaseRNN(BaseEstimator):
 
     def _finish_training(self, stopper, early_stopping, stopped, max_iter, warn):
         if early_stopping and stopper.best_params is not None:
-            self._network.params.update(stopper.best_params)
+            self._network.set_params(stopper.best_params)
             self.best_validation_score_ = stopper.best_score
         if not stopped and warn:  # partial_fit's single epoch does not warn
             warnings.warn(f"Stochastic optimizer: maximum iterations ({max_iter}) reached and "

@@ -8,8 +8,9 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
 from ..nn.losses import softmax
-from ._base import _BaseRNN
-from ._forecaster import _last_hidden, _nonzero
+from ..preprocessing import WindowScaler
+from ._base import DTYPES, _BaseRNN
+from ._forecaster import _last_hidden
 
 
 class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
@@ -80,10 +81,8 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
             self._set_classes(y if classes is None else np.asarray(classes))
         Y = self._encode(y)
         if first:
-            rows = X[self._scaling_rows(len(X), incremental)]
-            self._x_mean = rows.mean(axis=(0, 1), dtype=np.float64)
-            self._x_scale = _nonzero(rows.std(axis=(0, 1), dtype=np.float64))
-        Xs = (X - self._x_mean) / self._x_scale
+            self._scaler = WindowScaler().fit(X[self._scaling_rows(len(X), incremental)])
+        Xs, _ = self._scaler.transform(X, DTYPES[self.dtype])
         scorer = lambda idx: accuracy_score(y[idx].ravel(), self._predict_checked(X[idx]).ravel())
         return self._fit_network(Xs, Y, len(self.classes_), scorer, incremental=incremental)
 
@@ -133,7 +132,7 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         return self._proba_checked(self._check_X(X, reset=False))
 
     def _proba_checked(self, X):
-        raw = self._forward_raw((X - self._x_mean) / self._x_scale)
+        raw = self._forward_raw(self._scaler.transform(X)[0])
         proba = softmax(raw.reshape(-1, raw.shape[-1])).reshape(raw.shape)
         return proba.astype(np.float64)
 
@@ -161,7 +160,8 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         """Final hidden state of the top layer for each sequence: (n_samples, hidden_size)."""
         check_is_fitted(self, "_network")
         X = self._check_X(X, reset=False)
-        return _last_hidden(self._network, (X - self._x_mean) / self._x_scale, self.n_threads)
+        Xs, _ = self._scaler.transform(X, DTYPES[self.dtype])
+        return _last_hidden(self._network, Xs, self.n_threads)
 
     def _after_load_state_dict(self, spec, keep_scaling):
         if keep_scaling:
@@ -170,5 +170,4 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         self.n_timesteps_in_ = None
         if not hasattr(self, "classes_") or len(self.classes_) != spec.output_size:
             self.classes_ = np.arange(spec.output_size)
-        self._x_mean = np.zeros(spec.input_size)
-        self._x_scale = np.ones(spec.input_size)
+        self._scaler = WindowScaler.identity(spec.input_size)

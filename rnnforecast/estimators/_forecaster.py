@@ -11,14 +11,8 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._conformal import local_scale
 from ..nn.network import forward
-from ._base import DTYPES, _BaseRNN, blas_threads, options
-
-WINDOW_OFFSETS = {
-    None: lambda X: np.zeros((X.shape[0], X.shape[2]), dtype=X.dtype),
-    "last": lambda X: X[:, -1, :],
-    "mean": lambda X: X.mean(axis=1),
-}
-
+from ..preprocessing import WindowScaler
+from ._base import DTYPES, _BaseRNN, limit_blas_threads, options
 
 class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     """Recurrent neural network regressor for windows of time series.
@@ -173,10 +167,13 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         first = not hasattr(self, "_network") or not (self.warm_start or incremental)
         X = self._check_X(X, reset=first)
         Y = self._check_y(y, X, reset=first)
+        self._check_target_feature(X.shape[2])
         if first:
             rows = self._scaling_rows(len(X), incremental)
-            self._fit_scalers(X[rows], Y[rows])
-        Xs, Ys = self._scale(X, Y)
+            self._fit_scaler(X[rows], Y[rows])
+        dtype = DTYPES[self.dtype]
+        Xs, offsets = self._scale(X, dtype)
+        Ys = self._scaler.transform_targets(Y, offsets, dtype)
         self._fit_network(Xs, Ys, self.n_outputs_, scorer=self._scorer(X, Y),
                           incremental=incremental)
         if not incremental:
@@ -185,8 +182,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
 
     def _check_y(self, y, X, reset):
         """y -> (n, O) or (n, T, O) float array; records how to shape predictions."""
-        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=DTYPES[self.dtype],
-                        input_name="y")
+        y = check_array(y, ensure_2d=False, allow_nd=True, dtype=np.float64, input_name="y")
         if len(y) != len(X):
             raise ValueError(f"X and y have different numbers of samples: {len(X)} and "
                              f"{len(y)}.")
@@ -214,51 +210,26 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         return f"y must have shape {expected}. Got an array of shape {y.shape} instead."
 
     # ----------------------------------------------------------------- scaling
-    def _offsets(self, X):
-        """(n, D) per-window offsets (zeros without window normalization)."""
-        if self.target_feature >= X.shape[2]:
+    def _check_target_feature(self, n_features):
+        if self.target_feature >= n_features:
             raise ValueError(
                 f"The 'target_feature' parameter of RNNForecaster must be a feature index "
-                f"below n_features={X.shape[2]}. Got {self.target_feature} instead.")
-        return WINDOW_OFFSETS[self._effective_normalization()](X)
+                f"below n_features={n_features}. Got {self.target_feature} instead.")
 
-    def _target_offset(self, offsets, Y):
-        """Offsets broadcastable against Y (n, O) or (n, T, O)."""
-        off = offsets[:, self.target_feature]
-        return off.reshape((-1,) + (1,) * (Y.ndim - 1))
+    def _fit_scaler(self, X, Y):
+        """Learn the window scaling on the training windows (float64)."""
+        self._scaler = WindowScaler(self.window_normalization, self.target_feature).fit(X, Y)
 
-    def _effective_normalization(self):
-        """``window_normalization``, or None for weights loaded without scaling."""
-        return None if getattr(self, "_raw_windows", False) else self.window_normalization
-
-    def _fit_scalers(self, X, Y):
-        self._raw_windows = False
-        offsets = self._offsets(X)
-        Xr = X - offsets[:, None, :]
-        Yr = Y - self._target_offset(offsets, Y)
-        # statistics in float64: float32 sums of squares overflow beyond ~1e19
-        self._x_mean = Xr.mean(axis=(0, 1), dtype=np.float64)
-        self._x_scale = _nonzero(Xr.std(axis=(0, 1), dtype=np.float64))
-        self._y_mean = float(Yr.mean(dtype=np.float64))
-        self._y_scale = _nonzero(Yr.std(dtype=np.float64))
-
-    def _scale(self, X, Y=None):
-        """Relative, standardised inputs (and targets) as the network sees them."""
-        offsets = self._offsets(X)
-        Xs = (X - offsets[:, None, :] - self._x_mean) / self._x_scale
-        if Y is None:
-            return Xs, offsets
-        Ys = (Y - self._target_offset(offsets, Y) - self._y_mean) / self._y_scale
-        return Xs, Ys
-
-    def _unscale(self, raw, offsets):
-        return raw * self._y_scale + self._y_mean + self._target_offset(offsets, raw)
+    def _scale(self, X, dtype=np.float64):
+        """Relative, standardised windows as the network sees them, and their offsets."""
+        self._check_target_feature(X.shape[2])
+        return self._scaler.transform(X, dtype)
 
     # ----------------------------------------------------------------- predict
     def _predict_windows(self, X):
         """Predictions (n, O) or (n, T, O) in original units for checked X (n, T, D)."""
         Xs, offsets = self._scale(X)
-        return self._unscale(self._forward_raw(Xs), offsets)
+        return self._scaler.inverse_targets(self._forward_raw(Xs), offsets)
 
     def predict(self, X):
         """Predict targets for windows ``X``.
@@ -308,7 +279,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     def transform(self, X):
         """Final hidden state of the top layer for each window: (n_samples, hidden_size)."""
         check_is_fitted(self, "_network")
-        Xs, _ = self._scale(self._check_X(X, reset=False))
+        Xs, _ = self._scale(self._check_X(X, reset=False), DTYPES[self.dtype])
         return _last_hidden(self._network, Xs, self.n_threads)
 
     def forecast(self, history, steps=None, *, freq=None, interval=None, residuals=None):
@@ -339,22 +310,12 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         self.n_timesteps_in_ = None
         self.n_outputs_ = spec.output_size
         self._y_ndim = 3 if self.return_sequences else 2
-        self._x_mean = np.zeros(spec.input_size)
-        self._x_scale = np.ones(spec.input_size)
-        self._y_mean, self._y_scale = 0.0, 1.0
-        self._raw_windows = True  # weights from elsewhere see raw windows until a refit
-
-
-def _nonzero(scale):
-    """Replace zero (constant-feature) scales by 1."""
-    scale = np.array(scale, dtype=float)
-    scale[scale == 0] = 1.0
-    return scale
+        self._scaler = WindowScaler.identity(spec.input_size)  # raw windows until a refit
 
 
 def _last_hidden(network, Xs, n_threads):
     """Final hidden state of the top layer, (n_samples, hidden_size)."""
-    with blas_threads(n_threads):
+    with limit_blas_threads(n_threads):
         _, cache = forward(network.params, network.spec, Xs)
     if network.spec.cell == "jordan":
         return cache.layer_caches[0].hs[-1][-1].T.copy()

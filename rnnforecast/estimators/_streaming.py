@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..nn.network import predict
-from ._base import DTYPES, blas_threads
+from ._base import limit_blas_threads
 
 
 class StreamingForecaster:
@@ -34,19 +34,26 @@ class StreamingForecaster:
     """
 
     def __init__(self, estimator):
+        if not hasattr(estimator, "window_normalization"):
+            raise ValueError(
+                "The 'estimator' parameter of StreamingForecaster must be a fitted "
+                f"RNNForecaster. Got a {type(estimator).__name__} instead; a classifier's "
+                "step-by-step output is not a forecast.")
         check_is_fitted(estimator, "_network")
-        if estimator._effective_normalization() is not None:
+        if estimator._scaler.offset is not None:
             raise ValueError(
                 "StreamingForecaster needs a forecaster fitted with "
-                "window_normalization=None; got window_normalization="
+                "window_normalization=None: an offset taken from the whole window (its "
+                "last value or mean) changes with every new observation, so the state "
+                "carried between steps would be stale. Got window_normalization="
                 f"{estimator.window_normalization!r}. Refit with window_normalization=None.")
         if estimator.return_sequences:
             raise ValueError("StreamingForecaster needs a many-to-one forecaster; got "
                              "return_sequences=True.")
         self.estimator = estimator
-        net = estimator._network
-        self._params = {k: v.astype(np.float64) for k, v in net.params.items()}
-        self._spec = net.spec
+        self._scaler = estimator._scaler
+        self._params = estimator._network.params64()
+        self._spec = estimator._network.spec
         self.reset()
 
     def reset(self):
@@ -62,17 +69,17 @@ class StreamingForecaster:
         Returns ndarray of shape (n_outputs,): the forecast made after seeing ``x``.
         """
         est = self.estimator
-        x = np.asarray(x, dtype=DTYPES[est.dtype]).reshape(-1)  # as fit/predict read it
+        x = np.asarray(x, dtype=np.float64).reshape(-1)
         if x.shape != (est.n_step_features_in_,):
             raise ValueError(f"x must hold {est.n_step_features_in_} feature value(s) per "
                              f"time step. Got an array of shape {x.shape} instead.")
         if not np.all(np.isfinite(x)):
             raise ValueError(f"x contains NaN or infinity: {x!r}.")
-        xs = ((x - est._x_mean) / est._x_scale).reshape(1, 1, -1)   # (N=1, T=1, D)
-        with blas_threads(est.n_threads):
+        xs, offsets = self._scaler.transform(x.reshape(1, 1, -1))  # (N=1, T=1, D)
+        with limit_blas_threads(est.n_threads):
             out, self._state = predict(self._params, self._spec, xs, self._state)
         self.n_steps_ += 1
-        return out[0] * est._y_scale + est._y_mean                 # (n_outputs,)
+        return self._scaler.inverse_targets(out, offsets)[0]       # (n_outputs,)
 
     def update_many(self, values):
         """``update`` each row of ``values`` (n_steps, n_features) in turn; returns the
