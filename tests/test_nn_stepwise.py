@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from rnnforecast.nn._common import HUGE_PAGE, BlockPool
+from rnnforecast.nn._buffers import HUGE_PAGE, BlockPool
 from rnnforecast.nn.initialization import init_params
-from rnnforecast.nn.network import NetworkSpec, backward, forward, predict
+from rnnforecast.nn.network import NetworkSpec, backward, encode, forward, predict
 
 from _engine_helpers import CELL_VARIANTS, make_case
 
@@ -109,6 +109,25 @@ def test_predict_equals_forward_bit_for_bit(variant, many_to_many, num_layers):
         assert np.array_equal(a, b)
     out0, _ = forward(params, spec, X)                          # zero initial state
     assert np.array_equal(out0, predict(params, spec, X)[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("variant", list(CELL_VARIANTS))
+def test_encode_equals_the_last_top_output_of_forward(variant, num_layers, dtype):
+    spec, params, X, state0, _ = make_case(variant, num_layers=num_layers)
+    params = {k: v.astype(dtype) for k, v in params.items()}
+    X, state0 = X.astype(dtype), tuple(s.astype(dtype) for s in state0)
+    _, cache = forward(params, spec, X, state0)
+    hidden = encode(params, spec, X, state0)
+    assert hidden.shape == (X.shape[0], spec.hidden_size) and hidden.dtype == dtype
+    np.testing.assert_array_equal(hidden, cache.top[:, -1].T)
+    if spec.cell == "jordan":                    # the top layer's output sequence
+        np.testing.assert_array_equal(hidden, cache.layer_caches[0].hs[-1][-1].T)
+    else:                                        # the top layer's final state
+        np.testing.assert_array_equal(hidden, cache.state[0][-1])
+    _, cache0 = forward(params, spec, X)                 # zero initial state
+    np.testing.assert_array_equal(encode(params, spec, X), cache0.top[:, -1].T)
 
 
 @pytest.mark.parametrize("threads", [1, 2])

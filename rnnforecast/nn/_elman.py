@@ -17,10 +17,9 @@ from typing import NamedTuple
 import numpy as np
 
 from .activations import ACTIVATIONS
-from ._common import (ChunkGrads, LayerGrads, carve, chunk_steps, is_boundary,
-                      split_stacked, stack_inputs, stack_weights)
-
-N_GATES = 1
+from ._buffers import carve
+from ._common import (ChunkGrads, LayerGrads, chunk_steps, is_boundary, split_stacked,
+                      stack_inputs, stack_weights)
 
 
 class ElmanCache(NamedTuple):

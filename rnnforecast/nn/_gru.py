@@ -23,10 +23,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._common import (ChunkGrads, LayerGrads, carve, chunk_steps, is_boundary,
-                      stack_inputs, stack_weights, unorder)
+from ._buffers import carve
+from ._common import (ChunkGrads, LayerGrads, chunk_steps, is_boundary, stack_inputs,
+                      stack_weights, unorder)
 
-N_GATES = 3
 ORDER = (2, 0, 1)        # internal blocks of the per-step GEMM: n (recurrent part), r, z
 
 

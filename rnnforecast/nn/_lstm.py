@@ -24,10 +24,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._common import (ChunkGrads, LayerGrads, blas_threads, carve, chunk_steps,
-                      is_boundary, split_stacked, stack_inputs, stack_weights, unorder)
+from ._blas import openblas_num_threads
+from ._buffers import carve
+from ._common import (ChunkGrads, LayerGrads, chunk_steps, is_boundary, split_stacked,
+                      stack_inputs, stack_weights, unorder)
 
-N_GATES = 4
 ORDER = (3, 0, 1, 2)     # internal gate blocks o, i, f, g from PyTorch's i, f, g, o
 SMALL_GEMM = 100 ** 3    # M*N*K up to which OpenBLAS multiplies without packing
 SMALL_GEMM_COLUMNS = 64  # batch sizes up to which unpacked blocks are faster
@@ -38,16 +39,14 @@ def _row_blocks(a, N):
     copy, row slice) pairs.
 
     With OpenBLAS on one thread and N up to ``SMALL_GEMM_COLUMNS``, blocks small enough
-    to stay under ``SMALL_GEMM`` (measured per step: 17 us instead of 20.5 us for
-    (256, 66) @ (66, 64) in two blocks, 125 us instead of 165 us for (1024, 258) @ (258, 32)
-    in nine). Otherwise one block: with wider batches the packed GEMM is faster (3 %
-    slower steps at N = 128 and 256 in blocks), and with more threads only two halves
-    pay (OpenBLAS runs small products on one thread; 2 threads: 0.91x steps at
-    (256, 66) @ (66, 64) in halves, 1.2x at (1024, 258) @ (258, 32) in nine blocks).
+    to stay under ``SMALL_GEMM``, which OpenBLAS multiplies without packing, faster than
+    one packed product. Otherwise one block: with wider batches the packed GEMM is
+    faster, and with more threads only two halves pay (OpenBLAS runs small products on
+    one thread). The figures are in benchmarks/README.md.
     """
     M, K = a.shape
     n = -(-M // max(1, SMALL_GEMM // (K * N)))
-    threads = blas_threads()
+    threads = openblas_num_threads()
     if N > SMALL_GEMM_COLUMNS or threads is None or (threads > 1 and n > 2):
         return [(a, slice(0, M))]
     edges = [M * r // n for r in range(n + 1)]
@@ -84,7 +83,7 @@ def forward(x, state0, params, nonlinearity=None, truncate=None):
     blocks = [(W_r, A[:, rows]) for W_r, rows in _row_blocks(W_pre, N)]
     o, i, f, g = (A[:, k * H:(k + 1) * H] for k in range(4))  # (T, H, N) views
     sig, hs = A[:, :3 * H], S[1:, :H]
-    matmul, tanh, multiply = np.matmul, np.tanh, np.multiply  # ~1 us a step
+    matmul, tanh, multiply = np.matmul, np.tanh, np.multiply  # local: no look-ups per step
     for t in range(T):
         s = S[t]
         for W_r, out in blocks:
@@ -108,7 +107,7 @@ def infer(x, state0, params):
     The gates of a step live in one scratch block ``[o; i; f; g; c]`` (5H, N) that the
     next step overwrites, with the cell state after the gates, so that one call gives
     ``[i * g; f * c_{t-1}]`` and one more their sum: 8 calls a step instead of 9, and
-    no (T, 4H, N) gate store (a single window: 0.25 ms instead of 0.34 ms, T=48, H=64).
+    no (T, 4H, N) gate store (see benchmarks/README.md for the single-window time).
 
     Returns hs (T, H, N) (a view) and the final state (h_T, c_T).
     """
@@ -124,7 +123,7 @@ def infer(x, state0, params):
     c[...] = state0[1]
     blocks = [(W_r, gates[rows]) for W_r, rows in _row_blocks(W, N)]
     p_ig, p_fc = p[:H], p[H:]
-    matmul, tanh, multiply, add = np.matmul, np.tanh, np.multiply, np.add  # ~1 us a step
+    matmul, tanh, multiply, add = np.matmul, np.tanh, np.multiply, np.add  # local names
     for t in range(T):
         s = S[t]
         for W_r, out in blocks:
@@ -195,7 +194,7 @@ def backward(dhs, cache, dstate=None, input_grad=True):
                          for W_r, cols in _row_blocks(W[:, :H], N)]
     Z_o, Z_ifg = Z[:H], Z[H:].reshape(3, H, k, N)
     Q_o, Q_ifg, f = Q[:, :H], Q[:, H:].reshape(k, 3, H, N), A[:, 2 * H:3 * H]
-    matmul, multiply = np.matmul, np.multiply                  # ~1 us a step
+    matmul, multiply = np.matmul, np.multiply                  # local: no look-ups per step
     for t1 in range(T, 0, -k):
         t0 = max(t1 - k, 0)
         _local_derivatives(A[t0:t1], C[t0:t1 + 1], Q[:t1 - t0], P[:t1 - t0])

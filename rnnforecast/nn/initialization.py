@@ -17,7 +17,7 @@ seed yields the same weights in float32 and float64 (up to rounding).
 
 import numpy as np
 
-from .network import N_GATES, layer_keys
+from .network import CELLS, layer_keys, param_shapes
 
 
 def glorot_uniform(rng, fan_out, fan_in):
@@ -41,21 +41,25 @@ def init_params(spec, rng, dtype=np.float32):
     rng : numpy.random.Generator
     dtype : float32 or float64
 
-    Returns dict of ndarray: ``weight_ih_l{k}`` (G*H, D_k), ``weight_hh_l{k}`` (G*H, H)
-    (Jordan: (H, O)), ``bias_ih_l{k}``, ``bias_hh_l{k}`` (G*H,), ``head.weight`` (O, H),
-    ``head.bias`` (O,), where G is the number of gates (1, 4 or 3).
+    Returns dict of ndarray with the names and shapes of ``network.param_shapes(spec)``:
+    ``weight_ih_l{k}`` (G*H, D_k), ``weight_hh_l{k}`` (G*H, H) (Jordan: (H, O)),
+    ``bias_ih_l{k}``, ``bias_hh_l{k}`` (G*H,), ``head.weight`` (O, H), ``head.bias``
+    (O,), where G is the number of gates (1, 4 or 3). Each gate block is drawn
+    separately.
     """
-    G, H, O = N_GATES[spec.cell], spec.hidden_size, spec.output_size
-    rec_cols = O if spec.cell == "jordan" else H
+    G, H = CELLS[spec.cell].n_gates, spec.hidden_size
+    shapes = param_shapes(spec)
     params = {}
     for l in range(spec.num_layers):
-        fan_in = spec.input_size if l == 0 else H
+        k_ih, k_hh, k_bih, k_bhh = layer_keys(l)
+        fan_in, rec_cols = shapes[k_ih][1], shapes[k_hh][1]
         w_ih = np.vstack([glorot_uniform(rng, H, fan_in) for _ in range(G)])
         w_hh = np.vstack([orthogonal(rng, H, rec_cols) for _ in range(G)])
-        b_ih, b_hh = np.zeros(G * H), np.zeros(G * H)
+        b_ih, b_hh = np.zeros(shapes[k_bih]), np.zeros(shapes[k_bhh])
         if spec.cell == "lstm":
             b_ih[H:2 * H] = 1.0                  # forget gate
-        params.update(zip(layer_keys(l), (w_ih, w_hh, b_ih, b_hh)))
-    params["head.weight"] = glorot_uniform(rng, O, H)
-    params["head.bias"] = np.zeros(O)
+        params.update({k_ih: w_ih, k_hh: w_hh, k_bih: b_ih, k_bhh: b_hh})
+    params["head.weight"] = glorot_uniform(rng, *shapes["head.weight"])
+    params["head.bias"] = np.zeros(shapes["head.bias"])
+    assert {k: v.shape for k, v in params.items()} == shapes, "shapes of param_shapes"
     return {k: v.astype(dtype) for k, v in params.items()}

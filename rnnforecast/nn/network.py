@@ -10,7 +10,15 @@ rnnforecast and ``nn.RNN``/``nn.LSTM``/``nn.GRU`` unchanged.
 
 ``forward`` returns ``(out, cache)``; ``backward(dout, cache)`` returns the gradients
 (same keys as ``params``), the gradient w.r.t. the input and w.r.t. the initial state.
-``predict`` returns ``(out, final state)`` without a cache, for prediction.
+``predict`` returns ``(out, final state)`` and ``encode`` the top layer's final hidden
+state, both without a cache. ``param_shapes`` and ``spec_from_params`` relate a spec to
+the shapes of its parameters.
+
+Each cell is an entry of ``CELLS``, looked up once per call: its number of gate blocks
+and of state arrays, and the runner that carries the whole network through forward,
+predict and backward. The rnn, lstm and gru cells run layer after layer over the whole
+sequence (``_Stacked``); the Jordan network feeds its output back into every layer, so
+its layers and head run together inside one time loop (``_Jordan``).
 """
 
 from typing import NamedTuple, Optional
@@ -18,10 +26,6 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 from . import _elman, _gru, _jordan, _lstm
-
-LAYERED_CELLS = {"rnn": _elman, "lstm": _lstm, "gru": _gru}
-N_GATES = {"rnn": 1, "lstm": 4, "gru": 3, "jordan": 1}
-N_STATES = {"rnn": 1, "lstm": 2, "gru": 1, "jordan": 1}
 
 
 class NetworkSpec(NamedTuple):
@@ -62,6 +66,257 @@ def layer_params(params, l):
     return tuple(params[k] for k in layer_keys(l))
 
 
+# ---------------------------------------------------------------------------
+# Runners: how the whole network goes forward, predicts and goes backward
+# ---------------------------------------------------------------------------
+
+class _Stacked:
+    """Layers of one cell module, each over the whole sequence, then the head.
+
+    Every layer feeds back its own hidden state: ``W_hh`` is ``(G*H, H)`` and the state
+    holds one ``(num_layers, N, H)`` array per state of the cell, as in PyTorch.
+    """
+
+    def __init__(self, module):
+        self.module = module
+        self.infer = getattr(module, "infer", None)   # a forward pass without a cache
+
+    @staticmethod
+    def recurrent_size(spec):
+        return spec.hidden_size
+
+    @staticmethod
+    def state_shape(spec, n_samples):
+        return (spec.num_layers, n_samples, spec.hidden_size)
+
+    def forward(self, params, spec, X, state0, masks):
+        x = np.asarray(X).transpose(1, 2, 0)                   # (T, D, N) view
+        x, caches, state = self._run(params, spec, x, state0, masks, keep_cache=True)
+        out = _head_forward(params, spec, x)
+        top = x.transpose(1, 0, 2)                             # (H, T, N) view
+        return out, NetworkCache(spec, caches, masks, top, params["head.weight"], state)
+
+    def predict(self, params, spec, X, state0):
+        """out, final state and the top sequence (H, T, N), without caches."""
+        x = np.asarray(X).transpose(1, 2, 0)                   # (T, D, N) view
+        x, _, state = self._run(params, spec, x, state0, [None] * spec.num_layers,
+                                keep_cache=False)
+        return _head_forward(params, spec, x), state, x.transpose(1, 0, 2)
+
+    def _run(self, params, spec, x, state0, masks, keep_cache):
+        """Run the layers over x (T, D, N): top sequence (T, H, N), the layers' caches
+        and the final state in PyTorch's layout. Without ``keep_cache``, layers run
+        their cell's ``infer`` where it has one, and the caches are None."""
+        dtype = params["head.weight"].dtype
+        infer = None if keep_cache else self.infer
+        caches, finals = [], []
+        for l in range(spec.num_layers):
+            s0 = tuple(np.ascontiguousarray(s[l].T, dtype=dtype) for s in state0)  # (H, N)
+            if infer is None:
+                x, s_final, cache = self.module.forward(x, s0, layer_params(params, l),
+                                                        spec.nonlinearity, spec.truncate)
+            else:
+                (x, s_final), cache = infer(x, s0, layer_params(params, l)), None
+            if l < spec.num_layers - 1 and masks[l] is not None:
+                x = x * masks[l]                               # (T, H, N)
+            caches.append(cache)
+            finals.append(s_final)
+        state = tuple(_stack_states([f[k] for f in finals]) for k in range(len(state0)))
+        return x, caches, state
+
+    def backward(self, dout, cache, dstate, input_grad):
+        spec = cache.spec
+        grads = {}
+        dtop, dh_last = _head_backward(dout, cache, grads)     # (H, T, N) or (H, N)
+        dstates = []
+        for l in range(spec.num_layers - 1, -1, -1):
+            if l < spec.num_layers - 1 and cache.masks[l] is not None:
+                dtop *= cache.masks[l]                         # backprop through dropout
+            ds_final = None if dstate is None else tuple(np.ascontiguousarray(d[l].T)
+                                                         for d in dstate)
+            if l == spec.num_layers - 1 and dh_last is not None:  # the last output is h_T
+                ds_final = _add_to_first(ds_final, dh_last, len(cache.state))
+            dtop, ds0, layer_grads = self.module.backward(
+                dtop, cache.layer_caches[l], ds_final, input_grad=input_grad or l > 0)
+            grads.update(zip(layer_keys(l), layer_grads))
+            dstates.append(ds0)
+        dstates.reverse()
+        dstate0 = tuple(_stack_states([d[k] for d in dstates])
+                        for k in range(len(dstates[0])))
+        return grads, None if dtop is None else dtop.transpose(2, 0, 1), dstate0
+
+
+def _stack_states(per_layer):
+    """Per-layer (H, N) arrays -> one (num_layers, N, H) array, PyTorch's state layout."""
+    H, N = per_layer[0].shape
+    out = np.empty((len(per_layer), N, H), per_layer[0].dtype)
+    for l, s in enumerate(per_layer):
+        out[l] = s.T
+    return out
+
+
+def _head_forward(params, spec, hs):
+    """hs (T, H, N) -> out (N, O) from the last step, or (N, T, O) from every step."""
+    W, b = params["head.weight"], params["head.bias"]
+    if not spec.many_to_many:
+        return (W @ hs[-1] + b[:, None]).T                     # (N, O)
+    y = np.matmul(W, hs)                                       # (T, O, N)
+    y += b[:, None]
+    return y.transpose(2, 0, 1)                                # (N, T, O)
+
+
+def _head_backward(dout, cache, grads):
+    """Fill the head's gradients; return the gradient w.r.t. the top sequence.
+
+    Many-to-many: (dtop (T, H, N), None). Many-to-one: (None, dh (H, N)), the gradient
+    w.r.t. the last output only.
+    """
+    W = cache.head_weight
+    hs = cache.top.transpose(1, 0, 2)                          # (T, H, N)
+    if cache.spec.many_to_many:
+        dy = dout.transpose(1, 2, 0)                           # (T, O, N)
+        grads["head.weight"] = np.matmul(dy, hs.transpose(0, 2, 1)).sum(axis=0)
+        grads["head.bias"] = dy.sum(axis=(0, 2))
+        return np.matmul(W.T, dy), None
+    dy = dout.T                                                # (O, N)
+    grads["head.weight"] = dy @ hs[-1].T
+    grads["head.bias"] = dy.sum(axis=1)
+    return None, W.T @ dy
+
+
+def _add_to_first(dstate, dh, n_states):
+    """dstate (tuple of (H, N) or None) with ``dh`` added to its first entry."""
+    if dstate is None:
+        return (dh,) + tuple(np.zeros_like(dh) for _ in range(n_states - 1))
+    return (dstate[0] + dh,) + dstate[1:]
+
+
+class _Jordan:
+    """The Jordan network (``_jordan``): every layer reads the previous raw output, so
+    the layers and the head run together inside one time loop.
+
+    ``W_hh`` of every layer is ``(H, O)``; the state is ``(y,)`` with y ``(N, O)``.
+    """
+
+    @staticmethod
+    def recurrent_size(spec):
+        return spec.output_size
+
+    @staticmethod
+    def state_shape(spec, n_samples):
+        return (n_samples, spec.output_size)
+
+    @staticmethod
+    def forward(params, spec, X, state0, masks):
+        dtype = params["head.weight"].dtype
+        x = np.ascontiguousarray(X.transpose(2, 1, 0), dtype=dtype)  # (D, T, N)
+        layers = [layer_params(params, l) for l in range(spec.num_layers)]
+        head = (params["head.weight"], params["head.bias"])
+        y0 = np.ascontiguousarray(state0[0].T)                 # (O, N)
+        ys, y_final, cache = _jordan.forward(x, y0, layers, head, spec.nonlinearity,
+                                             spec.truncate, masks)
+        out = ys.transpose(2, 0, 1) if spec.many_to_many else ys[-1].T  # (N, T, O), (N, O)
+        top = cache.hs[-1].transpose(1, 0, 2)                  # (H, T, N) view
+        return out, NetworkCache(spec, [cache], masks, top, head[0], (y_final.T.copy(),))
+
+    @classmethod
+    def predict(cls, params, spec, X, state0):
+        """out, final state and the top sequence (H, T, N): ``forward`` without dropout."""
+        out, cache = cls.forward(params, spec, X, state0, [None] * (spec.num_layers - 1))
+        return out, cache.state, cache.top
+
+    @staticmethod
+    def backward(dout, cache, dstate, input_grad):
+        spec, jcache = cache.spec, cache.layer_caches[0]
+        T, O, N = jcache.ys.shape
+        dys = np.zeros((T, O, N), dtype=jcache.ys.dtype)
+        if spec.many_to_many:
+            dys[:] = dout.transpose(1, 2, 0)
+        else:
+            dys[-1] = dout.T
+        dy_final = None if dstate is None else np.ascontiguousarray(dstate[0].T)
+        dx, dy0, layer_grads, (dW_head, db_head) = _jordan.backward(dys, jcache, dy_final,
+                                                                    input_grad)
+        grads = {"head.weight": dW_head, "head.bias": db_head}
+        for l, g in enumerate(layer_grads):
+            grads.update(zip(layer_keys(l), g))
+        return grads, None if dx is None else dx.transpose(2, 1, 0), (dy0.T.copy(),)
+
+
+class CellKind(NamedTuple):
+    """What the network needs to know about one kind of cell."""
+
+    n_gates: int           # gate blocks stacked in each layer's weights and biases
+    n_states: int          # arrays in the network state (see ``state_shapes``)
+    runner: object         # runs forward, predict and backward of the whole network
+
+
+CELLS = {
+    "rnn": CellKind(n_gates=1, n_states=1, runner=_Stacked(_elman)),
+    "lstm": CellKind(n_gates=4, n_states=2, runner=_Stacked(_lstm)),
+    "gru": CellKind(n_gates=3, n_states=1, runner=_Stacked(_gru)),
+    "jordan": CellKind(n_gates=1, n_states=1, runner=_Jordan()),
+}
+N_GATES = {cell: kind.n_gates for cell, kind in CELLS.items()}
+
+
+def _kind(cell):
+    try:
+        return CELLS[cell]
+    except KeyError:
+        raise ValueError(f"The `cell` must be one of {sorted(CELLS)}. Got {cell!r} "
+                         "instead.") from None
+
+
+# ---------------------------------------------------------------------------
+# Public functions
+# ---------------------------------------------------------------------------
+
+def param_shapes(spec):
+    """Shape of every parameter of ``spec``, as ``init_params`` makes them.
+
+    Returns dict of name -> tuple, in the order ``init_params`` draws them:
+    ``weight_ih_l{k}`` (G*H, D_k) with D_0 = input_size and D_k = H above,
+    ``weight_hh_l{k}`` (G*H, H) (Jordan: (H, O), the output is fed back),
+    ``bias_ih_l{k}`` and ``bias_hh_l{k}`` (G*H,), ``head.weight`` (O, H),
+    ``head.bias`` (O,), where G is the cell's number of gate blocks (1, 4 or 3).
+    """
+    kind = _kind(spec.cell)
+    G, H, O = kind.n_gates, spec.hidden_size, spec.output_size
+    rec_cols = kind.runner.recurrent_size(spec)
+    shapes = {}
+    for l in range(spec.num_layers):
+        fan_in = spec.input_size if l == 0 else H
+        shapes.update(zip(layer_keys(l), ((G * H, fan_in), (G * H, rec_cols), (G * H,),
+                                          (G * H,))))
+    shapes["head.weight"] = (O, H)
+    shapes["head.bias"] = (O,)
+    return shapes
+
+
+def spec_from_params(cell, params, **spec_kwargs):
+    """The ``NetworkSpec`` of ``cell`` whose parameters have the shapes of ``params``.
+
+    cell : str, a key of ``CELLS``
+    params : dict of ndarray, named as ``param_shapes`` names them
+    **spec_kwargs : the other fields of ``NetworkSpec`` (nonlinearity, dropout,
+        many_to_many, truncate)
+
+    ``input_size`` and ``hidden_size`` come from ``weight_ih_l0`` (G*H, D),
+    ``output_size`` from ``head.weight`` (O, H) and ``num_layers`` from the number of
+    ``weight_ih_l*`` arrays. Only these arrays are read: compare every shape with
+    ``param_shapes`` of the result to validate the whole dict.
+    """
+    kind = _kind(cell)
+    if not {"weight_ih_l0", "head.weight"} <= set(params) or \
+            np.ndim(params["weight_ih_l0"]) != 2 or np.ndim(params["head.weight"]) != 2:
+        raise ValueError("state_dict must hold the 2-D arrays 'weight_ih_l0' and "
+                         f"'head.weight'; got keys {sorted(params)}.")
+    num_layers = sum(1 for k in params if k.startswith("weight_ih_l"))
+    (GH, D), O = np.shape(params["weight_ih_l0"]), np.shape(params["head.weight"])[0]
+    return NetworkSpec(cell, D, GH // kind.n_gates, O, num_layers=num_layers, **spec_kwargs)
+
+
 def state_shapes(spec, n_samples):
     """Shapes of the arrays of a network state.
 
@@ -69,9 +324,8 @@ def state_shapes(spec, n_samples):
     ``(num_layers, N, H)``, as in PyTorch; jordan: ``(y,)`` with y ``(N, O)``, the
     previous raw output.
     """
-    if spec.cell == "jordan":
-        return ((n_samples, spec.output_size),)
-    return ((spec.num_layers, n_samples, spec.hidden_size),) * N_STATES[spec.cell]
+    kind = CELLS[spec.cell]
+    return (kind.runner.state_shape(spec, n_samples),) * kind.n_states
 
 
 def initial_state(spec, n_samples, dtype=np.float32):
@@ -103,14 +357,7 @@ def forward(params, spec, X, state0=None, *, training=False, rng=None):
     use_dropout = training and spec.dropout > 0 and spec.num_layers > 1
     masks = [_dropout_mask(rng, (T, spec.hidden_size, N), spec.dropout, dtype)
              if use_dropout else None for _ in range(spec.num_layers - 1)]
-    if spec.cell == "jordan":
-        x = np.ascontiguousarray(X.transpose(2, 1, 0), dtype=dtype)  # (D, T, N)
-        return _jordan_forward(params, spec, x, state0, masks)
-    x = np.asarray(X).transpose(1, 2, 0)                       # (T, D, N) view
-    x, caches, state = _run_layers(params, spec, x, state0, masks)
-    out = _head_forward(params, spec, x)
-    top = x.transpose(1, 0, 2)                                 # (H, T, N) view
-    return out, NetworkCache(spec, caches, masks, top, params["head.weight"], state)
+    return CELLS[spec.cell].runner.forward(params, spec, X, state0, masks)
 
 
 def predict(params, spec, X, state0=None):
@@ -121,69 +368,27 @@ def predict(params, spec, X, state0=None):
 
     Returns out (as ``forward``) and the final state (see ``state_shapes``).
     """
-    N = X.shape[0]
-    dtype = params["head.weight"].dtype
+    out, state, _ = _predict(params, spec, X, state0)
+    return out, state
+
+
+def encode(params, spec, X, state0=None):
+    """Final hidden state of the top recurrent layer, without keeping a cache.
+
+    X : ndarray of shape (N, T, D)
+    state0 : tuple of ndarray (see ``state_shapes``) or None for zeros
+
+    Returns ndarray of shape (N, H): ``forward(...)[1].top[:, -1].T``, bit for bit, as
+    ``predict`` computes it (the sequence's encoding, e.g. for features).
+    """
+    _, _, top = _predict(params, spec, X, state0)
+    return top[:, -1].T.copy()
+
+
+def _predict(params, spec, X, state0):
     if state0 is None:
-        state0 = initial_state(spec, N, dtype)
-    if spec.cell == "jordan":
-        out, cache = forward(params, spec, X, state0)
-        return out, cache.state
-    x = np.asarray(X).transpose(1, 2, 0)                       # (T, D, N) view
-    x, _, state = _run_layers(params, spec, x, state0, [None] * spec.num_layers,
-                              keep_cache=False)
-    return _head_forward(params, spec, x), state
-
-
-def _run_layers(params, spec, x, state0, masks, keep_cache=True):
-    """Run the stacked layers over x (T, D, N): top sequence (T, H, N), the layers'
-    caches and the final state in PyTorch's layout. Without ``keep_cache``, layers run
-    their cell's ``infer`` where it has one, and the caches are None."""
-    dtype = params["head.weight"].dtype
-    module = LAYERED_CELLS[spec.cell]
-    infer = None if keep_cache else getattr(module, "infer", None)
-    caches, finals = [], []
-    for l in range(spec.num_layers):
-        s0 = tuple(np.ascontiguousarray(s[l].T, dtype=dtype) for s in state0)  # (H, N) each
-        if infer is None:
-            x, s_final, cache = module.forward(x, s0, layer_params(params, l),
-                                               spec.nonlinearity, spec.truncate)
-        else:
-            (x, s_final), cache = infer(x, s0, layer_params(params, l)), None
-        if l < spec.num_layers - 1 and masks[l] is not None:
-            x = x * masks[l]                                   # (T, H, N)
-        caches.append(cache)
-        finals.append(s_final)
-    state = tuple(_stack_states([f[k] for f in finals]) for k in range(len(state0)))
-    return x, caches, state
-
-
-def _stack_states(per_layer):
-    """Per-layer (H, N) arrays -> one (num_layers, N, H) array, PyTorch's state layout."""
-    H, N = per_layer[0].shape
-    out = np.empty((len(per_layer), N, H), per_layer[0].dtype)
-    for l, s in enumerate(per_layer):
-        out[l] = s.T
-    return out
-
-
-def _head_forward(params, spec, hs):
-    """hs (T, H, N) -> out (N, O) from the last step, or (N, T, O) from every step."""
-    W, b = params["head.weight"], params["head.bias"]
-    if not spec.many_to_many:
-        return (W @ hs[-1] + b[:, None]).T                     # (N, O)
-    y = np.matmul(W, hs)                                       # (T, O, N)
-    y += b[:, None]
-    return y.transpose(2, 0, 1)                                # (N, T, O)
-
-
-def _jordan_forward(params, spec, x, state0, masks):
-    layers = [layer_params(params, l) for l in range(spec.num_layers)]
-    head = (params["head.weight"], params["head.bias"])
-    y0 = np.ascontiguousarray(state0[0].T)                     # (O, N)
-    ys, y_final, cache = _jordan.forward(x, y0, layers, head, spec.nonlinearity,
-                                         spec.truncate, masks)
-    out = ys.transpose(2, 0, 1) if spec.many_to_many else ys[-1].T  # (N, T, O) or (N, O)
-    return out, NetworkCache(spec, [cache], masks, None, head[0], (y_final.T.copy(),))
+        state0 = initial_state(spec, X.shape[0], params["head.weight"].dtype)
+    return CELLS[spec.cell].runner.predict(params, spec, X, state0)
 
 
 def backward(dout, cache, dstate=None, *, input_grad=True):
@@ -192,70 +397,10 @@ def backward(dout, cache, dstate=None, *, input_grad=True):
     dstate : tuple shaped like the final state, its gradient (e.g. when the state is
         carried into a following call), or None.
     input_grad : bool, compute the gradient w.r.t. the input X. Training does not need
-        it (PyTorch's inputs without ``requires_grad``): 1-4 % of a training step.
+        it (PyTorch's inputs without ``requires_grad``), and skipping it saves a GEMM
+        per chunk of steps.
 
     Returns grads (dict, same keys as params), dX (N, T, D) or None without
     ``input_grad``, dstate0 (tuple, same shapes as the state).
     """
-    spec = cache.spec
-    if spec.cell == "jordan":
-        return _jordan_backward(dout, cache, dstate, input_grad)
-    grads = {}
-    dtop, dh_last = _head_backward(dout, cache, grads)         # (H, T, N) or (H, N)
-    dstates = []
-    for l in range(spec.num_layers - 1, -1, -1):
-        if l < spec.num_layers - 1 and cache.masks[l] is not None:
-            dtop *= cache.masks[l]                             # backprop through dropout
-        ds_final = None if dstate is None else tuple(np.ascontiguousarray(d[l].T) for d in dstate)
-        if l == spec.num_layers - 1 and dh_last is not None:   # the last output is h_T
-            ds_final = _add_to_first(ds_final, dh_last, N_STATES[spec.cell])
-        dtop, ds0, layer_grads = LAYERED_CELLS[spec.cell].backward(
-            dtop, cache.layer_caches[l], ds_final, input_grad=input_grad or l > 0)
-        grads.update(zip(layer_keys(l), layer_grads))
-        dstates.append(ds0)
-    dstates.reverse()
-    dstate0 = tuple(_stack_states([d[k] for d in dstates]) for k in range(len(dstates[0])))
-    return grads, None if dtop is None else dtop.transpose(2, 0, 1), dstate0
-
-
-def _head_backward(dout, cache, grads):
-    """Fill the head's gradients; return the gradient w.r.t. the top sequence.
-
-    Many-to-many: (dtop (T, H, N), None). Many-to-one: (None, dh (H, N)), the gradient
-    w.r.t. the last output only.
-    """
-    W = cache.head_weight
-    hs = cache.top.transpose(1, 0, 2)                          # (T, H, N)
-    if cache.spec.many_to_many:
-        dy = dout.transpose(1, 2, 0)                           # (T, O, N)
-        grads["head.weight"] = np.matmul(dy, hs.transpose(0, 2, 1)).sum(axis=0)
-        grads["head.bias"] = dy.sum(axis=(0, 2))
-        return np.matmul(W.T, dy), None
-    dy = dout.T                                                # (O, N)
-    grads["head.weight"] = dy @ hs[-1].T
-    grads["head.bias"] = dy.sum(axis=1)
-    return None, W.T @ dy
-
-
-def _add_to_first(dstate, dh, n_states):
-    """dstate (tuple of (H, N) or None) with ``dh`` added to its first entry."""
-    if dstate is None:
-        return (dh,) + tuple(np.zeros_like(dh) for _ in range(n_states - 1))
-    return (dstate[0] + dh,) + dstate[1:]
-
-
-def _jordan_backward(dout, cache, dstate, input_grad):
-    spec, jcache = cache.spec, cache.layer_caches[0]
-    T, O, N = jcache.ys.shape
-    dys = np.zeros((T, O, N), dtype=jcache.ys.dtype)
-    if spec.many_to_many:
-        dys[:] = dout.transpose(1, 2, 0)
-    else:
-        dys[-1] = dout.T
-    dy_final = None if dstate is None else np.ascontiguousarray(dstate[0].T)
-    dx, dy0, layer_grads, (dW_head, db_head) = _jordan.backward(dys, jcache, dy_final,
-                                                                input_grad)
-    grads = {"head.weight": dW_head, "head.bias": db_head}
-    for l, g in enumerate(layer_grads):
-        grads.update(zip(layer_keys(l), g))
-    return grads, None if dx is None else dx.transpose(2, 1, 0), (dy0.T.copy(),)
+    return CELLS[cache.spec.cell].runner.backward(dout, cache, dstate, input_grad)
