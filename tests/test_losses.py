@@ -1,4 +1,4 @@
-"""Tests of the losses and output activations: hand-computed values, numerical gradients,
+"""Tests of the losses and the softmax output: hand-computed values, numerical gradients,
 stability for huge logits and dtype preservation."""
 
 import numpy as np
@@ -6,12 +6,8 @@ import pytest
 
 from rnnforecast.nn.losses import (
     LOSSES,
-    OUTPUT_ACTIVATIONS,
     absolute_error,
-    binary_log_loss,
     huber,
-    identity,
-    sigmoid,
     softmax,
     softmax_cross_entropy,
     squared_error,
@@ -58,8 +54,6 @@ def targets_for(name, rng, n, k):
     """Targets suited to the loss ``name`` for outputs of shape (n, k)."""
     if name == "softmax_cross_entropy":
         return rng.integers(0, k, size=n)
-    if name == "binary_log_loss":
-        return rng.integers(0, 2, size=(n, k)).astype(float)
     return rng.normal(size=(n, k))
 
 
@@ -104,14 +98,6 @@ def test_softmax_cross_entropy_by_hand():
     np.testing.assert_allclose(draw, [[-0.25, 0.25], [0.375, -0.375]])
 
 
-def test_binary_log_loss_by_hand():
-    # row 0: p = 1/2, y = 1 -> log 2; row 1: p = 3/4, y = 0 -> log 4
-    raw = np.array([[0.0], [np.log(3.0)]])
-    value, draw = binary_log_loss(raw, np.array([1.0, 0.0]))
-    assert value == pytest.approx(1.5 * LOG2)
-    np.testing.assert_allclose(draw, [[-0.25], [0.375]])
-
-
 def test_huber_with_huge_delta_is_squared_error():
     raw, y = regression_problem()
     value_h, draw_h = huber(raw, y, delta=1e6)
@@ -140,14 +126,12 @@ def test_huber_gradient_with_other_delta():
     assert rel_error(draw, num) < 1e-7
 
 
-@pytest.mark.parametrize("name", ["softmax_cross_entropy", "binary_log_loss"])
-def test_classification_gradients_match_finite_differences(name):
+def test_classification_gradients_match_finite_differences():
     rng = np.random.default_rng(2)
     raw = 2.0 * rng.normal(size=(6, 4))
-    y = targets_for(name, rng, 6, 4)
-    loss = LOSSES[name]
-    _, draw = loss(raw, y)
-    num = numerical_gradient(lambda r: loss(r, y)[0], raw.copy())
+    y = targets_for("softmax_cross_entropy", rng, 6, 4)
+    _, draw = softmax_cross_entropy(raw, y)
+    num = numerical_gradient(lambda r: softmax_cross_entropy(r, y)[0], raw.copy())
     assert rel_error(draw, num) < 1e-7
 
 
@@ -155,7 +139,7 @@ def test_classification_gradients_match_finite_differences(name):
 def test_weighted_gradient_matches_finite_differences(name):
     rng = np.random.default_rng(3)
     raw, y_reg = regression_problem(seed=3, shape=(4, 3))
-    y = y_reg if OUTPUT_ACTIVATIONS[name] is identity else targets_for(name, rng, 4, 3)
+    y = targets_for(name, rng, 4, 3) if name == "softmax_cross_entropy" else y_reg
     w = np.array([0.5, 2.0, 1.0, 3.0])
     loss = LOSSES[name]
     _, draw = loss(raw, y, sample_weight=w)
@@ -179,14 +163,15 @@ def test_integer_weights_equal_repeated_rows(name):
 # Canonical pairings: n * draw == y_pred - y
 # ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["squared_error", "softmax_cross_entropy", "binary_log_loss"])
-def test_canonical_pairing_gives_prediction_minus_target(name):
+def test_canonical_pairing_gives_prediction_minus_target():
     rng = np.random.default_rng(5)
     raw = rng.normal(size=(5, 3))
-    y = targets_for(name, rng, 5, 3)
-    _, draw = LOSSES[name](raw, y)
-    target = np.eye(3)[y] if name == "softmax_cross_entropy" else y
-    np.testing.assert_allclose(5 * draw, OUTPUT_ACTIVATIONS[name](raw) - target)
+    y = targets_for("squared_error", rng, 5, 3)
+    _, draw = squared_error(raw, y)                      # identity output
+    np.testing.assert_allclose(5 * draw, raw - y)
+    labels = targets_for("softmax_cross_entropy", rng, 5, 3)
+    _, draw = softmax_cross_entropy(raw, labels)         # softmax output
+    np.testing.assert_allclose(5 * draw, softmax(raw) - np.eye(3)[labels])
 
 
 # ---------------------------------------------------------------------------
@@ -208,7 +193,7 @@ def test_class_indices_and_one_hot_agree():
 def test_one_dimensional_targets_for_single_output():
     raw = np.array([[0.5], [-1.0], [2.0]])
     y = np.array([1.0, 0.0, 1.0])
-    for name in ["squared_error", "absolute_error", "huber", "binary_log_loss"]:
+    for name in ["squared_error", "absolute_error", "huber"]:
         value_1d, draw_1d = LOSSES[name](raw, y)
         value_2d, draw_2d = LOSSES[name](raw, y[:, None])
         assert value_1d == value_2d
@@ -233,28 +218,20 @@ def test_non_positive_sample_weight_raises():
 # ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_softmax_and_sigmoid_are_stable_for_huge_logits(dtype):
+def test_softmax_is_stable_for_huge_logits(dtype):
     raw = np.array([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 1000.0]], dtype=dtype)
     proba = softmax(raw)
     assert np.all(np.isfinite(proba))
     np.testing.assert_allclose(proba, [[1, 0, 0], [0, 0.5, 0.5]], atol=1e-7)
-    np.testing.assert_allclose(sigmoid(raw), [[1, 0, 0.5], [0, 1, 1]], atol=1e-7)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_classification_losses_are_stable_for_huge_logits(dtype):
+def test_cross_entropy_is_stable_for_huge_logits(dtype):
     raw = np.array([[1000.0, -1000.0], [-1000.0, 1000.0]], dtype=dtype)
     # right answer with certainty costs 0, wrong answer with certainty costs 2000
     value, draw = softmax_cross_entropy(raw, np.array([0, 0]))
     assert value == pytest.approx(1000.0) and np.all(np.isfinite(draw))
     np.testing.assert_allclose(draw, [[0, 0], [-0.5, 0.5]], atol=1e-7)
-    value, draw = binary_log_loss(raw, np.array([[1.0, 1.0], [0.0, 1.0]]))
-    assert value == pytest.approx(500.0) and np.all(np.isfinite(draw))
-    np.testing.assert_allclose(draw, [[0, -0.5], [0, 0]], atol=1e-7)
-
-
-def test_sigmoid_keeps_precision_for_tiny_probabilities():
-    np.testing.assert_allclose(sigmoid(np.array([-40.0])), [np.exp(-40.0)], rtol=1e-12)
 
 
 # ---------------------------------------------------------------------------
@@ -269,12 +246,13 @@ def test_float32_in_float32_gradient_out(name):
     value, draw = LOSSES[name](raw, y, sample_weight=np.ones(5))
     assert isinstance(value, float)
     assert draw.dtype == np.float32 and draw.shape == raw.shape
-    assert OUTPUT_ACTIVATIONS[name](raw).dtype == np.float32
 
 
-def test_lookup_dicts_cover_the_same_losses():
-    assert set(LOSSES) == set(OUTPUT_ACTIVATIONS) == {
-        "squared_error", "absolute_error", "huber", "softmax_cross_entropy", "binary_log_loss",
-    }
-    assert OUTPUT_ACTIVATIONS["softmax_cross_entropy"] is softmax
-    assert OUTPUT_ACTIVATIONS["binary_log_loss"] is sigmoid
+def test_softmax_keeps_float32():
+    raw = np.random.default_rng(8).normal(size=(5, 3)).astype(np.float32)
+    assert softmax(raw).dtype == np.float32
+
+
+def test_lookup_dict_holds_the_estimators_losses():
+    assert set(LOSSES) == {"squared_error", "absolute_error", "huber",
+                           "softmax_cross_entropy"}

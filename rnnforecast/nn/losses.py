@@ -13,11 +13,11 @@ and returns the loss value together with its gradient with respect to the raw ou
   mean when ``sample_weight`` is given).
 - ``draw`` : ndarray of the same shape and dtype as ``raw``.
 
-Each loss is paired with the output activation applied at predict time
-(``OUTPUT_ACTIVATIONS``). Each pairing is canonical, so the gradient with respect to
-the raw outputs is simply ``(y_pred - y) / n`` for squared error + identity, softmax
-cross-entropy + softmax and binary log-loss + sigmoid; the derivative of the output
-activation never has to be formed.
+Each loss is paired with the output activation applied at predict time: the regression
+losses with the identity (the raw outputs are the predictions), softmax cross-entropy
+with ``softmax``. The pairings of squared error + identity and softmax cross-entropy +
+softmax are canonical, so the gradient with respect to the raw outputs is simply
+``(y_pred - y) / n``; the derivative of the output activation never has to be formed.
 
 Float32 inputs give float32 gradients: the targets are cast to the dtype of ``raw``
 and all scalars are Python floats, so nothing is upcast. Only the returned loss value
@@ -28,23 +28,8 @@ import numpy as np
 
 
 # ---------------------------------------------------------------------------
-# Output activations (predict time)
+# Output activation of the classifier (predict time)
 # ---------------------------------------------------------------------------
-
-def identity(raw):
-    """Identity output, paired with the regression losses.
-
-    Parameters
-    ----------
-    raw : ndarray of shape (n, n_outputs)
-
-    Returns
-    -------
-    y_pred : ndarray of shape (n, n_outputs)
-        ``raw`` itself (no copy).
-    """
-    return raw
-
 
 def softmax(raw):
     """Row-wise softmax, stable for any finite logits.
@@ -65,24 +50,6 @@ def softmax(raw):
     proba = np.exp(shifted)
     proba /= proba.sum(axis=1, keepdims=True)
     return proba
-
-
-def sigmoid(raw):
-    """Element-wise logistic function, stable for any finite input.
-
-    ``sigmoid(x) = exp(-softplus(-x))`` with ``softplus(x) = log(1 + exp(x))`` taken
-    from ``np.logaddexp(0, x)``: no overflow for large ``|x|`` and full relative
-    precision for tiny probabilities.
-
-    Parameters
-    ----------
-    raw : ndarray of shape (n, n_outputs)
-
-    Returns
-    -------
-    proba : ndarray of shape (n, n_outputs), same dtype as ``raw``
-    """
-    return np.exp(-np.logaddexp(0, -raw))
 
 
 def log_softmax(raw):
@@ -327,47 +294,9 @@ def softmax_cross_entropy(raw, y, sample_weight=None):
     return _reduce(elementwise, grad, sample_weight)
 
 
-def binary_log_loss(raw, y, sample_weight=None):
-    """Binary cross-entropy on independent logits, paired with the sigmoid output.
-
-    Each output is a separate Bernoulli logit ``z`` with target ``t`` in {0, 1}:
-    ``-t*log(sigmoid(z)) - (1-t)*log(1-sigmoid(z)) = softplus(z) - t*z``, computed as
-    ``np.logaddexp(0, z) - t*z`` so large ``|z|`` never overflows. ``L`` is the mean over
-    samples of the sum over outputs and ``dL/draw = (sigmoid(raw) - y) / n``: sigmoid +
-    log-loss gives ``delta = y_pred - y``.
-
-    Parameters
-    ----------
-    raw : ndarray of shape (n, n_outputs)
-        Logits (``n_outputs == 1`` for a binary problem, more for multi-label).
-    y : ndarray of shape (n, n_outputs) or (n,)
-        Targets in {0, 1}.
-    sample_weight : ndarray of shape (n,), default=None
-
-    Returns
-    -------
-    value : float
-    draw : ndarray of shape (n, n_outputs), dtype of ``raw``
-    """
-    target = _as_target(raw, y)
-    elementwise = np.logaddexp(0, raw) - target * raw
-    grad = sigmoid(raw)
-    grad -= target
-    return _reduce(elementwise, grad, sample_weight)
-
-
 LOSSES = {
     "squared_error": squared_error,
     "absolute_error": absolute_error,
     "huber": huber,
     "softmax_cross_entropy": softmax_cross_entropy,
-    "binary_log_loss": binary_log_loss,
-}
-
-OUTPUT_ACTIVATIONS = {
-    "squared_error": identity,
-    "absolute_error": identity,
-    "huber": identity,
-    "softmax_cross_entropy": softmax,
-    "binary_log_loss": sigmoid,
 }
