@@ -236,22 +236,41 @@ WINDOW_OFFSETS = {
     "mean": lambda X: X.mean(axis=1),
 }
 
+#: Causal per-step offset of the target, x of shape (n_samples, n_timesteps) -> same
+#: shape: at step t only the values of steps 0 .. t are used.
+STEP_OFFSETS = {
+    None: np.zeros_like,
+    "last": lambda x: x,
+    "mean": lambda x: np.cumsum(x, axis=1) / np.arange(1, x.shape[1] + 1),
+}
+
 
 class WindowScaler:
     """Offset and standardise windows (and targets) as the network sees them.
 
-    For a window ``X_i`` of shape (n_timesteps, n_features) with offset ``o_i`` of
-    shape (n_features,) (its last value, its mean, or zero; see ``offset``)::
+    Many-to-one: for a window ``X_i`` of shape (n_timesteps, n_features) with offset
+    ``o_i`` of shape (n_features,) (its last value, its mean, or zero; see ``offset``)::
 
         X_scaled_i = (X_i - o_i - x_mean) / x_scale          per feature
-        Y_scaled_i = (Y_i - o_i[target] - y_mean) / y_scale
+        Y_scaled_i = (Y_i - o_i[target] - y_mean) / y_scale  per output
+
+    Many-to-many (``sequences=True``) must stay causal: the output at step ``t`` may
+    depend on steps ``0 .. t`` only. An offset taken from the whole window (its last
+    value or mean) would tell every step something about its future, so there the
+    inputs are made relative to the window's *first* row, and the target of step ``t``
+    to the target's value at step ``t`` (``"last"``) or its mean over steps ``0 .. t``
+    (``"mean"``)::
+
+        X_scaled_i = (X_i - X_i[0] - x_mean) / x_scale
+        Y_scaled_i[t] = (Y_i[t] - o_i[t] - y_mean) / y_scale
 
     ``x_mean``/``x_scale`` pool all windows and steps of each feature, ``y_mean``/
-    ``y_scale`` all targets; every statistic and every subtraction runs in float64,
-    and only the result is cast to the network's dtype, so a series at a level of 1e8
-    keeps its small changes. The offset makes windows relative, which lets a network
-    trained at one level forecast at another; predictions get it back in
-    :meth:`inverse_targets`.
+    ``y_scale`` all windows (and steps) of each output, so outputs of different units
+    (or lead times of different spread) are standardised on their own. Every statistic
+    and every subtraction runs in float64, and only the result is cast to the network's
+    dtype, so a series at a level of 1e8 keeps its small changes. The offset makes
+    windows relative, which lets a network trained at one level forecast at another;
+    predictions get it back in :meth:`inverse_targets`.
 
     This is a plain object owned by an estimator (not a scikit-learn transformer):
     the estimator validates its input and calls :meth:`fit` once per fit.
@@ -263,36 +282,55 @@ class WindowScaler:
     target : int or None, default=None
         Feature whose offset is added back to the predictions; None when the targets
         are labels (no target scaling).
+    sequences : bool, default=False
+        Causal offsets for one output per time step (see above).
 
     Attributes
     ----------
     x_mean_, x_scale_ : ndarray of shape (n_features,)
-    y_mean_, y_scale_ : float
+    y_mean_, y_scale_ : ndarray of shape (n_outputs,)
         Only when fitted with targets.
     """
 
-    def __init__(self, offset=None, target=None):
+    def __init__(self, offset=None, target=None, sequences=False):
         self.offset = offset
         self.target = target
+        self.sequences = sequences
 
     @classmethod
-    def identity(cls, n_features):
+    def identity(cls, n_features, n_outputs=1):
         """A fitted scaler that changes nothing (weights loaded without scaling)."""
         scaler = cls(offset=None, target=0)
         scaler.x_mean_, scaler.x_scale_ = np.zeros(n_features), np.ones(n_features)
-        scaler.y_mean_, scaler.y_scale_ = 0.0, 1.0
+        scaler.y_mean_, scaler.y_scale_ = np.zeros(n_outputs), np.ones(n_outputs)
         return scaler
 
     def offsets(self, X):
-        """Per-window offsets, ndarray of shape (n_samples, n_features), float64.
+        """Offsets of the inputs and of the target.
 
         X : ndarray of shape (n_samples, n_timesteps, n_features), float64
-        """
-        return WINDOW_OFFSETS[self.offset](X)
 
-    def _target_offset(self, offsets, Y):
-        """The target feature's offsets, broadcastable against Y (n, O) or (n, T, O)."""
-        return offsets[:, self.target].reshape((-1,) + (1,) * (Y.ndim - 1))
+        Returns
+        -------
+        input_offsets : ndarray of shape (n_samples, 1, n_features)
+        target_offsets : ndarray of shape (n_samples, 1, 1), or (n_samples, n_timesteps,
+            1) with ``sequences``; None without a target
+        """
+        if not self.sequences:
+            offsets = WINDOW_OFFSETS[self.offset](X)[:, np.newaxis, :]  # (n, 1, D)
+            target = None if self.target is None else offsets[:, :, self.target:self.target + 1]
+            return offsets, target
+        first = X[:, :1, :] if self.offset is not None else np.zeros_like(X[:, :1, :])
+        if self.target is None:
+            return first, None
+        return first, STEP_OFFSETS[self.offset](X[:, :, self.target])[:, :, np.newaxis]
+
+    @staticmethod
+    def _broadcast(target_offsets, Y):
+        """Target offsets (n, 1, 1) or (n, T, 1) shaped to broadcast against Y."""
+        if Y.ndim == 2:                                   # (n, O): many-to-one
+            return target_offsets[:, -1, :]
+        return target_offsets                             # (n, T, O)
 
     def fit(self, X, Y=None):
         """Learn the statistics of the windows ``X`` (and targets ``Y``); returns self.
@@ -301,35 +339,35 @@ class WindowScaler:
         Y : ndarray of shape (n_samples, n_outputs) or (n_samples, n_timesteps,
             n_outputs), float64, or None
         """
-        offsets = self.offsets(X)
-        Xr = X - offsets[:, None, :]
+        offsets, target_offsets = self.offsets(X)
+        Xr = X - offsets
         self.x_mean_ = Xr.mean(axis=(0, 1))
         self.x_scale_ = nonzero_scale(Xr.std(axis=(0, 1)), self.x_mean_)
         if Y is not None:
-            Yr = Y - self._target_offset(offsets, Y)
-            self.y_mean_ = float(Yr.mean())
-            self.y_scale_ = float(nonzero_scale(Yr.std(), self.y_mean_))
+            Yr = (Y - self._broadcast(target_offsets, Y)).reshape(-1, Y.shape[-1])
+            self.y_mean_ = Yr.mean(axis=0)
+            self.y_scale_ = nonzero_scale(Yr.std(axis=0), self.y_mean_)
         return self
 
     def transform(self, X, dtype=np.float64):
-        """Scaled windows and their offsets.
+        """Scaled windows and the target offsets needed to map predictions back.
 
         X : ndarray of shape (n_samples, n_timesteps, n_features), float64
 
         Returns
         -------
         X_scaled : ndarray of shape (n_samples, n_timesteps, n_features) of ``dtype``
-        offsets : ndarray of shape (n_samples, n_features), float64
+        target_offsets : ndarray, see :meth:`offsets`
         """
-        offsets = self.offsets(X)
-        X_scaled = (X - offsets[:, None, :] - self.x_mean_) / self.x_scale_
-        return X_scaled.astype(dtype, copy=False), offsets
+        offsets, target_offsets = self.offsets(X)
+        X_scaled = (X - offsets - self.x_mean_) / self.x_scale_
+        return X_scaled.astype(dtype, copy=False), target_offsets
 
-    def transform_targets(self, Y, offsets, dtype=np.float64):
+    def transform_targets(self, Y, target_offsets, dtype=np.float64):
         """Scaled targets, same shape as Y (n, O) or (n, T, O), of ``dtype``."""
-        Y_scaled = (Y - self._target_offset(offsets, Y) - self.y_mean_) / self.y_scale_
+        Y_scaled = (Y - self._broadcast(target_offsets, Y) - self.y_mean_) / self.y_scale_
         return Y_scaled.astype(dtype, copy=False)
 
-    def inverse_targets(self, raw, offsets):
+    def inverse_targets(self, raw, target_offsets):
         """Network outputs (n, O) or (n, T, O) back in the units of the targets."""
-        return raw * self.y_scale_ + self.y_mean_ + self._target_offset(offsets, raw)
+        return raw * self.y_scale_ + self.y_mean_ + self._broadcast(target_offsets, raw)

@@ -12,6 +12,7 @@ Two tools, one for each shape of learning problem:
 """
 
 import numbers
+import re
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ from ._validation import (
     validate_data,
 )
 
-__all__ = ["make_windows", "WindowTransformer", "to_sequences"]
+__all__ = ["make_windows", "WindowTransformer", "to_sequences", "as_sequences", "LagMatrix"]
 
 
 # ---------------------------------------------------------------------------
@@ -52,18 +53,34 @@ def _check_float_dtype(dtype, owner):
     return resolved
 
 
-def _resolve_target(target, columns, n_features):
-    """Position of the target column: a column name for pandas, an int for arrays."""
+def resolve_target(target, columns, n_features, owner="make_windows", name="data"):
+    """Position of the target column: a column name for pandas, an int for arrays.
+
+    Parameters
+    ----------
+    target : str, int or None
+        A column name for pandas data, a column position for arrays; ``None`` means
+        the first column.
+    columns : list of length n_features or None
+        Column names of pandas data, ``None`` for an array.
+    n_features : int
+    owner, name : str, default="make_windows", "data"
+        Function and data argument named in error messages.
+
+    Returns
+    -------
+    target_feature : int in [0, n_features - 1]
+    """
     if target is None:
         return 0
-    if columns is not None:
-        if target not in columns:
-            raise ValueError(
-                "The 'target' parameter of make_windows must be one of the columns of "
-                f"'data': {columns}. Got {target!r} instead."
-            )
-        return columns.index(target)
-    return check_int(target, "target", 0, "make_windows", max_value=n_features - 1)
+    if columns is None:
+        return check_int(target, "target", 0, owner, max_value=n_features - 1)
+    if target not in columns:
+        raise ValueError(
+            f"The 'target' parameter of {owner} must be one of the columns of '{name}': "
+            f"{columns}. Got {target!r} instead."
+        )
+    return columns.index(target)
 
 
 def _window_starts(n_time, window, horizon, stride):
@@ -227,10 +244,10 @@ def make_windows(
     stride = check_int(stride, "stride", 1, "make_windows")
     dtype = _check_float_dtype(dtype, "make_windows")
     values, index, columns = as_2d_array(data, "data", "make_windows", dtype=dtype)
-    target_column = _resolve_target(target, columns, values.shape[1])
+    target_feature = resolve_target(target, columns, values.shape[1])
     starts = _window_starts(len(values), window, horizon, stride)
     X = _input_windows(values, starts, window)
-    y = _target_windows(values[:, target_column], starts, window, horizon, many_to_many)
+    y = _target_windows(values[:, target_feature], starts, window, horizon, many_to_many)
     if return_index:
         return X, y, _target_index(index, starts, window)
     return X, y
@@ -391,12 +408,16 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_lagged : ndarray of shape (n_samples, window * n_features)
+        X_lagged : LagMatrix of shape (n_samples, window * n_features)
             Column ``j * n_features + f`` holds feature ``f`` lagged by
-            ``window - 1 - j`` rows.
+            ``window - 1 - j`` rows. An ndarray that remembers ``window``, so that a
+            recurrent estimator after this transformer in a ``Pipeline`` reads
+            ``(n_samples, window, n_features)`` sequences, not ``window * n_features``
+            steps of one feature.
         """
         check_is_fitted(self)
-        return lag_matrix(self._validate(X, reset=False), self.window, self.fill)
+        lags = lag_matrix(self._validate(X, reset=False), self.window, self.fill)
+        return LagMatrix.of(lags, self.window)
 
     def get_feature_names_out(self, input_features=None):
         """Names ``"<feature>_lag<k>"`` of the output columns, oldest lag first.
@@ -451,3 +472,60 @@ def to_sequences(X_lagged, window):
             f"Got an array of shape {values.shape} instead."
         )
     return values.reshape(len(values), window, -1)  # (n_samples, window, F)
+
+
+# ---------------------------------------------------------------------------
+# Lag matrices read back as sequences
+# ---------------------------------------------------------------------------
+
+_LAG_NAME = re.compile(r"^(?P<name>.*)_lag(?P<lag>\d+)$")
+
+
+class LagMatrix(np.ndarray):
+    """A 2-D lag matrix (see :class:`WindowTransformer`) that knows its ``window``.
+
+    It behaves as a plain ndarray; the attribute only tells a recurrent estimator how
+    to read the columns back as (window, n_features) sequences (:func:`as_sequences`).
+    """
+
+    @classmethod
+    def of(cls, lags, window):
+        out = lags.view(cls)
+        out.window = window
+        return out
+
+    def __array_finalize__(self, obj):
+        self.window = getattr(obj, "window", None)
+
+
+def _lag_columns_window(columns):
+    """The window of DataFrame columns named as WindowTransformer names them, or None."""
+    matches = [_LAG_NAME.match(str(column)) for column in columns]
+    if not matches or not all(matches):
+        return None
+    names = list(dict.fromkeys(m["name"] for m in matches))
+    window = len(columns) // len(names)
+    expected = [(name, str(lag)) for lag in range(window - 1, -1, -1) for name in names]
+    found = [(m["name"], m["lag"]) for m in matches]
+    return window if found == expected else None
+
+
+def as_sequences(X):
+    """Read the output of :class:`WindowTransformer` back as RNN input.
+
+    Parameters
+    ----------
+    X : object
+        Anything; a :class:`LagMatrix` or a DataFrame whose columns are named
+        ``"<feature>_lag<k>"`` in WindowTransformer's order is reshaped.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, window, n_features), or ``X`` unchanged
+    """
+    window = getattr(X, "window", None) if isinstance(X, LagMatrix) else None
+    if isinstance(X, pd.DataFrame):
+        window = _lag_columns_window(X.columns)
+    if window is None or np.ndim(X) != 2 or np.shape(X)[1] % window:
+        return X
+    return to_sequences(np.asarray(X), window)

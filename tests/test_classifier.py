@@ -84,7 +84,9 @@ def test_per_time_step_labels_with_early_stopping(sequences):
     assert all(0.0 <= s <= 1.0 for s in clf.validation_scores_)
 
 
-def test_early_stopping_scores_accuracy_on_the_last_sequences(sequences, monkeypatch):
+def test_early_stopping_scores_accuracy_on_a_stratified_sample(sequences, monkeypatch):
+    """Sequences are exchangeable: the held-out part is a shuffled sample with each
+    class in its share, the same one every epoch."""
     X, z = sequences
     y = np.where(z > 0, "up", "down")
     scored = []
@@ -98,9 +100,12 @@ def test_early_stopping_scores_accuracy_on_the_last_sequences(sequences, monkeyp
     clf = RNNClassifier(**dict(FAST, max_iter=3), early_stopping=True,
                         validation_fraction=0.2).fit(X, y)
     assert len(scored) == 3
-    for y_true in scored:
-        np.testing.assert_array_equal(y_true, y[-18:])  # the last 20 % of 90
-    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    counts = [np.sum(y == label) for label in clf.classes_]
+    for y_true in scored:  # class codes of the held-out sequences
+        np.testing.assert_array_equal(y_true, scored[0])
+        np.testing.assert_array_equal(np.bincount(y_true),
+                                      [round(0.2 * count) for count in counts])
+    assert clf.best_validation_score_ == clf.validation_scores_[clf.best_epoch_ - 1]
     assert all(0.0 <= s <= 1.0 for s in clf.validation_scores_)
 
 

@@ -262,14 +262,19 @@ def test_classifier_rejects_continuous_targets(data):
         RNNClassifier(**FAST).fit(X, y)
 
 
-@pytest.mark.parametrize("estimator_class", ESTIMATORS)
-def test_validation_split_without_training_windows(data, estimator_class):
+@pytest.mark.parametrize("estimator_class, message", [
+    (RNNForecaster, "The validation split leaves no training windows: 2 samples with "
+                    "validation_fraction=0.9 hold out 2 and a purge gap of 0 window(s) "
+                    "before them. Provide more windows or lower validation_fraction."),
+    (RNNClassifier, "The validation split is empty: 2 samples with "
+                    "validation_fraction=0.9. Provide more samples of each class or raise "
+                    "validation_fraction."),
+])
+def test_validation_split_without_training_windows(data, estimator_class, message):
     X, y, labels = data
     target = labels if estimator_class is RNNClassifier else y
     two = [np.flatnonzero(labels == "up")[0], np.flatnonzero(labels == "down")[0]]
-    with pytest.raises(ValueError, match=re.escape(
-            "The validation split leaves no training windows: 2 samples with "
-            "validation_fraction=0.9. Provide more windows or lower validation_fraction.")):
+    with pytest.raises(ValueError, match=re.escape(message)):
         estimator_class(**FAST, early_stopping=True, validation_fraction=0.9).fit(
             X[two], target[two])
 

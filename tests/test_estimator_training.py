@@ -25,8 +25,8 @@ def n_validation(n_samples, fraction):
 class RecordingForecaster(RNNForecaster):
     """Records the windows scored on and the weights after every epoch."""
 
-    def _scorer(self, X, Y):
-        score = super()._scorer(X, Y)
+    def _validation(self, X, Y):
+        score = super()._validation(X, Y)
 
         def recording(idx):
             self.scored_windows_.append(np.array(idx))
@@ -55,11 +55,11 @@ def test_early_stopping_scores_the_last_windows_and_trains_on_the_rest(windows,
     est = RecordingForecaster(**dict(FAST, max_iter=3), early_stopping=True,
                               validation_fraction=0.2).fit(X, y)
     n_val = n_validation(len(X), 0.2)
-    n_train = len(X) - n_val
+    n_train = len(X) - n_val - (HORIZON - 1)  # a purge gap of horizon - 1 windows
     assert len(est.scored_windows_) == 3
     for idx in est.scored_windows_:
-        np.testing.assert_array_equal(idx, np.arange(n_train, len(X)))
-    scaled, _ = est._scale(X, np.float32)
+        np.testing.assert_array_equal(idx, np.arange(len(X) - n_val, len(X)))
+    scaled, _ = est._scaler.transform(X, np.float32)
     for X_train in trained_on:
         np.testing.assert_array_equal(X_train, scaled[:n_train])
 
@@ -84,12 +84,13 @@ def test_early_stopping_restores_the_best_epoch(windows):
     est = RecordingForecaster(hidden_size=8, max_iter=200, learning_rate_init=0.05,
                               early_stopping=True, validation_fraction=0.2,
                               n_iter_no_change=3, tol=0.0, random_state=0).fit(X, y)
-    scores = est.validation_scores_
-    best = int(np.argmax(scores))
+    scores, losses = est.validation_scores_, est.validation_loss_curve_
+    best = int(np.argmin(losses))  # stopping follows the validation loss
     assert len(scores) == len(est.loss_curve_) == est.n_iter_ == len(est.epoch_weights_)
     assert est.n_iter_ < 200, "expected early stopping before max_iter"
     assert est.n_iter_ == best + 1 + 3  # tol=0: three epochs without a new best
-    assert est.best_validation_score_ == scores[best] == max(scores)
+    assert est.best_epoch_ == best + 1
+    assert est.best_validation_score_ == scores[best]
     assert_same_weights(est.state_dict(), est.epoch_weights_[best])
     last = est.epoch_weights_[-1]
     assert any(not np.array_equal(last[k], est.state_dict()[k]) for k in last)
@@ -129,8 +130,9 @@ def test_keyboard_interrupt_keeps_a_usable_estimator(kind_and_data, monkeypatch)
     kind, (X, y) = kind_and_data
     interrupt_run_epoch_at(monkeypatch, 3)
     est = make_estimator(kind, **dict(FAST, max_iter=10))
-    with pytest.warns(UserWarning, match="interrupted during epoch 3"):
-        assert est.fit(X, y) is est
+    with pytest.raises(KeyboardInterrupt):  # the caller stops too
+        est.fit(X, y)
+    assert est.interrupted_
     assert est.n_iter_ == 2 and len(est.loss_curve_) == 2
     pred = est.predict(X)
     assert pred.shape == np.shape(y)
@@ -153,8 +155,9 @@ def test_interrupt_inside_an_epoch_keeps_the_last_complete_epoch(windows, monkey
 
     original = training_module.batch_step
     monkeypatch.setattr(training_module, "batch_step", batch_step)
-    with pytest.warns(UserWarning, match="interrupted.*weights after 2 complete epoch"):
-        est = RNNForecaster(**params).fit(X, y)
+    est = RNNForecaster(**params)
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(X, y)
     monkeypatch.setattr(training_module, "batch_step", original)
     reference = RNNForecaster(**dict(params, max_iter=2)).fit(X, y)
     assert est.n_iter_ == 2
@@ -166,9 +169,10 @@ def test_keyboard_interrupt_with_early_stopping_keeps_the_best_weights(windows,
     X, y = windows
     interrupt_run_epoch_at(monkeypatch, 4)
     est = RecordingForecaster(**dict(FAST, max_iter=10), early_stopping=True)
-    with pytest.warns(UserWarning, match="interrupted.*best weights"):
+    with pytest.raises(KeyboardInterrupt):
         est.fit(X, y)
-    best = int(np.argmax(est.validation_scores_))
+    best = int(np.argmin(est.validation_loss_curve_))
+    assert est.best_epoch_ == best + 1
     assert est.n_iter_ == 3
     assert_same_weights(est.state_dict(), est.epoch_weights_[best])
 

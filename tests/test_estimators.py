@@ -245,7 +245,7 @@ def test_verbose_prints_one_line_per_epoch(kind_and_data, capsys):
     assert all("loss" in line for line in lines)
     make_estimator(kind, **dict(FAST, max_iter=2), verbose=1, early_stopping=True).fit(X, y)
     lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2 and all("validation score" in line for line in lines)
+    assert len(lines) == 2 and all("validation loss" in line for line in lines)
 
 
 def test_silent_by_default(windows, capsys):

@@ -12,13 +12,18 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
+from .._version import __version__
 from ..nn.initialization import init_params
+from ..windowing import as_sequences
 from ..nn.network import N_GATES, NetworkSpec, layer_keys, predict
+from ..nn.losses import LOSSES
 from ..nn.optimizers import OPTIMIZERS
 from ._training import EarlyStopping, TrainingDiverged, run_epoch, time_ordered_split
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
 SOLVER_ARGS = {"sgd": {"momentum": 0.9, "nesterov": True}, "rmsprop": {}, "adam": {}}
+#: A training loss this many times that of predicting the mean means divergence.
+DIVERGENCE_FACTOR = 10.0
 PREDICT_BATCH = 512
 _THREADPOOLS = []
 
@@ -123,6 +128,25 @@ class _BaseRNN(BaseEstimator):
         self.verbose = verbose
         self.warm_start = warm_start
 
+    # ----------------------------------------------------------------- persistence
+    def __getstate__(self):
+        """Pickled state, with the rnnforecast version that wrote it."""
+        state = super().__getstate__()
+        state["_rnnforecast_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        """Warn when the pickle comes from another rnnforecast version, as scikit-learn
+        does for its own version (it warns separately)."""
+        version = state.pop("_rnnforecast_version", "unknown (before 0.1.0)")
+        if version != __version__:
+            warnings.warn(
+                f"Unpickling a {type(self).__name__} written by rnnforecast {version} with "
+                f"rnnforecast {__version__}: its internal state may differ, which can "
+                "break it or change its predictions. Refit it with this version, or use "
+                f"rnnforecast {version}.", UserWarning, stacklevel=2)
+        super().__setstate__(state)
+
     # ----------------------------------------------------------------- input checks
     def _check_X(self, X, reset):
         """Validate X and return it as (n_samples, n_timesteps, n_features) float64.
@@ -139,14 +163,18 @@ class _BaseRNN(BaseEstimator):
         dtype = np.float64
         if isinstance(X, (list, tuple)):
             X = np.asarray(X)
+        X = as_sequences(X)  # WindowTransformer's lags -> (n, window, n_features)
         ndim = getattr(X, "ndim", 2)
         if ndim == 3:
             X = check_array(X, allow_nd=True, dtype=dtype, input_name="X")
             if reset:
-                self.n_features_in_ = X.shape[2]
-        elif ndim == 2 and (reset or self.n_timesteps_in_ is not None):
+                self.n_features_in_, self._input_ndim = X.shape[2], 3
+                if hasattr(self, "feature_names_in_"):  # left from a fit on a DataFrame
+                    del self.feature_names_in_
+        elif ndim == 2 and (reset or getattr(self, "_input_ndim", 3) == 2):
             X = validate_data(self, X, reset=reset, dtype=dtype)[:, :, None]
-        elif ndim == 2:
+            self._input_ndim = 2
+        elif ndim == 2:  # windows of one feature, for a 3-D fit or loaded weights
             X = check_array(X, dtype=dtype, input_name="X")[:, :, None]
         else:
             raise ValueError(
@@ -180,12 +208,31 @@ class _BaseRNN(BaseEstimator):
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
         return np.random.default_rng(seed)
 
-    def _needs_new_network(self, n_features, n_outputs, incremental):
-        if not hasattr(self, "_network") or not (self.warm_start or incremental):
-            return True
-        spec = self._make_spec(n_features, n_outputs)
-        return spec != self._network.spec or \
-            self._network.params["head.weight"].dtype != DTYPES[self.dtype]
+    def _continues(self, incremental):
+        """Whether this fit continues the fitted network (warm_start or partial_fit)."""
+        return hasattr(self, "_network") and (self.warm_start or incremental)
+
+    def _check_architecture(self, spec):
+        """Refuse to continue a network whose shape parameters have changed since."""
+        old = self._network.spec
+        changed = [f"{name}: {getattr(old, field)!r} -> {value!r}"
+                   for name, field, value in (
+                       ("cell", "cell", spec.cell), ("hidden_size", "hidden_size",
+                                                     spec.hidden_size),
+                       ("num_layers", "num_layers", spec.num_layers),
+                       ("nonlinearity", "nonlinearity", spec.nonlinearity),
+                       ("return_sequences", "many_to_many", spec.many_to_many))
+                   if getattr(old, field) != value]
+        dtype = self._network.params["head.weight"].dtype
+        if dtype != DTYPES[self.dtype]:
+            changed.append(f"dtype: {dtype.name!r} -> {self.dtype!r}")
+        if changed:
+            raise ValueError(
+                f"{type(self).__name__} cannot continue training (partial_fit or "
+                "warm_start) after a change of the network's shape:" +
+                "".join(f"\n    {line}" for line in changed) +
+                "\nSet the parameters back, or call fit with warm_start=False to start "
+                "a new network.")
 
     def _new_optimizer(self):
         return OPTIMIZERS[self.solver](learning_rate=self.learning_rate_init,
@@ -199,18 +246,31 @@ class _BaseRNN(BaseEstimator):
 
     def _reset_training_record(self):
         self.loss_curve_, self.n_iter_, self.best_loss_ = [], 0, np.inf
-        for name in ("validation_scores_", "best_validation_score_"):
-            if hasattr(self, name):  # left from an earlier fit with early stopping
+        for name in ("validation_scores_", "validation_loss_curve_",
+                     "best_validation_score_", "best_epoch_", "interrupted_"):
+            if hasattr(self, name):  # left from an earlier fit
                 delattr(self, name)
-        if self.early_stopping:
-            self.validation_scores_, self.best_validation_score_ = [], -np.inf
 
-    def _scaling_rows(self, n_samples, incremental):
-        """Windows the input/target statistics are learned from: with early stopping,
-        only the training part, so that nothing is learned from the held-out windows."""
-        if self.early_stopping and not incremental:
-            return time_ordered_split(n_samples, self.validation_fraction)[0]
-        return slice(None)
+    def _start_fit(self, incremental):
+        """Checks and generator of a fit, before any data is read; returns whether the
+        fit starts afresh (False: continue the network, its scaling and shapes)."""
+        self._validate_params()
+        if self.dropout > 0 and self.num_layers == 1:
+            warnings.warn(
+                f"dropout={self.dropout} has no effect with num_layers=1: dropout acts "
+                "between stacked layers. Set num_layers >= 2 or dropout=0.", UserWarning)
+        if not hasattr(self, "_rng") or not self._continues(incremental):
+            self._rng = self._make_rng()
+        return not self._continues(incremental)
+
+    def _validation_split(self, X, Y):
+        """(train, validation) window indices for early stopping: the last windows,
+        after a purge gap (see ``time_ordered_split``); the classifier overrides it."""
+        return time_ordered_split(len(X), self.validation_fraction, self._purge_gap(X, Y))
+
+    def _purge_gap(self, X, Y):
+        """Windows left out between training and validation windows: none by default."""
+        return 0
 
     def _forward_raw(self, X):
         """Raw network outputs for scaled float64 X (n, T, D), in batches: (n, O) or
@@ -234,48 +294,52 @@ class _BaseRNN(BaseEstimator):
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
                              "target y is None.")
 
-    def _fit_network(self, X, Y, n_outputs, scorer, incremental=False):
-        """Train on X (n, T, D) and encoded targets Y; the estimators' common ``fit``.
+    def _fit_network(self, X, Y, n_outputs, validation, split, incremental=False):
+        """Train on scaled X (n, T, D) and encoded targets Y; the estimators' common fit.
 
-        scorer : callable(indices) -> float, the validation score (higher is better) of
-            the windows ``indices``, used when early stopping.
+        validation : callable(indices) -> (loss, score), the validation loss (the training
+            loss on the windows ``indices``, lower is better) and score (R^2 or accuracy).
+        split : (train, validation) index arrays when early stopping, else None.
         """
-        if not hasattr(self, "_rng") or not (self.warm_start or incremental):
-            self._rng = self._make_rng()
-        if self._needs_new_network(X.shape[2], n_outputs, incremental):
+        spec = self._make_spec(X.shape[2], n_outputs)
+        if self._continues(incremental):
+            self._check_architecture(spec)
+            self._network.spec = spec  # dropout and bptt_truncate may change
+        else:
             self._init_network(X.shape[2], n_outputs)
         self._optimizer.learning_rate = self.learning_rate_init
         max_iter = 1 if incremental else self.max_iter
         with limit_blas_threads(self.n_threads):
-            self._train(X, Y, max_iter, self.early_stopping and not incremental, scorer,
-                        warn=not incremental)
+            self._train(X, Y, max_iter, validation, split, warn=not incremental)
         return self
 
-    def _train(self, X, Y, max_iter, early_stopping, scorer, warn=True):
-        train, val = (time_ordered_split(len(X), self.validation_fraction) if early_stopping
-                      else (np.arange(len(X)), None))
-        if early_stopping and not hasattr(self, "validation_scores_"):  # warm start
-            self.validation_scores_, self.best_validation_score_ = [], -np.inf
+    def _train(self, X, Y, max_iter, validation, split, warn=True):
+        """The epochs of one fit: train, record, stop early, detect divergence; then keep
+        the best weights. A KeyboardInterrupt keeps them too and then propagates."""
+        train, val = split if split is not None else (np.arange(len(X)), None)
+        if val is not None and not hasattr(self, "validation_scores_"):
+            self.validation_scores_, self.validation_loss_curve_ = [], []
         stopper = EarlyStopping(self.tol, self.n_iter_no_change)
-        stopped, start = False, time.perf_counter()
         X_train, Y_train = X[train], Y[train]
+        reference = self._reference_loss(Y_train)
+        stopped, interrupted, start = False, False, time.perf_counter()
         try:
             for epoch in range(max_iter):
                 snapshot = {k: v.copy() for k, v in self._network.params.items()}
                 loss = self._epoch(X_train, Y_train, snapshot)
-                score = self._record_epoch(loss, val, scorer)
+                self._check_divergence(loss, reference, stopper, snapshot)
+                score = self._record_epoch(loss, val, validation)
                 self._report(epoch, loss, start)
                 if stopper.update(score, self._network.params, self.n_iter_):
                     stopped = True
                     break
         except KeyboardInterrupt:
-            kept = ("the best weights found so far" if early_stopping and
-                    stopper.best_params is not None else
-                    f"the weights after {self.n_iter_} complete epoch(s)")
-            warnings.warn(f"Training interrupted during epoch {self.n_iter_ + 1}; the "
-                          f"estimator keeps {kept}.", UserWarning)
-            stopped = True
-        self._finish_training(stopper, early_stopping, stopped, max_iter, warn)
+            interrupted = True
+        self._finish_training(stopper, val is not None, stopped or interrupted, max_iter,
+                              warn)
+        if interrupted:
+            self.interrupted_ = True
+            raise KeyboardInterrupt
 
     def _epoch(self, X, Y, snapshot):
         batch_size = min(self.batch_size, len(X))
@@ -296,29 +360,63 @@ class _BaseRNN(BaseEstimator):
         finally:
             self._network.changed()  # the weights were updated in place
 
-    def _record_epoch(self, loss, val, scorer):
-        """Append the epoch's figures; return the score that early stopping tracks."""
+    def _reference_loss(self, Y):
+        """The training loss of a network that outputs zeros (the scaled targets' mean,
+        or equal class probabilities): the scale that tells a diverging loss."""
+        loss, n_outputs = LOSSES[self._loss_name()], self._network.spec.output_size
+        if Y.dtype.kind != "f":                                    # class codes
+            return float(loss(np.zeros((Y.size, n_outputs)), Y.reshape(-1))[0])
+        zeros = np.zeros((Y.size // n_outputs, n_outputs))
+        # at least the loss of targets of unit size: constant targets scale to zeros
+        return max(float(loss(zeros, Y.reshape(zeros.shape))[0]),
+                   float(loss(zeros[:1], np.ones((1, n_outputs)))[0]))
+
+    def _check_divergence(self, loss, reference, stopper, snapshot):
+        """Raise when the epoch's loss exploded relative to the reference loss, after
+        restoring the best weights seen so far (or those before the epoch)."""
+        if loss <= DIVERGENCE_FACTOR * reference:
+            return
+        best = stopper.best_params if stopper.best_params is not None else snapshot
+        self._network.set_params(best)
+        kept = (f"epoch {stopper.best_epoch}" if stopper.best_params is not None else
+                "the previous epoch")
+        raise ValueError(
+            f"Training diverged at epoch {self.n_iter_ + 1}: the training loss {loss:.4g} "
+            f"is more than {DIVERGENCE_FACTOR} times {reference:.4g}, the loss of "
+            f"predicting the mean. The weights of {kept} were restored. Lower "
+            f"learning_rate_init (now {self.learning_rate_init}) or clip_norm (now "
+            f"{self.clip_norm}).")
+
+    def _record_epoch(self, loss, val, validation):
+        """Append the epoch's figures; return the score that early stopping tracks
+        (higher is better): minus the validation loss, else minus the training loss."""
         self.n_iter_ += 1
         self.loss_curve_.append(float(loss))
         self.best_loss_ = min(self.best_loss_, float(loss))
         if val is None:
             return -float(loss)
-        score = float(scorer(val))
-        self.validation_scores_.append(score)
-        return score
+        val_loss, score = validation(val)
+        self.validation_loss_curve_.append(float(val_loss))
+        self.validation_scores_.append(float(score))
+        return -float(val_loss)
 
     def _report(self, epoch, loss, start):
         if not self.verbose:
             return
         line = f"Epoch {self.n_iter_:>4d}  loss {loss:.6f}"
         if getattr(self, "validation_scores_", None):
-            line += f"  validation score {self.validation_scores_[-1]:.6f}"
+            line += (f"  validation loss {self.validation_loss_curve_[-1]:.6f}"
+                     f"  score {self.validation_scores_[-1]:.6f}")
         print(line + f"  elapsed {time.perf_counter() - start:.1f}s", flush=True)
 
     def _finish_training(self, stopper, early_stopping, stopped, max_iter, warn):
+        """Keep the best weights (early stopping) and record which epoch they are from."""
+        self.best_epoch_ = self.n_iter_
         if early_stopping and stopper.best_params is not None:
             self._network.set_params(stopper.best_params)
-            self.best_validation_score_ = stopper.best_score
+            self.best_epoch_ = stopper.best_epoch
+            back = self.n_iter_ - stopper.best_epoch  # epochs run after the best one
+            self.best_validation_score_ = self.validation_scores_[-1 - back]
         if not stopped and warn:  # partial_fit's single epoch does not warn
             warnings.warn(f"Stochastic optimizer: maximum iterations ({max_iter}) reached and "
                           "the optimization hasn't converged yet.", ConvergenceWarning)
@@ -345,19 +443,32 @@ class _BaseRNN(BaseEstimator):
         fitted on the same data predict the same). Otherwise the estimator becomes
         usable for prediction without input or target scaling, on windows of any length.
         """
-        params = {k: np.array(v, dtype=DTYPES[self.dtype]) for k, v in state_dict.items()}
+        params = _real_arrays(state_dict, DTYPES[self.dtype])
         spec = self._spec_from_shapes(params)
         _check_state_dict(params, spec)
         keep_scaling = hasattr(self, "_network") and (
             (self._network.spec.input_size, self._network.spec.output_size)
             == (spec.input_size, spec.output_size))
+        self._check_loaded_outputs(spec)
+        if not keep_scaling:
+            warnings.warn(
+                f"{type(self).__name__}.load_state_dict set weights without their scaling: "
+                "until the estimator is fitted again it reads raw windows (no window "
+                "normalization, no standardisation) and returns the network's raw "
+                "outputs. Load the weights into an estimator fitted on the same data to "
+                "keep its scaling.", UserWarning, stacklevel=2)
         self.set_params(hidden_size=spec.hidden_size, num_layers=spec.num_layers)
         self._network = _Network(spec, params)
         self._optimizer = self._new_optimizer()
         if not hasattr(self, "n_iter_"):
             self._reset_training_record()
+        if not keep_scaling:
+            self._input_ndim = 3  # windows of any length: no column count to check
         self._after_load_state_dict(spec, keep_scaling)
         return self
+
+    def _check_loaded_outputs(self, spec):
+        """Hook: refuse weights whose outputs contradict the fitted estimator."""
 
     def _spec_from_shapes(self, params):
         num_layers = sum(1 for k in params if k.startswith("weight_ih_l"))
@@ -371,6 +482,24 @@ class _BaseRNN(BaseEstimator):
                            params["head.weight"].shape[0], num_layers=num_layers,
                            nonlinearity=self.nonlinearity, dropout=self.dropout,
                            many_to_many=self.return_sequences, truncate=self.bptt_truncate)
+
+
+def _real_arrays(state_dict, dtype):
+    """The state_dict's values as finite real arrays of ``dtype``, or a ValueError
+    naming the first key whose value is not."""
+    params = {}
+    for key, value in state_dict.items():
+        array = np.asarray(value) if value is not None else np.asarray(None)
+        if array.dtype.kind not in "fiub":
+            raise ValueError(
+                f"The state_dict entry {key!r} must be an array of real numbers. Got "
+                f"{type(value).__name__} of dtype {array.dtype} instead.")
+        if not np.all(np.isfinite(array)):
+            raise ValueError(
+                f"The state_dict entry {key!r} must hold finite values. Got "
+                f"{int(np.sum(~np.isfinite(array)))} NaN or infinite value(s).")
+        params[key] = array.astype(dtype)
+    return params
 
 
 def _expected_shapes(spec):

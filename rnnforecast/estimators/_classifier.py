@@ -7,9 +7,10 @@ from sklearn.metrics import accuracy_score
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
 
-from ..nn.losses import softmax
+from ..nn.losses import LOSSES, softmax
 from ..preprocessing import WindowScaler
 from ._base import DTYPES, _BaseRNN
+from ._training import stratified_split
 from ._forecaster import _last_hidden
 
 
@@ -70,21 +71,36 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         return self._fit(X, y, classes=classes, incremental=True)
 
     def _fit(self, X, y, classes, incremental):
-        self._validate_params()
+        first = self._start_fit(incremental)
         self._check_y_given(y)
-        # warm_start and partial_fit continue the fitted network: same shapes, classes
-        # and scaling
-        first = not hasattr(self, "_network") or not (self.warm_start or incremental)
         X = self._check_X(X, reset=first)
         y = self._check_labels(y, X)
         if first:
             self._set_classes(y if classes is None else np.asarray(classes))
         Y = self._encode(y)
-        if first:
-            self._scaler = WindowScaler().fit(X[self._scaling_rows(len(X), incremental)])
+        split = self._validation_split(X, Y) if self.early_stopping and not incremental \
+            else None
+        if first:  # warm_start and partial_fit keep the scaling of the first fit
+            self._scaler = WindowScaler().fit(X if split is None else X[split[0]])
         Xs, _ = self._scaler.transform(X, DTYPES[self.dtype])
-        scorer = lambda idx: accuracy_score(y[idx].ravel(), self._predict_checked(X[idx]).ravel())
-        return self._fit_network(Xs, Y, len(self.classes_), scorer, incremental=incremental)
+        return self._fit_network(Xs, Y, len(self.classes_), self._validation(X, Y), split,
+                                 incremental=incremental)
+
+    def _validation_split(self, X, Y):
+        """A shuffled split that keeps the share of every class (sequences are
+        exchangeable, unlike the windows of one series); shuffled only for one label per
+        time step."""
+        labels = Y if Y.ndim == 1 else np.zeros(len(Y), dtype=int)
+        return stratified_split(labels, self.validation_fraction, self._rng)
+
+    def _validation(self, X, Y):
+        """Validation cross-entropy and accuracy of the sequences ``idx``."""
+        def validation(idx):
+            raw = self._forward_raw(self._scaler.transform(X[idx])[0])
+            loss = LOSSES["softmax_cross_entropy"](raw.reshape(-1, raw.shape[-1]),
+                                                   Y[idx].reshape(-1))[0]
+            return loss, accuracy_score(Y[idx].ravel(), np.argmax(raw, axis=-1).ravel())
+        return validation
 
     def _check_labels(self, y, X):
         shape = np.asarray(y).shape
@@ -160,8 +176,15 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         """Final hidden state of the top layer for each sequence: (n_samples, hidden_size)."""
         check_is_fitted(self, "_network")
         X = self._check_X(X, reset=False)
-        Xs, _ = self._scaler.transform(X, DTYPES[self.dtype])
-        return _last_hidden(self._network, Xs, self.n_threads)
+        return _last_hidden(self._network, self._scaler.transform(X)[0], self.n_threads)
+
+    def _check_loaded_outputs(self, spec):
+        if hasattr(self, "_network") and len(self.classes_) != spec.output_size:
+            raise ValueError(
+                f"The state_dict has {spec.output_size} outputs but this fitted "
+                f"RNNClassifier has {len(self.classes_)} classes_ "
+                f"{self.classes_.tolist()}: its labels would be lost. Load the weights "
+                "into a new RNNClassifier() (its classes_ are then 0 .. n_outputs - 1).")
 
     def _after_load_state_dict(self, spec, keep_scaling):
         if keep_scaling:

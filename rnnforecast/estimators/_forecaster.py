@@ -10,9 +10,11 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._conformal import local_scale
-from ..nn.network import forward
+from ..nn.network import forward, predict
+from ..forecasting import forecast
+from ..nn.losses import LOSSES
 from ..preprocessing import WindowScaler
-from ._base import DTYPES, _BaseRNN, limit_blas_threads, options
+from ._base import DTYPES, PREDICT_BATCH, _BaseRNN, limit_blas_threads, options
 
 class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     """Recurrent neural network regressor for windows of time series.
@@ -161,24 +163,28 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         return self._fit(X, y, incremental=True)
 
     def _fit(self, X, y, incremental):
-        self._validate_params()
+        first = self._start_fit(incremental)
         self._check_y_given(y)
-        # warm_start and partial_fit continue the fitted network: same shapes, same scaling
-        first = not hasattr(self, "_network") or not (self.warm_start or incremental)
         X = self._check_X(X, reset=first)
         Y = self._check_y(y, X, reset=first)
-        self._check_target_feature(X.shape[2])
-        if first:
-            rows = self._scaling_rows(len(X), incremental)
-            self._fit_scaler(X[rows], Y[rows])
+        self._check_target_feature(X, Y)
+        split = self._validation_split(X, Y) if self.early_stopping and not incremental \
+            else None
+        if first:  # warm_start and partial_fit keep the scaling of the first fit
+            self._fit_scaler(*((X, Y) if split is None else (X[split[0]], Y[split[0]])))
         dtype = DTYPES[self.dtype]
-        Xs, offsets = self._scale(X, dtype)
+        Xs, offsets = self._scaler.transform(X, dtype)
         Ys = self._scaler.transform_targets(Y, offsets, dtype)
-        self._fit_network(Xs, Ys, self.n_outputs_, scorer=self._scorer(X, Y),
+        self._fit_network(Xs, Ys, self.n_outputs_, self._validation(X, Y), split,
                           incremental=incremental)
-        if not incremental:
-            self._store_residuals(X, Y)
+        self._store_residuals(X, Y, split)
         return self
+
+    def _purge_gap(self, X, Y):
+        """Windows whose targets overlap the first validation window's: with stride-1
+        windows, ``n_outputs - 1`` (and ``n_timesteps - 1`` more for one output per
+        step)."""
+        return Y.shape[-1] - 1 + (X.shape[1] - 1 if self.return_sequences else 0)
 
     def _check_y(self, y, X, reset):
         """y -> (n, O) or (n, T, O) float array; records how to shape predictions."""
@@ -210,25 +216,31 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         return f"y must have shape {expected}. Got an array of shape {y.shape} instead."
 
     # ----------------------------------------------------------------- scaling
-    def _check_target_feature(self, n_features):
-        if self.target_feature >= n_features:
+    def _check_target_feature(self, X, Y=None):
+        """``target_feature`` must be a feature of X, and the one that ``Y`` follows."""
+        if self.target_feature >= X.shape[2]:
             raise ValueError(
                 f"The 'target_feature' parameter of RNNForecaster must be a feature index "
-                f"below n_features={n_features}. Got {self.target_feature} instead.")
+                f"below n_features={X.shape[2]}. Got {self.target_feature} instead.")
+        followed = [] if Y is None else _features_followed(X, Y, self.return_sequences)
+        if followed and self.target_feature not in followed:
+            raise ValueError(
+                f"y follows feature {followed[0]} of X (its values are those of feature "
+                f"{followed[0]} one step later, as in windows made with make_windows(..., "
+                f"target=...)), but target_feature={self.target_feature}: window "
+                "normalization, intervals and recursive forecasts would read the wrong "
+                f"feature. Set target_feature={followed[0]}, or make the windows with the "
+                "target as the first column.")
 
     def _fit_scaler(self, X, Y):
         """Learn the window scaling on the training windows (float64)."""
-        self._scaler = WindowScaler(self.window_normalization, self.target_feature).fit(X, Y)
-
-    def _scale(self, X, dtype=np.float64):
-        """Relative, standardised windows as the network sees them, and their offsets."""
-        self._check_target_feature(X.shape[2])
-        return self._scaler.transform(X, dtype)
+        self._scaler = WindowScaler(self.window_normalization, self.target_feature,
+                                    self.return_sequences).fit(X, Y)
 
     # ----------------------------------------------------------------- predict
     def _predict_windows(self, X):
         """Predictions (n, O) or (n, T, O) in original units for checked X (n, T, D)."""
-        Xs, offsets = self._scale(X)
+        Xs, offsets = self._scaler.transform(X)
         return self._scaler.inverse_targets(self._forward_raw(Xs), offsets)
 
     def predict(self, X):
@@ -258,28 +270,34 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         y, n = np.asarray(y), len(pred)
         return r2_score(y.reshape(n, -1), pred.reshape(n, -1), sample_weight=sample_weight)
 
-    def _scorer(self, X, Y):
-        """Validation R^2 in original units of the windows ``idx``."""
-        def score(idx):
-            pred = self._predict_windows(X[idx])
-            return r2_score(Y[idx].reshape(len(idx), -1), pred.reshape(len(idx), -1))
-        return score
+    def _validation(self, X, Y):
+        """Validation loss (the training loss on scaled targets) and R^2 in original
+        units of the windows ``idx``, for early stopping."""
+        def validation(idx):
+            Xs, offsets = self._scaler.transform(X[idx])
+            raw = self._forward_raw(Xs)
+            Ys = self._scaler.transform_targets(Y[idx], offsets)
+            loss = LOSSES[self.loss](raw.reshape(-1, raw.shape[-1]),
+                                     Ys.reshape(-1, raw.shape[-1]))[0]
+            pred = self._scaler.inverse_targets(raw, offsets)
+            return loss, r2_score(Y[idx].reshape(len(idx), -1), pred.reshape(len(idx), -1))
+        return validation
 
-    def _store_residuals(self, X, Y):
-        if self.early_stopping and not self.return_sequences and len(X) > 1:
-            from ._training import time_ordered_split
-            _, val = time_ordered_split(len(X), self.validation_fraction)
+    def _store_residuals(self, X, Y, split):
+        """Keep the held-out windows' residuals for conformal intervals; drop any that an
+        earlier fit left (a partial_fit changes the weights they were measured on)."""
+        for name in ("conformal_residuals_", "conformal_scales_"):
+            if hasattr(self, name):
+                delattr(self, name)
+        if split is not None and not self.return_sequences:
+            val = split[1]
             self.conformal_residuals_ = Y[val] - self._predict_windows(X[val])
             self.conformal_scales_ = local_scale(X[val], self.target_feature)
-        else:  # drop what an earlier fit left
-            for name in ("conformal_residuals_", "conformal_scales_"):
-                if hasattr(self, name):
-                    delattr(self, name)
 
     def transform(self, X):
         """Final hidden state of the top layer for each window: (n_samples, hidden_size)."""
         check_is_fitted(self, "_network")
-        Xs, _ = self._scale(self._check_X(X, reset=False), DTYPES[self.dtype])
+        Xs, _ = self._scaler.transform(self._check_X(X, reset=False))
         return _last_hidden(self._network, Xs, self.n_threads)
 
     def forecast(self, history, steps=None, *, freq=None, interval=None, residuals=None):
@@ -298,8 +316,12 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
 
         Returns pandas Series (or DataFrame with ``forecast``, ``lower``, ``upper``).
         """
-        from ..forecasting import forecast
-        check_is_fitted(self, "_network")
+        if getattr(self, "n_timesteps_in_", 0) is None:
+            raise ValueError(
+                "RNNForecaster.forecast needs the window length the network was trained "
+                "on, and this estimator got its weights from load_state_dict without a "
+                "fit: it has no window length and no scaling. Fit it, or load the weights "
+                "into an estimator fitted on the same data.")
         return forecast(self, history, steps, freq=freq, interval=interval,
                         residuals=residuals)
 
@@ -310,13 +332,44 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         self.n_timesteps_in_ = None
         self.n_outputs_ = spec.output_size
         self._y_ndim = 3 if self.return_sequences else 2
-        self._scaler = WindowScaler.identity(spec.input_size)  # raw windows until a refit
+        self._scaler = WindowScaler.identity(spec.input_size, spec.output_size)  # raw windows
 
 
 def _last_hidden(network, Xs, n_threads):
-    """Final hidden state of the top layer, (n_samples, hidden_size)."""
+    """Final hidden state of the top layer, (n_samples, hidden_size), computed in float64
+    batches like the predictions (no backward cache)."""
+    params = network.params64()
     with limit_blas_threads(n_threads):
-        _, cache = forward(network.params, network.spec, Xs)
-    if network.spec.cell == "jordan":
+        parts = [_top_state(params, network.spec, Xs[i:i + PREDICT_BATCH])
+                 for i in range(0, len(Xs), PREDICT_BATCH)]
+    return np.concatenate(parts)
+
+
+def _top_state(params, spec, X):
+    if spec.cell == "jordan":
+        _, cache = forward(params, spec, X)
         return cache.layer_caches[0].hs[-1][-1].T.copy()
-    return cache.top[:, -1].T.copy()
+    _, state = predict(params, spec, X)
+    return state[0][-1].copy()                       # h of the top layer, (N, H)
+
+
+def _features_followed(X, Y, sequences):
+    """Features of X whose values the targets repeat one step later, i.e. the target
+    column of windows made by ``make_windows`` (empty if none or undecidable).
+
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+    Y : ndarray of shape (n_samples, n_outputs) or (n_samples, n_timesteps, n_outputs)
+    """
+    n_samples, n_timesteps, n_features = X.shape
+    if n_features == 1:
+        return []
+    if sequences:                            # Y[i, t, 0] = x[i, t + 1] for t < T - 1
+        return [c for c in range(n_features) if np.array_equal(Y[:, :-1, 0], X[:, 1:, c])]
+    if n_samples < 2:
+        return []
+    for stride in range(1, n_timesteps + 1):  # Y[i, 0] = X[i + 1, T - stride]
+        followed = [c for c in range(n_features)
+                    if np.array_equal(Y[:-1, 0], X[1:, n_timesteps - stride, c])]
+        if followed:
+            return followed
+    return []

@@ -88,13 +88,51 @@ class EarlyStopping:
         return self.no_improvement >= self.patience
 
 
-def time_ordered_split(n_samples, validation_fraction):
-    """(train, validation) index arrays; the validation part is the *last* windows."""
+def time_ordered_split(n_samples, validation_fraction, gap=0):
+    """(train, validation) index arrays; the validation part is the *last* windows.
+
+    ``gap`` windows between the two parts are left out (a purge gap): windows that
+    overlap in time share targets, and a validation target that was also a training
+    target makes the validation loss, the kept epoch and the conformal residuals
+    optimistic. For windows of stride 1 with ``H`` targets each, ``gap = H - 1`` leaves
+    no training target inside a validation window's targets::
+
+        windows   [x x x y y y]              train (last)
+                    [x x x y y y]            gap
+                      [x x x y y y]          gap
+                        [x x x y y y]        validation (first)
+    """
     n_val = max(1, int(round(n_samples * validation_fraction)))
-    if n_val >= n_samples:
+    cut = n_samples - n_val
+    if cut - gap < 1:
         raise ValueError(
             f"The validation split leaves no training windows: {n_samples} samples with "
-            f"validation_fraction={validation_fraction}. Provide more windows or lower "
+            f"validation_fraction={validation_fraction} hold out {n_val} and a purge gap "
+            f"of {gap} window(s) before them. Provide more windows or lower "
             "validation_fraction.")
-    cut = n_samples - n_val
-    return np.arange(cut), np.arange(cut, n_samples)
+    return np.arange(cut - gap), np.arange(cut, n_samples)
+
+
+def stratified_split(labels, validation_fraction, rng):
+    """(train, validation) index arrays of a shuffled split that keeps the share of
+    every class in both parts (sequences of a classification set are exchangeable).
+
+    labels : ndarray of shape (n_samples,)
+    Each class with at least two samples gives ``round(n_c * validation_fraction)`` of
+    them (at least one) to validation; a class with one sample stays in training.
+    """
+    train, val = [], []
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        n_val = 0 if len(members) < 2 else max(1, int(round(len(members) *
+                                                            validation_fraction)))
+        n_val = min(n_val, len(members) - 1)
+        val.append(members[:n_val])
+        train.append(members[n_val:])
+    train, val = np.sort(np.concatenate(train)), np.sort(np.concatenate(val))
+    if len(val) == 0:
+        raise ValueError(
+            f"The validation split is empty: {len(labels)} samples with "
+            f"validation_fraction={validation_fraction}. Provide more samples of each "
+            "class or raise validation_fraction.")
+    return train, val
