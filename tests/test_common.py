@@ -5,6 +5,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from rnnforecast import RNNClassifier, RNNForecaster
 
 ESTIMATORS = [
+    RNNForecaster(random_state=0),  # the defaults, as users meet them
+    RNNClassifier(random_state=0),
     RNNForecaster(hidden_size=8, max_iter=100, learning_rate_init=0.01, random_state=0),
     RNNClassifier(hidden_size=8, max_iter=100, learning_rate_init=0.01, random_state=0),
 ]
