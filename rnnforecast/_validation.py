@@ -15,13 +15,7 @@ import numbers
 import numpy as np
 import pandas as pd
 
-try:
-    from sklearn.utils.validation import validate_data
-except ImportError:  # scikit-learn < 1.6 validates through a method
-
-    def validate_data(estimator, X="no_validation", y="no_validation", **kwargs):
-        """Stand-in for ``sklearn.utils.validation.validate_data`` on old versions."""
-        return estimator._validate_data(X, y, **kwargs)
+from sklearn.utils.validation import validate_data
 
 
 __all__ = [
