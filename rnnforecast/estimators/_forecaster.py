@@ -26,8 +26,9 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     (n_samples, n_timesteps) or (n_samples, n_timesteps, n_outputs).
 
     Inside, each window is first made relative (``window_normalization``), then inputs are
-    standardised per feature and targets by one mean and scale learned on the training
-    targets; predictions are mapped back to the original units.
+    standardised per feature and targets per output, with statistics learned in float64
+    on the training windows (:class:`rnnforecast.preprocessing.WindowScaler`);
+    predictions are mapped back to the original units.
 
     Parameters
     ----------
@@ -50,9 +51,11 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         Number of epochs.
     tol : float, default=1e-4
     early_stopping : bool, default=False
-        Hold out the *last* ``validation_fraction`` of the windows (time order), stop when
-        the validation R^2 has not improved by ``tol`` for ``n_iter_no_change`` epochs,
-        and restore the best weights. Also stores ``conformal_residuals_``.
+        Hold out the *last* ``validation_fraction`` of the windows (time order), after a
+        purge gap of ``n_outputs - 1`` windows whose targets overlap the held-out ones;
+        stop when the validation loss has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, and restore the weights of the best epoch. Also
+        stores ``conformal_residuals_``.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
     alpha : float, default=1e-4
@@ -79,10 +82,15 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     window_normalization : {"last", "mean"} or None, default="last"
         Subtract from every feature of a window its last value ("last") or its mean
         ("mean") and add it back to the predictions (the target feature's offset), which
-        lets a network trained on one price level forecast another.
+        lets a network trained on one price level forecast another. With
+        ``return_sequences`` the offsets stay causal: inputs relative to the window's
+        first row, the target of step ``t`` relative to the value (or mean) up to ``t``
+        (see :class:`rnnforecast.preprocessing.WindowScaler`).
     target_feature : int, default=0
-        Which input feature is the target series (for ``window_normalization`` and
-        recursive forecasts).
+        Which input feature is the target series (for ``window_normalization``,
+        intervals and recursive forecasts). ``fit`` refuses windows whose ``y`` follows
+        another feature (e.g. ``make_windows(frame, ..., target="wind")`` with "wind" in
+        column 1 needs ``target_feature=1``).
 
     Attributes
     ----------
@@ -96,9 +104,19 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         Outputs per window (or per time step), e.g. the forecast horizon.
     loss_curve_ : list of float
     n_iter_ : int
+    validation_loss_curve_ : list of float
+        Validation loss per epoch, the training loss on the held-out windows (only with
+        ``early_stopping``); early stopping follows it.
     validation_scores_ : list of float
         Validation R^2 per epoch (only with ``early_stopping``).
     best_validation_score_ : float
+        Validation R^2 of the epoch whose weights are kept.
+    best_epoch_ : int
+        Epoch whose weights are kept (the last one without early stopping).
+    interrupted_ : bool
+        Present and True when a KeyboardInterrupt stopped the last fit; the estimator
+        keeps the weights of the last complete (or best) epoch, and the interrupt
+        propagates to the caller.
     conformal_residuals_ : ndarray of shape (n_validation, n_outputs)
         ``y - prediction`` on the held-out last windows (only with ``early_stopping`` and
         many-to-one), used for prediction intervals by ``forecast``.
@@ -159,7 +177,16 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         return self._fit(X, y, incremental=False)
 
     def partial_fit(self, X, y):
-        """One epoch over (X, y), continuing from the current weights. Returns self."""
+        """One epoch over (X, y), continuing from the current weights. Returns self.
+
+        The scaling (window offsets aside, the input and target means and scales) is
+        learned from the data of the *first* call and kept afterwards, so that the
+        network keeps seeing inputs on one scale: make the first batch representative
+        (or ``fit`` first and continue with ``partial_fit``). The network's shape
+        parameters (``cell``, ``hidden_size``, ``num_layers``, ``nonlinearity``,
+        ``return_sequences``, ``dtype``) cannot change between calls. Calibration
+        residuals of an earlier ``fit`` are dropped: they were measured on other weights.
+        """
         return self._fit(X, y, incremental=True)
 
     def _fit(self, X, y, incremental):
