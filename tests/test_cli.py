@@ -182,7 +182,8 @@ BAD_INPUT = {
                                             "--folds", "11"],
                                r"144 rows are too few for 11 folds"),
     "junk dates": (lambda tmp: ["forecast", _junk_dates(tmp), "--target", "y"],
-                   r"column 'date' of junk\.csv does not hold dates; pass --date-column"),
+                   r"column 'date' of junk\.csv: cannot parse 'not-a-date' in data row 8 as "
+                   r"a date in the format '%Y-%m-%d' of the first row"),
     "wrong date column": (lambda tmp: ["forecast", AIRLINE, "--target", "passengers",
                                        "--date-column", "day"],
                           r"date column 'day' not in airline"),
@@ -194,7 +195,8 @@ BAD_INPUT = {
                          r"duplicated dates in column 'date', e\.g\. 2020-01-21"),
     "missing value": (lambda tmp: ["forecast", _missing_value(tmp), "--target", "y",
                                    "--window", "5", "--horizon", "2", "--epochs", "1"],
-                      r"must contain only finite values.*2020-02-15"),
+                      r"column 'y' of nan\.csv has 1 missing value \(2020-02-15\); pass "
+                      r"--fill interpolate, ffill or drop"),
     "empty file": (lambda tmp: ["forecast", _write(tmp, "empty.csv", ""), "--target", "y"],
                    r"cannot read .*empty\.csv as CSV"),
     "interval too large": (lambda tmp: ["forecast", AIRLINE, "--target", "passengers",
@@ -216,7 +218,7 @@ BAD_INPUT = {
     "bad frequency": (lambda tmp: ["forecast", AIRLINE, "--target", "passengers", "--freq",
                                    "fortnightly", "--epochs", "1", "--output", "",
                                    "--plot", ""],
-                      r"'freq' parameter of forecast must be a pandas frequency"),
+                      r"argument --freq: 'fortnightly' is not a pandas frequency"),
     "missing target option": (lambda tmp: ["forecast", AIRLINE],
                               r"required: --target"),
     "unknown command": (lambda tmp: ["predict", AIRLINE], r"invalid choice: 'predict'"),
