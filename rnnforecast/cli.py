@@ -299,40 +299,63 @@ def _count(n, noun):
 
 
 def _candidate_offsets(index):
-    """Frequencies a gappy index may have: calendar ones anchored at its first date,
-    then its most common gap (when the dates fill more than half of that grid)."""
+    """Frequencies a gappy index may have, coarsest first: calendar ones anchored at
+    its first date, then its most common gap."""
     first = index[0]
     month, day = first.strftime("%b").upper(), first.strftime("%a").upper()
     names = [f"YS-{month}", f"YE-{month}", f"QS-{month}", f"QE-{month}", "MS", "ME",
              f"W-{day}"]
     step = pd.Series(index[1:] - index[:-1]).mode().iloc[0]
-    fits = (index[-1] - index[0]) / step < 2 * len(index)
     whole_days = step == pd.Timedelta(days=step.days)  # "D", not "24h"
-    names += ([f"{step.days}D" if whole_days else step] if fits else [])
-    return [to_offset(n) for n in names]
+    return [to_offset(n) for n in [*names, f"{step.days}D" if whole_days else step]]
 
 
-def find_missing_dates(index, freq=None):
+def _grid(index, offset):
+    """The dates of ``offset`` from the first to the last of ``index`` when the index
+    holds more than half of them and no other date; else None."""
+    try:  # fixed steps: count the dates before making them
+        too_fine = (index[-1] - index[0]) / pd.Timedelta(offset) >= 2 * len(index)
+    except ValueError:  # calendar offsets step a business day or more: few dates
+        too_fine = False
+    if too_fine:
+        return None
+    full = pd.date_range(index[0], index[-1], freq=offset)
+    return full if len(full) < 2 * len(index) and index.isin(full).all() else None
+
+
+def _own_offset(index):
+    """The frequency of a regular (or business-day) DatetimeIndex, else None."""
+    try:
+        return future_index(index, 1).freq
+    except ValueError:
+        return None
+
+
+def _kind(offset):
+    return f"{FREQ_NAMES.get(offset.name, 'regular')} ({offset.freqstr})"
+
+
+def find_missing_dates(index, freq, name):
     """(offset, missing): the step of a mostly regular DatetimeIndex (``freq`` when
     given) and the dates of that step it lacks; (None, empty) if it has no such step.
 
     An index that pandas finds regular, or that looks like business days (holidays are
-    not missing dates), lacks nothing.
+    not missing dates), lacks nothing; a ``freq`` that does not fit it is refused.
     """
-    none = index[:0]
-    if freq is None:
-        try:
-            return future_index(index, 1).freq, none
-        except ValueError:
-            candidates = _candidate_offsets(index) if len(index) > 2 else []
-    else:
-        candidates = [to_offset(freq)]
+    none, own = index[:0], _own_offset(index)
+    if freq is None and own is not None:
+        return own, none
+    candidates = [to_offset(freq)] if freq else (
+        _candidate_offsets(index) if len(index) > 2 else [])
     for offset in candidates:
         if offset.name in ("B", "C"):
             return offset, none
-        full = pd.date_range(index[0], index[-1], freq=offset)
-        if len(full) < 2 * len(index) and index.isin(full).all():
+        full = _grid(index, offset)
+        if full is not None:
             return offset, full.difference(index)
+    if own is not None:
+        raise CLIError(f"--freq {freq} does not fit the dates of {name}, which are "
+                       f"{_kind(own)}; leave out --freq")
     return None, none
 
 
@@ -343,9 +366,8 @@ def _refuse_missing(data, offset, missing, name):
         raise CLIError(f"column {column!r} of {name} has {_count(len(where), 'missing value')}"
                        f" ({_dates_text(where)}); pass --fill interpolate, ffill or drop")
     if len(missing):
-        kind = FREQ_NAMES.get(offset.name, "regular")
-        raise CLIError(f"{name} lacks {_count(len(missing), 'date')} of its {kind} "
-                       f"({offset.freqstr}) sequence: {_dates_text(missing)}; pass --fill "
+        raise CLIError(f"{name} lacks {_count(len(missing), 'date')} of its {_kind(offset)} "
+                       f"sequence: {_dates_text(missing)}; pass --fill "
                        "interpolate or ffill to fill them, or --fill drop to skip them")
 
 
@@ -385,7 +407,7 @@ def handle_missing(data, args, name):
         where = data.index[np.isinf(data[column].to_numpy())]
         raise CLIError(f"column {column!r} of {name} has {_count(len(where), 'infinite value')}"
                        f" ({_dates_text(where)}); fix or remove them in the file")
-    offset, missing = find_missing_dates(data.index, args.freq)
+    offset, missing = find_missing_dates(data.index, args.freq, name)
     if args.fill == "none":
         _refuse_missing(data, offset, missing, name)
         return data, args.freq
@@ -398,8 +420,9 @@ def handle_missing(data, args, name):
 
 def _describe_gaps(index):
     counts = pd.Series(index[1:] - index[:-1]).value_counts().head(LISTED)
-    text = [(f"{_count(gap.days, 'day')}" if gap == pd.Timedelta(days=gap.days) else
-             str(gap)) + f" ({_count(n, 'time')})" for gap, n in counts.items()]
+    text = [(_count(gap.days, "day") if gap == pd.Timedelta(days=gap.days) else
+             str(gap).removeprefix("0 days ")) + f" ({_count(n, 'time')})"
+            for gap, n in counts.items()]
     return ", ".join(text)
 
 
@@ -411,7 +434,7 @@ def check_future_dates(index, horizon, freq, name):
         if freq is None:
             raise CLIError(f"dates in column {index.name!r} of {name} are not evenly spaced "
                            f"(gaps: {_describe_gaps(index)}); pass --freq for the future "
-                           f"dates, {FREQ_EXAMPLES}, or --fill to fill missing dates") from None
+                           f"dates, {FREQ_EXAMPLES}") from None
         raise CLIError(f"cannot make the {horizon} dates after {index[-1]} with --freq "
                        f"{freq}: {_one_line(exc)}") from None
 
@@ -532,9 +555,9 @@ def fit_forecaster(args, X, y, window):
         with SigintRecorder():
             model.fit(X, y)
     except ValueError as exc:
-        if "diverge" in str(exc):
-            raise CLIError(f"training diverged ({_one_line(exc).split('.')[0]})"
-                           f"{_divergence_fix(args)}") from None
+        if "diverge" in str(exc):  # the estimator's own check; its first sentence
+            first = re.split(r"\.\s", _one_line(exc))[0]
+            raise CLIError(f"{first}{_divergence_fix(args)}") from None
         raise
     for line in training_report(model, args.epochs, args.patience,
                                 time.perf_counter() - start):
@@ -830,6 +853,9 @@ def _run(args):
     except KeyboardInterrupt:
         print("rnnforecast: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. piped into head: the reader wants no more
+        _silence_stdout()
+        return 141
     except MemoryError as exc:
         detail = f" ({_one_line(exc)})" if _one_line(exc) else ""
         return _fail(f"out of memory{detail}; use a smaller --hidden-size or --window", 2)
@@ -838,6 +864,14 @@ def _run(args):
     except Exception as exc:  # a bug or an unforeseen environment: still one line
         return _fail(f"{type(exc).__name__}: {_one_line(exc)}", 1)
     return 0
+
+
+def _silence_stdout():
+    """Point stdout at /dev/null, so that flushing it at exit raises nothing more."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (e.g. captured)
+        pass
 
 
 def _print_warnings(caught):

@@ -270,3 +270,11 @@ def test_infinite_values_are_refused(capsys):
     _assert_refused(*_run(capsys, ["forecast", name, "--target", "y", *FAST,
                                    "--fill", "interpolate"]),
                     r"column 'y' of inf\.csv has 1 infinite value \(2000-01-21\); fix")
+
+
+@pytest.mark.parametrize("freq, kind", [("s", r"daily \(D\)"), ("MS", r"daily \(D\)")])
+def test_freq_that_does_not_fit_regular_dates_is_refused(freq, kind, capsys):
+    name = _csv("data.csv", [str(d.date()) for d in _days()])
+    _assert_refused(*_run(capsys, ["forecast", name, "--target", "y", *FAST, "--freq", freq]),
+                    rf"--freq {freq} does not fit the dates of data\.csv, which are {kind}; "
+                    r"leave out --freq")

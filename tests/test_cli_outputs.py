@@ -174,11 +174,20 @@ def test_successful_run_replaces_old_outputs_and_keeps_permissions(workdir, caps
                                            "new.png"]
 
 
-def test_help_says_existing_files_are_replaced(capsys):
-    assert main(["forecast", "--help"]) == 0
-    text = " ".join(capsys.readouterr().out.split())
-    assert re.search(r"--output OUTPUT .*an existing file is replaced", text)
-    assert re.search(r"--plot PLOT .*an existing file is replaced", text)
+def _option_help(text, option):
+    """The help of one option: its line and the indented lines after it, joined."""
+    block = re.search(rf"^  {option} [A-Z]+(.*\n(?: {{20,}}.*\n)*)", text, re.MULTILINE)
+    return " ".join(block[1].split())
+
+
+@pytest.mark.parametrize("command, options", [("forecast", ["--output", "--plot"]),
+                                              ("backtest", ["--output"]),
+                                              ("demo", ["--output", "--plot"])])
+def test_help_says_existing_files_are_replaced(command, options, capsys):
+    assert main([command, "--help"]) == 0
+    text = capsys.readouterr().out
+    for option in options:
+        assert _option_help(text, option).endswith("an existing file is replaced"), option
 
 
 # --------------------------------------------- item 6: the path written is reported
