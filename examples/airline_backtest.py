@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from rnnforecast import RNNForecaster
-from rnnforecast.baselines import SeasonalNaiveForecaster
 from rnnforecast.datasets import load_airline
-from rnnforecast.forecasting import backtest
+from rnnforecast.forecasting import SeasonalNaiveForecaster
 from rnnforecast.metrics import evaluate
+from rnnforecast.model_selection import backtest
 from rnnforecast.plotting import plot_backtest
 
 FAST = os.environ.get("RNNFORECAST_FAST") == "1"

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from rnnforecast import RNNForecaster, make_windows
-from rnnforecast.baselines import NaiveForecaster
 from rnnforecast.datasets import load_seattle_weather
+from rnnforecast.forecasting import NaiveForecaster
 from rnnforecast.plotting import plot_forecast
 
 FAST = os.environ.get("RNNFORECAST_FAST") == "1"

@@ -8,11 +8,14 @@ or show it in a notebook by ending a cell with ``ax.figure``. To draw into a pyp
 pass ``ax`` from ``plt.subplots()``. No function calls ``plt.show()``.
 
 matplotlib is imported inside the functions, so importing this module stays cheap.
-This module is a leaf: it imports NumPy and pandas only, no other rnnforecast module.
+Besides NumPy and pandas it imports only the rule that places forecasts on the time axis
+(:mod:`rnnforecast.forecasting._future_index`), so plots and forecasts agree.
 """
 
 import numpy as np
 import pandas as pd
+
+from .forecasting._future_index import extend_index
 
 __all__ = ["plot_backtest", "plot_forecast", "plot_loss_curve"]
 
@@ -106,23 +109,16 @@ def _split_forecast_frame(forecast, lower, upper):
 
 
 def _future_index(history_index, n_steps):
-    """Continue ``history_index`` by ``n_steps`` positions or timestamps."""
-    if isinstance(history_index, pd.DatetimeIndex):
-        freq = history_index.freq
-        if freq is None and len(history_index) >= 3:
-            freq = pd.DatetimeIndex(history_index, freq="infer").freq
-        if freq is None:
-            raise ValueError(
-                "`forecast` has no index and the frequency of `history`'s DatetimeIndex "
-                "cannot be inferred. Pass `forecast` as a Series indexed by its timestamps."
-            )
-        return pd.date_range(history_index[-1], periods=n_steps + 1, freq=freq)[1:]
-    if pd.api.types.is_numeric_dtype(history_index.dtype):
-        return pd.Index(history_index[-1] + np.arange(1, n_steps + 1))
-    raise ValueError(
-        "`forecast` has no index and `history`'s index is neither dates nor numbers. "
-        "Pass `forecast` as a Series indexed like `history`."
-    )
+    """The ``n_steps`` labels after ``history_index``, as :func:`forecast` places them."""
+    try:
+        return extend_index(history_index, n_steps, owner="plot_forecast", name="history")
+    except ValueError as error:
+        raise ValueError(
+            "`forecast` has no index and the labels after `history`'s index cannot be "
+            "inferred (an irregular DatetimeIndex, or an index of neither dates nor "
+            "integers). Pass `forecast` as a Series indexed by its timestamps, e.g. the "
+            "output of forecast()."
+        ) from error
 
 
 def _forecast_series(forecast, history_index):
@@ -178,8 +174,10 @@ def plot_forecast(
         positions ``0 .. n_history - 1``.
     forecast : pandas.Series, DataFrame or array-like of shape (n_steps,)
         Forecast values. A Series is placed on its own index (e.g. the output of
-        ``RNNForecaster.forecast``). An array continues ``history``'s index: the next
-        timestamps at its frequency (given or inferred), or the next integer positions.
+        ``RNNForecaster.forecast``). An array continues ``history``'s index as
+        :func:`~rnnforecast.forecasting.future_index` does: the next timestamps at its
+        frequency (given, inferred, or business days for trading data), or the next
+        integer positions.
         A DataFrame must have a ``"forecast"`` column and may have ``"lower"`` and
         ``"upper"`` columns, read as the interval bounds.
     lower, upper : pandas.Series or array-like of shape (n_steps,), default=None

@@ -10,7 +10,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from rnnforecast import RNNForecaster
-from rnnforecast.multiseries import fit_many, forecast_many
+from rnnforecast.forecasting import fit_many, forecast_many
 
 distributed = pytest.importorskip("distributed")
 

@@ -8,7 +8,7 @@ import pytest
 from sklearn.exceptions import ConvergenceWarning
 
 from rnnforecast import RNNForecaster
-from rnnforecast.multiseries import fit_many, forecast_many
+from rnnforecast.forecasting import fit_many, forecast_many
 
 WINDOW = 8
 N_TIME = 48

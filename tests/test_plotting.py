@@ -10,6 +10,8 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
+from rnnforecast.datasets import load_ibm  # noqa: E402
+from rnnforecast.forecasting import future_index  # noqa: E402
 from rnnforecast.plotting import plot_backtest, plot_forecast, plot_loss_curve  # noqa: E402
 
 
@@ -83,6 +85,26 @@ def test_plot_forecast_array_continues_dates(monthly):
     x = np.asarray(ax.lines[1].get_xdata())
     expected = pd.date_range("2021-07-01", periods=3, freq="MS").to_numpy()
     np.testing.assert_array_equal(x, expected)
+
+
+def test_plot_forecast_array_after_trading_days_goes_on_the_next_business_days():
+    # IBM closes: weekdays without market holidays, so no frequency can be inferred
+    close = load_ibm()["close"]
+    assert close.index[-1] == pd.Timestamp("2013-03-01")  # a Friday
+    ax = plot_forecast(close, np.full(3, 200.0))
+    x = np.asarray(ax.lines[1].get_xdata())
+    expected = pd.DatetimeIndex(["2013-03-04", "2013-03-05", "2013-03-06"])  # Mon .. Wed
+    np.testing.assert_array_equal(x, expected.to_numpy())
+    np.testing.assert_array_equal(x, future_index(close.index, 3).to_numpy())
+
+
+def test_plot_forecast_array_after_an_irregular_index_is_refused():
+    history = pd.Series([1.0, 2.0, 3.0, 4.0],
+                        index=pd.DatetimeIndex(["2024-01-01", "2024-01-02", "2024-01-05",
+                                                "2024-01-06"]))
+    with pytest.raises(ValueError, match=r"`forecast` has no index and the labels after "
+                                         r"`history`'s index cannot be inferred"):
+        plot_forecast(history, [5.0])
 
 
 def test_plot_forecast_arrays_use_positions(tmp_path):

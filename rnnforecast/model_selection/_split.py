@@ -4,7 +4,7 @@ import numpy as np
 from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils import indexable
 
-from ._validation import check_int
+from .._validation import check_int
 
 __all__ = ["WindowedTimeSeriesSplit"]
 

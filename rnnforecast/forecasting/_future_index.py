@@ -11,6 +11,9 @@ The frequency of a ``DatetimeIndex`` is found in this order:
    business day (Friday -> Monday counts as one; a holiday makes a gap of two).
 
 Anything else is irregular and needs an explicit ``freq``.
+
+:func:`default_window` also lives here: the window length the command line picks from
+the frequency of the data.
 """
 
 import warnings
@@ -19,14 +22,19 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
-from ._validation import check_int, check_time_index
+from .._validation import check_int, check_time_index
 
-__all__ = ["future_index", "extend_index"]
+__all__ = ["DEFAULT_WINDOW", "default_window", "extend_index", "future_index"]
 
 # Share of one-business-day gaps above which weekday-only data count as "B".
 BUSINESS_DAY_SHARE = 0.5
 
 FREQ_EXAMPLES = "e.g. freq='D' (daily), 'B' (business days), 'MS' (month start) or 'h'"
+
+#: Window length per base frequency, e.g. two years of months, four weeks of days.
+DEFAULT_WINDOW = {"MS": 24, "M": 24, "ME": 24, "QS": 12, "W": 26, "D": 28, "B": 20, "h": 48}
+#: Window length for any other (or an unknown) frequency.
+FALLBACK_WINDOW = 24
 
 
 def _to_offset(freq, owner):
@@ -207,3 +215,39 @@ pandas.Index of shape (n_time,)
     RangeIndex(start=10, stop=13, step=1)
     """
     return extend_index(index, steps, freq)
+
+
+def default_window(index, horizon, n_rows):
+    """A window length suited to the data's frequency, at most a third of the rows.
+
+    The base frequency (``"MS"``, ``"D"``, ``"h"``, ... without its anchor such as
+    ``"-SUN"``) of a regular DatetimeIndex of at least 3 timestamps picks a length from
+    :data:`DEFAULT_WINDOW` (``FALLBACK_WINDOW`` for other or unknown frequencies, and
+    for trading days with holidays missing); the window is then at least
+    ``horizon`` and at most ``n_rows // 3``, and never below 2::
+
+        window = max(2, min(max(DEFAULT_WINDOW[base], horizon), n_rows // 3))
+
+    Parameters
+    ----------
+    index : pandas.Index of shape (n_time,)
+        Time index of the data.
+    horizon : int
+        Number of values to forecast.
+    n_rows : int
+        Number of rows available for training.
+
+    Returns
+    -------
+    window : int
+
+    Examples
+    --------
+    >>> default_window(pd.date_range("2000-01-01", periods=144, freq="MS"), 12, 144)
+    24
+    """
+    regular = isinstance(index, pd.DatetimeIndex) and len(index) >= 3
+    offset = _inferred_offset(index) if regular else None
+    base = None if offset is None else offset.freqstr.split("-")[0]
+    window = max(DEFAULT_WINDOW.get(base, FALLBACK_WINDOW), horizon)
+    return max(2, min(window, n_rows // 3))

@@ -27,11 +27,11 @@ import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
 
-from ._conformal import check_coverage, scaled_interval_widths
-from ._recursive import predict_block, target_position
-from ._validation import as_2d_array, check_int, check_option
-from .metrics import evaluate
-from .windowing import make_windows
+from .._validation import as_2d_array, check_int, check_option
+from ..forecasting._conformal import check_calibration, check_coverage, interval_widths
+from ..forecasting._protocol import calibration, predict_block
+from ..metrics import evaluate
+from ..windowing import make_windows, resolve_target
 
 __all__ = ["BacktestResult", "backtest"]
 
@@ -94,27 +94,13 @@ def _check_bool(value, name):
     return bool(value)
 
 
-def _fit(estimator, values, start, origin, window, horizon, column):
+def _fit(estimator, values, start, origin, window, horizon, target_feature):
     """Fit ``estimator`` on the windows of rows ``start .. origin - 1``."""
-    X, y = make_windows(values[start:origin], window, horizon, target=column)
+    X, y = make_windows(values[start:origin], window, horizon, target=target_feature)
     return estimator.fit(X, y[:, 0] if horizon == 1 else y)  # y: (n_windows, horizon)
 
 
-def _stored_residuals(model):
-    """Calibration residuals kept by a fitted model, for intervals."""
-    residuals = getattr(model, "conformal_residuals_", None)
-    if residuals is None:
-        raise ValueError(
-            f"The 'interval' parameter of {OWNER} needs calibration residuals from every "
-            f"fitted model, but the fitted {type(model).__name__} has no "
-            "conformal_residuals_ attribute. Use an estimator that stores them (e.g. "
-            "RNNForecaster(early_stopping=True) or the baselines of "
-            "rnnforecast.baselines) or interval=None."
-        )
-    return residuals
-
-
-def _forecast_from(model, values, origins, window, horizon, column, coverage):
+def _forecast_from(model, values, origins, window, horizon, target_feature, coverage):
     """Forecasts of one fitted model from the windows ending before ``origins``.
 
     Returns
@@ -124,19 +110,20 @@ def _forecast_from(model, values, origins, window, horizon, column, coverage):
         Conformal half-widths, when ``coverage`` is given.
     """
     rows = origins[:, np.newaxis] + np.arange(-window, 0)  # (n_origins, window)
-    forecasts = predict_block(model, values[rows], horizon)
+    X = values[rows]  # (n_origins, window, n_features)
+    forecasts = predict_block(model, X, horizon)
     if coverage is None:
         return forecasts, None
-    widths = scaled_interval_widths(_stored_residuals(model),
-                                    getattr(model, "conformal_scales_", None), values[rows],
-                                    coverage, horizon, OWNER, column)
-    return forecasts, widths
+    stored = calibration(model, owner=OWNER, coverage=coverage, fitted_here=True)
+    checked = check_calibration(*stored, horizon, OWNER)
+    return forecasts, interval_widths(*checked, X, coverage, target_feature)
 
 
-def _fit_and_forecast(estimator, values, start, origin, window, horizon, column, coverage):
+def _fit_and_forecast(estimator, values, start, origin, window, horizon, target_feature,
+                      coverage):
     """One refit job: fit on rows ``start .. origin - 1``, forecast the next rows."""
-    model = _fit(estimator, values, start, origin, window, horizon, column)
-    return _forecast_from(model, values, np.array([origin]), window, horizon, column,
+    model = _fit(estimator, values, start, origin, window, horizon, target_feature)
+    return _forecast_from(model, values, np.array([origin]), window, horizon, target_feature,
                           coverage)
 
 
@@ -154,9 +141,9 @@ def _run_refits(estimator, values, starts, origins, settings, n_jobs):
 
 def _run_once(estimator, values, initial, origins, settings):
     """Fit one clone on the initial part and forecast from every origin at once."""
-    window, horizon, column, coverage = settings
-    model = _fit(clone(estimator), values, 0, initial, window, horizon, column)
-    return _forecast_from(model, values, origins, window, horizon, column, coverage)
+    window, horizon, target_feature, coverage = settings
+    model = _fit(clone(estimator), values, 0, initial, window, horizon, target_feature)
+    return _forecast_from(model, values, origins, window, horizon, target_feature, coverage)
 
 
 def _predictions_frame(labels, rows, actual, forecasts, widths):
@@ -281,12 +268,12 @@ def backtest(estimator, data, *, window, horizon=1, target=None, initial_train_s
     window = check_int(window, "window", 1, OWNER)
     horizon = check_int(horizon, "horizon", 1, OWNER)
     seasonal_period = check_int(seasonal_period, "seasonal_period", 1, OWNER)
-    column = target_position(target, columns, values.shape[1], OWNER)
+    target_feature = resolve_target(target, columns, values.shape[1], OWNER)
     initial = _initial_size(initial_train_size, len(values), window, horizon, seasonal_period)
     step = check_int(horizon if step is None else step, "step", 1, OWNER)
     to_start = STRATEGIES[check_option(strategy, "strategy", STRATEGIES, OWNER)]
     coverage = None if interval is None else check_coverage(interval, "interval", OWNER)
-    settings = (window, horizon, column, coverage)
+    settings = (window, horizon, target_feature, coverage)
     origins = np.arange(initial, len(values) - horizon + 1, step)  # (n_origins,)
     starts = np.array([to_start(origin, initial) for origin in origins])
     if _check_bool(refit, "refit"):
@@ -296,5 +283,5 @@ def backtest(estimator, data, *, window, horizon=1, target=None, initial_train_s
         forecasts, widths = _run_once(estimator, values, initial, origins, settings)
         train_parts = [(0, initial)] * len(origins)
     labels = pd.RangeIndex(len(values)) if index is None else index
-    scoring = (values[:, column], initial, train_parts, seasonal_period)
+    scoring = (values[:, target_feature], initial, train_parts, seasonal_period)
     return _result(labels, origins, forecasts, widths, *scoring)

@@ -1,53 +1,21 @@
-"""Forecasting with fitted window forecasters: future values, intervals, backtests.
+"""forecast(): the values after a history, indexed by future timestamps.
 
-Everything here works with any fitted *window forecaster* (duck typing, see
-:mod:`rnnforecast._recursive`): an object with ``predict(X)`` on windows of shape
-(n_samples, n_timesteps, n_features) and the attributes ``n_timesteps_in_``,
-``n_step_features_in_`` and ``n_outputs_`` — ``RNNForecaster``, the baselines of
-:mod:`rnnforecast.baselines`, or a wrapper around any regressor.
-
-=============================  ==========================================================
-:func:`forecast`               next values after a pandas history, indexed by future
-                               timestamps, optionally with conformal intervals
-:func:`recursive_forecast`     next values after one window (ndarray), recursive
-                               beyond the trained horizon
-:func:`future_index`           timestamps after a time index (daily, business days,
-                               monthly, hourly, ... or integers)
-:func:`conformal_quantiles`    split-conformal half-widths per forecast step
-:func:`recursive_residuals`    calibration residuals of the recursive procedure
-:func:`backtest`               rolling-origin evaluation with MAE, RMSE, MAPE, sMAPE, MASE
-=============================  ==========================================================
-
-Prediction intervals are split conformal (see :mod:`rnnforecast._conformal`):
-residuals of held-out windows give one half-width per lead time. For lead times
-beyond the trained horizon the residuals must come from the recursive procedure
-itself (:func:`recursive_residuals`); they are never extrapolated.
+The last window of the history goes through the estimator (see :mod:`._recursive`),
+the future timestamps come from :mod:`._future_index` and the optional interval from
+:mod:`._conformal`.
 """
 
 import numpy as np
 import pandas as pd
 
-from ._backtest import BacktestResult, backtest
-from ._conformal import (check_coverage, conformal_quantiles, recursive_residuals,
-                         scaled_interval_widths)
-from ._future_index import extend_index, future_index
-from ._recursive import (
-    check_window_forecaster,
-    recursive_forecast,
-    recursive_predict,
-    target_position,
-)
-from ._validation import as_2d_array, check_finite, check_int
+from .._validation import as_2d_array, check_finite
+from ..windowing import resolve_target
+from ._conformal import check_calibration, check_coverage, interval_widths
+from ._future_index import extend_index
+from ._protocol import calibration, target_feature_of, window_shape
+from ._recursive import check_steps, recursive_predict
 
-__all__ = [
-    "BacktestResult",
-    "backtest",
-    "conformal_quantiles",
-    "forecast",
-    "future_index",
-    "recursive_forecast",
-    "recursive_residuals",
-]
+__all__ = ["forecast"]
 
 OWNER = "forecast"
 
@@ -83,35 +51,18 @@ def _last_window(values, index, columns, n_timesteps, n_features):
     return check_finite(window, "history", OWNER, index=labels[-n_timesteps:], columns=columns)
 
 
-def _target_of(estimator, target, columns, n_features):
+def _target_feature(estimator, target, columns, n_features):
     """Column of the forecast variable: ``target``, else the estimator's ``target_feature``."""
     if target is not None:
-        return target_position(target, columns, n_features, OWNER, name="history")
-    default = getattr(estimator, "target_feature", 0)
-    return check_int(default, "target_feature", 0, OWNER, max_value=n_features - 1)
+        return resolve_target(target, columns, n_features, OWNER, name="history")
+    return target_feature_of(estimator, n_features, OWNER)
 
 
-def _forecast_name(history, columns, position):
+def _forecast_name(history, columns, target_feature):
     """Name of the forecast: the target column's, or "forecast" when it has none."""
     if isinstance(history, pd.Series):
         return "forecast" if history.name is None else history.name
-    return "forecast" if columns is None else columns[position]
-
-
-def _stored_residuals(estimator, residuals, coverage):
-    """``residuals``, else the estimator's ``conformal_residuals_``, else an error."""
-    if residuals is None:
-        residuals = getattr(estimator, "conformal_residuals_", None)
-    if residuals is None:
-        raise ValueError(
-            f"The 'residuals' parameter of {OWNER} is needed for interval={coverage}: "
-            f"the {type(estimator).__name__} has no conformal_residuals_ attribute. Got "
-            "residuals=None. Pass calibration residuals of data the estimator was not "
-            "trained on, e.g. residuals=recursive_residuals(estimator, held_out_data, "
-            "steps=steps), or fit an estimator that stores them (RNNForecaster with "
-            "early_stopping=True keeps those of its validation windows)."
-        )
-    return residuals
+    return "forecast" if columns is None else columns[target_feature]
 
 
 def _to_pandas(y_pred, widths, future, name):
@@ -127,9 +78,10 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
     """Forecast the values after a history, indexed by the future timestamps.
 
     The last ``n_timesteps_in_`` rows of ``history`` (all columns, in order, as the
-    features of one window) are forecast ``steps`` values ahead with
-    :func:`recursive_forecast`: one ``predict`` call up to the trained horizon
-    ``n_outputs_``, predictions fed back beyond it (univariate history only).
+    features of one window) are forecast ``steps`` values ahead as by
+    :func:`~rnnforecast.forecasting.recursive_forecast`: one ``predict`` call up to
+    the trained horizon ``n_outputs_``, predictions fed back beyond it (univariate
+    history only).
 
     Parameters
     ----------
@@ -143,14 +95,15 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
     steps : int, default=None
         Number of future values; default ``n_outputs_``.
     freq : str, pandas.DateOffset, int or None, default=None
-        Spacing of the future index, see :func:`future_index`; inferred from
+        Spacing of the future index, see
+        :func:`~rnnforecast.forecasting.future_index`; inferred from
         ``history.index`` when None (arrays continue their row numbers).
     interval : float in (0, 1), default=None
         Coverage of split-conformal prediction intervals, e.g. 0.9.
     residuals : array-like of shape (n_calibration, horizon), default=None
         Calibration residuals ``y - y_pred`` with ``horizon >= steps``, for
         ``interval``; default ``estimator.conformal_residuals_``. For ``steps`` beyond
-        the trained horizon use :func:`recursive_residuals`.
+        the trained horizon use :func:`~rnnforecast.forecasting.recursive_residuals`.
     target : str, int or None, default=None
         Column holding the forecast variable (names the output); default the
         estimator's ``target_feature`` if it has one, else the first column.
@@ -170,20 +123,20 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
         irregular index without ``freq``; an invalid ``steps``, ``interval`` or
         ``residuals``; or missing residuals for ``interval``.
     """
-    n_timesteps, n_features, horizon = check_window_forecaster(estimator, OWNER)
-    steps = check_int(horizon if steps is None else steps, "steps", 1, OWNER)
+    n_timesteps, n_features, horizon = window_shape(estimator, OWNER)
+    steps = check_steps(horizon if steps is None else steps, n_features, horizon, OWNER)
     coverage = None if interval is None else check_coverage(interval, "interval", OWNER)
     values, index, columns = as_2d_array(history, "history", OWNER, ensure_finite=False)
     window = _last_window(values, index, columns, n_timesteps, n_features)
-    position = _target_of(estimator, target, columns, n_features)
+    target_feature = _target_feature(estimator, target, columns, n_features)
     labels = pd.RangeIndex(len(values)) if index is None else index
     future = extend_index(labels, steps, freq, owner=OWNER, name="history")
     X = window[np.newaxis]  # (1, T, D)
     widths = None
     if coverage is not None:
-        scales = getattr(estimator, "conformal_scales_", None) if residuals is None else None
-        calibration = _stored_residuals(estimator, residuals, coverage)
-        widths = scaled_interval_widths(calibration, scales, X, coverage, steps, OWNER,
-                                        position)[0]  # (steps,)
-    y_pred = recursive_predict(estimator, X, steps, target=position, owner=OWNER)[0]
-    return _to_pandas(y_pred, widths, future, _forecast_name(history, columns, position))
+        stored = calibration(estimator, residuals, owner=OWNER, coverage=coverage)
+        checked = check_calibration(*stored, steps, OWNER)
+        widths = interval_widths(*checked, X, coverage, target_feature)[0]  # (steps,)
+    y_pred = recursive_predict(estimator, X, steps, horizon, target_feature)[0]
+    name = _forecast_name(history, columns, target_feature)
+    return _to_pandas(y_pred, widths, future, name)

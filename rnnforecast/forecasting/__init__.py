@@ -1,0 +1,76 @@
+"""From a fitted window forecaster to forecasts: future values, timestamps, intervals.
+
+Everything here works with any fitted *window forecaster*
+(:class:`WindowForecaster`): an object with ``predict(X)`` on windows of shape
+(n_samples, n_timesteps, n_features) and the attributes ``n_timesteps_in_``,
+``n_step_features_in_`` and ``n_outputs_`` — ``RNNForecaster``, the baselines below,
+or a wrapper around any regressor.
+
+===============================  ========================================================
+:func:`forecast`                 next values after a pandas history, indexed by future
+                                 timestamps, optionally with conformal intervals
+:func:`recursive_forecast`       next values after one window (ndarray), recursive
+                                 beyond the trained horizon
+:func:`future_index`             timestamps after a time index (daily, business days,
+                                 monthly, hourly, ... or integers)
+:func:`conformal_quantiles`      split-conformal half-widths per forecast step
+:func:`recursive_residuals`      calibration residuals of the recursive procedure
+:func:`fit_many`                 one model per series, fitted in parallel
+:func:`forecast_many`            forecasts of many series in one long table
+:class:`NaiveForecaster`         last value; :class:`SeasonalNaiveForecaster`: last season
+:class:`WindowForecaster`        the contract above, as a ``typing.Protocol``
+===============================  ========================================================
+
+Prediction intervals are split conformal (see :mod:`rnnforecast.forecasting._conformal`):
+residuals of held-out windows give one half-width per lead time. For lead times
+beyond the trained horizon the residuals must come from the recursive procedure
+itself (:func:`recursive_residuals`); they are never extrapolated.
+
+Rolling-origin evaluation (``backtest``) lives in :mod:`rnnforecast.model_selection`.
+
+Layout: ``_protocol`` (the contract), ``_recursive`` (predictions over and beyond the
+horizon), ``_future_index`` (timestamps), ``_conformal`` (intervals), ``_forecast``
+(:func:`forecast`), ``_multiseries`` and ``_baselines``.
+"""
+
+import warnings
+
+from ._baselines import NaiveForecaster, SeasonalNaiveForecaster
+from ._conformal import conformal_quantiles, recursive_residuals
+from ._forecast import forecast
+from ._future_index import future_index
+from ._multiseries import fit_many, forecast_many
+from ._protocol import WindowForecaster
+from ._recursive import recursive_forecast
+
+__all__ = [
+    "NaiveForecaster",
+    "SeasonalNaiveForecaster",
+    "WindowForecaster",
+    "conformal_quantiles",
+    "fit_many",
+    "forecast",
+    "forecast_many",
+    "future_index",
+    "recursive_forecast",
+    "recursive_residuals",
+]
+
+#: Names that moved to rnnforecast.model_selection; still importable from here, with a warning.
+MOVED_TO_MODEL_SELECTION = ("BacktestResult", "backtest")
+
+
+def __getattr__(name):
+    """``backtest`` and ``BacktestResult`` from their new home, with a FutureWarning."""
+    if name not in MOVED_TO_MODEL_SELECTION:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(
+        f"rnnforecast.forecasting.{name} moved to rnnforecast.model_selection; import it "
+        f"with `from rnnforecast.model_selection import {name}`. The old path will be "
+        "removed in a future version.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    from .. import model_selection
+
+    return getattr(model_selection, name)

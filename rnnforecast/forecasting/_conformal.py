@@ -1,0 +1,311 @@
+"""Split-conformal prediction intervals for multi-step forecasts.
+
+Given ``n`` calibration residuals ``r_i = y_i - ŷ_i`` of a forecaster on windows it
+was **not** trained on, the interval for a new forecast ``ŷ`` with coverage
+``1 - α`` is ``[ŷ - q, ŷ + q]`` with ``q`` the ``k``-th smallest ``|r_i|``::
+
+    k = ceil((n + 1) · (1 - α))
+
+i.e. the empirical quantile of ``|r|`` at level ``ceil((n + 1)(1 - α)) / n``. If the
+calibration and test points are exchangeable, ``P(y ∈ [ŷ - q, ŷ + q]) >= 1 - α``
+(Vovk et al. 2005; Lei et al. 2018). Each forecast step ``h`` gets its own ``q_h``
+from the residuals of step ``h``, so intervals widen as errors grow with the lead
+time. Residuals of overlapping windows of one series are only approximately
+exchangeable, so the coverage is approximate too.
+
+If ``k > n`` (fewer than ``(1 - α) / α`` residuals), no finite quantile has the
+guarantee and ``q = inf``.
+
+**Beyond the trained horizon.** Residuals of a direct ``H``-step model say nothing
+about step ``H + 1``, which the recursive procedure produces from its own
+predictions. :func:`recursive_residuals` measures them instead: it runs the very
+procedure of :func:`~rnnforecast.forecasting.recursive_forecast` on every
+calibration window and returns the empirical residuals of every step. Intervals are
+thus calibrated on the errors of the procedure that made the forecast; no step is
+extrapolated by a formula.
+
+**Locally scaled intervals.** A series whose level or volatility drifts (a growing
+seasonal amplitude, a calmer or busier market) makes the residuals of the last windows
+poor stand-ins for the next one. When a forecaster also keeps the local scale ``s_i`` of
+each calibration window (``conformal_scales_``: the mean absolute one-step change of the
+target inside the window, :func:`local_scale`), the scores are ``|r_i| / s_i`` and the
+half-width of a new forecast is ``q · s`` with ``s`` the scale of its own window —
+normalised nonconformity scores (Papadopoulos, Vovk & Gammerman 2008; Lei et al. 2018,
+"locally weighted" conformal). The guarantee is the same, under exchangeability of the
+scaled scores. On rolling-origin backtests of the shipped series it moved the empirical
+90 % coverage from 0.79 / 0.88 / 0.94 (airline / Seattle / IBM) to 0.88 / 0.93 / 0.92
+(benchmarks/README.md).
+
+References
+----------
+Papadopoulos, H., Vovk, V. & Gammerman, A. (2008). Normalized nonconformity measures for
+regression conformal prediction. Proc. IASTED AIA, 64-69.
+Vovk, V., Gammerman, A. & Shafer, G. (2005). Algorithmic Learning in a Random World.
+Springer.
+Lei, J., G'Sell, M., Rinaldo, A., Tibshirani, R. J. & Wasserman, L. (2018).
+Distribution-free predictive inference for regression. Journal of the American
+Statistical Association, 113(523), 1094-1111.
+"""
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from .._validation import check_finite
+from ..windowing import make_windows
+from ._protocol import window_shape
+from ._recursive import check_steps, recursive_predict
+
+__all__ = ["check_calibration", "check_coverage", "conformal_quantiles", "interval_widths",
+           "local_scale", "recursive_residuals"]
+
+
+def check_coverage(coverage, name, owner):
+    """Check that ``coverage`` is a real number strictly between 0 and 1."""
+    is_real = isinstance(coverage, numbers.Real) and not isinstance(coverage, (bool, np.bool_))
+    if not is_real or not 0 < coverage < 1:
+        raise ValueError(
+            f"The '{name}' parameter of {owner} must be a float in the range (0, 1), the "
+            f"coverage of the prediction interval. Got {coverage!r} instead. Use e.g. "
+            f"{name}=0.9 for a 90 % interval."
+        )
+    return float(coverage)
+
+
+def _check_residuals(residuals, name, owner):
+    """Residuals as a finite float array of shape (n_calibration, horizon)."""
+    values = np.asarray(residuals, dtype=np.float64)
+    if values.ndim == 1:
+        values = values[:, np.newaxis]  # (n_calibration, 1)
+    if values.ndim != 2 or values.size == 0:
+        raise ValueError(
+            f"The '{name}' parameter of {owner} must be a non-empty array of shape "
+            f"(n_calibration, horizon): one row of y - y_pred per calibration window. Got "
+            f"shape {values.shape} instead."
+        )
+    return check_finite(values, name, owner)
+
+
+def _ceil(value):
+    """``ceil`` that ignores float noise: (9 + 1) * 0.7 is 7.000000000000001, its rank 7."""
+    return math.ceil(round(value, 10))
+
+
+def _quantiles(scores, coverage):
+    """The ``k``-th smallest score of each column, ``k = ceil((n + 1) · coverage)``.
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n_calibration, steps)
+        Checked, non-negative nonconformity scores.
+    coverage : float in (0, 1)
+
+    Returns
+    -------
+    quantiles : ndarray of shape (steps,)
+        ``inf`` (with a warning) when there are too few scores.
+    """
+    n_calibration = len(scores)
+    rank = _ceil((n_calibration + 1) * coverage)  # k, 1-based
+    if rank > n_calibration:
+        warnings.warn(
+            f"{n_calibration} calibration residuals are too few for coverage {coverage}: "
+            f"at least {_ceil(coverage / (1 - coverage))} are needed for a finite "
+            "interval. Returning infinite half-widths.",
+            UserWarning,
+            stacklevel=3,
+        )
+        return np.full(scores.shape[1], np.inf)
+    return np.sort(scores, axis=0)[rank - 1]  # (steps,)
+
+
+def conformal_quantiles(residuals, coverage):
+    """Half-widths of split-conformal intervals, one per forecast step.
+
+    ``q_h`` is the ``k``-th smallest ``|residuals[:, h]|`` with
+    ``k = ceil((n + 1) · coverage)`` (see the module docstring), i.e.
+    ``np.quantile(|R|, k / n, axis=0, method="inverted_cdf")``.
+
+    Parameters
+    ----------
+    residuals : array-like of shape (n_calibration, horizon) or (n_calibration,)
+        ``y - y_pred`` on calibration windows the forecaster was not trained on.
+    coverage : float in (0, 1)
+        Target probability that the interval holds the actual value, e.g. 0.9.
+
+    Returns
+    -------
+    quantiles : ndarray of shape (horizon,)
+        Non-negative half-widths; ``inf`` (with a warning) when
+        ``n_calibration < coverage / (1 - coverage)``.
+
+    Examples
+    --------
+    >>> conformal_quantiles([[1.0], [-2.0], [3.0], [-4.0], [5.0]], coverage=0.6)
+    array([4.])
+    """
+    owner = "conformal_quantiles"
+    coverage = check_coverage(coverage, "coverage", owner)
+    values = _check_residuals(residuals, "residuals", owner)
+    return _quantiles(np.abs(values), coverage)
+
+
+def _check_calibration_length(series, n_timesteps, steps):
+    """Refuse a calibration series too short for one window and its ``steps`` targets."""
+    needed = n_timesteps + steps
+    if len(series) < needed:
+        raise ValueError(
+            "The 'series' parameter of recursive_residuals must have at least "
+            f"n_timesteps_in_ + steps = {n_timesteps} + {steps} = {needed} rows for one "
+            f"calibration window. Got {len(series)} rows instead. Pass a longer "
+            "calibration part or fewer steps."
+        )
+
+
+def recursive_residuals(estimator, series, steps=None, *, target=None, stride=1):
+    """Calibration residuals of the recursive forecast, for every step up to ``steps``.
+
+    Every window of ``n_timesteps_in_`` rows of ``series`` that is followed by
+    ``steps`` rows is forecast exactly as :func:`recursive_forecast` would (one
+    ``predict`` call per ``n_outputs_`` steps, predictions fed back), and the errors
+    are returned. Use a part of the series the estimator was not trained on, e.g. the
+    last 20 %, so the residuals are honest out-of-sample errors::
+
+        time      |------------- train -------------|------ calibration ------|
+        windows                                     [x x x y y y]
+                                                      [x x x y y y]  ...
+
+    (the calibration windows may start ``n_timesteps_in_`` rows before the end of
+    the training part, since inputs that the model saw as targets do no harm).
+
+    Parameters
+    ----------
+    estimator : fitted window forecaster
+    series : pandas.Series, pandas.DataFrame or array-like of shape (n_time,) or \
+(n_time, n_features)
+        Calibration data, with the columns the estimator was trained on; it needs at
+        least ``n_timesteps_in_ + steps`` rows.
+    steps : int, default=None
+        Largest lead time to calibrate; default ``n_outputs_``. ``steps >
+        n_outputs_`` needs univariate data (see :func:`recursive_forecast`).
+    target : str, int or None, default=None
+        Target column, as in :func:`~rnnforecast.make_windows` (default: the first).
+    stride : int, default=1
+        Rows between the starts of consecutive calibration windows.
+
+    Returns
+    -------
+    residuals : ndarray of shape (n_windows, steps)
+        ``y - y_pred`` per window (row) and lead time (column), to pass as
+        ``forecast(..., residuals=residuals)``.
+    """
+    owner = "recursive_residuals"
+    n_timesteps, n_features, horizon = window_shape(estimator, owner)
+    steps = check_steps(horizon if steps is None else steps, n_features, horizon, owner)
+    _check_calibration_length(series, n_timesteps, steps)
+    X, y = make_windows(series, n_timesteps, steps, target=target, stride=stride)
+    if X.shape[2] != n_features:
+        raise ValueError(
+            f"The 'series' parameter of {owner} must have n_step_features_in_ = "
+            f"{n_features} column(s), those the estimator was trained on. Got "
+            f"{X.shape[2]} instead."
+        )
+    y_pred = recursive_predict(estimator, X, steps, horizon)  # (n_windows, steps)
+    return y - y_pred  # (n_windows, steps)
+
+
+def local_scale(windows, target_feature=0):
+    """Local scale of each window: mean absolute one-step change of its target.
+
+    Parameters
+    ----------
+    windows : ndarray of shape (n_windows, n_timesteps, n_features)
+    target_feature : int, default=0
+        Position of the target feature.
+
+    Returns
+    -------
+    scales : ndarray of shape (n_windows,)
+        Non-negative; 0 for a constant window (see :func:`interval_widths`).
+    """
+    values = np.asarray(windows, dtype=np.float64)[:, :, target_feature]  # (n_windows, T)
+    if values.shape[1] < 2:
+        return np.ones(len(values))
+    return np.mean(np.abs(np.diff(values, axis=1)), axis=1)
+
+
+def _positive(scales, reference):
+    """Replace zero scales (constant windows) by the mean positive reference scale."""
+    positive = reference[reference > 0]
+    fill = positive.mean() if positive.size else 1.0
+    return np.where(scales > 0, scales, fill)
+
+
+def check_calibration(residuals, scales, steps, owner):
+    """Checked calibration of the first ``steps`` lead times, for :func:`interval_widths`.
+
+    Parameters
+    ----------
+    residuals : array-like of shape (n_calibration, horizon) or (n_calibration,)
+        ``y - y_pred`` of calibration windows; ``horizon`` must be at least ``steps``.
+    scales : array-like of shape (n_calibration,) or None
+        Local scales of the calibration windows; None for plain split conformal.
+    steps : int
+        Lead times needed.
+    owner : str
+        Function named in error messages.
+
+    Returns
+    -------
+    residuals : ndarray of shape (n_calibration, steps)
+    scales : ndarray of shape (n_calibration,) or None
+        Positive: zero scales (constant windows) replaced by the mean positive one.
+    """
+    values = _check_residuals(residuals, "residuals", owner)
+    if values.shape[1] < steps:
+        raise ValueError(
+            f"The 'residuals' parameter of {owner} must have one column per forecast "
+            f"step, at least steps = {steps}. Got {values.shape[1]} column(s): residuals "
+            "of a model trained for a shorter horizon say nothing about the steps after "
+            "it. Calibrate the recursive procedure on held-out data instead: "
+            f"residuals = recursive_residuals(estimator, calibration_data, steps={steps})."
+        )
+    if scales is None:
+        return values[:, :steps], None
+    scales = np.asarray(scales, dtype=np.float64)
+    if scales.shape != (len(values),):
+        raise ValueError(
+            f"The conformal scales given to {owner} must hold one value per calibration "
+            f"residual row, shape ({len(values)},). Got shape {scales.shape} instead.")
+    return values[:, :steps], _positive(scales, scales)
+
+
+def interval_widths(residuals, scales, windows, coverage, target_feature=0):
+    """Half-widths for forecasts from ``windows``, locally scaled when ``scales`` is given.
+
+    Plain split conformal gives every window the same ``q_h``; with scales the
+    scores are ``|r_i| / s_i`` and each window's half-widths are ``q_h · s`` with
+    ``s`` its own :func:`local_scale` (see the module docstring).
+
+    Parameters
+    ----------
+    residuals : ndarray of shape (n_calibration, steps)
+    scales : ndarray of shape (n_calibration,) or None
+        Both as returned by :func:`check_calibration`.
+    windows : ndarray of shape (n_windows, n_timesteps, n_features)
+        The windows the forecasts are made from.
+    coverage : float in (0, 1)
+    target_feature : int, default=0
+
+    Returns
+    -------
+    widths : ndarray of shape (n_windows, steps)
+    """
+    n_windows, steps = len(windows), residuals.shape[1]
+    if scales is None:
+        return np.broadcast_to(_quantiles(np.abs(residuals), coverage), (n_windows, steps))
+    q = _quantiles(np.abs(residuals) / scales[:, np.newaxis], coverage)  # (steps,)
+    current = _positive(local_scale(windows, target_feature), scales)  # (n_windows,)
+    return q[np.newaxis, :] * current[:, np.newaxis]

@@ -1,0 +1,340 @@
+"""One model per series: fit many window forecasters in parallel and forecast them all.
+
+Many collections of time series (stores, sensors, products) are modelled one series at a
+time: every series gets its own :func:`~sklearn.base.clone` of the same estimator,
+trained on the windows of that series only. :func:`fit_many` fits the clones in
+parallel through joblib and :func:`forecast_many` gathers their forecasts in one long
+table.
+
+The series come in either of two layouts::
+
+    dict ("wide")                        long DataFrame
+    {"sine":  Series or DataFrame,       series  timestamp   value  [feature ...]
+     "trend": Series or DataFrame}       sine    2024-01-01  0.00
+                                         sine    2024-01-02  0.26
+                                         trend   2024-01-01  10.0
+                                         ...
+
+In the long layout each series is the rows of one ``id_column`` value, ordered by
+``time_column``; its columns are ``value_column`` first, then every other column as an
+exogenous feature. Both layouts give bit-identical models for the same data and
+``random_state``, whatever ``n_jobs`` or joblib backend is used (each clone keeps the
+estimator's ``random_state``).
+
+Parallelism follows joblib: ``n_jobs`` workers, on the backend named by ``backend``
+(``"loky"``, ``"threading"``, or ``"dask"`` when a ``distributed.Client`` exists), or on
+the backend of an enclosing ``joblib.parallel_config`` / ``parallel_backend`` block.
+"""
+
+import contextlib
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed, parallel_backend
+from sklearn.base import clone
+
+from .._validation import check_int
+from ..windowing import make_windows
+from ._forecast import forecast
+
+__all__ = ["fit_many", "forecast_many"]
+
+#: How many names an error message lists before summarising the rest.
+MAX_SHOWN = 5
+
+
+# ---------------------------------------------------------------------------
+# Series collections: a dict or a long DataFrame -> {name: DataFrame}
+# ---------------------------------------------------------------------------
+
+
+def _shown(names):
+    """Up to MAX_SHOWN names as a list literal, with a count of the others."""
+    names = list(names)
+    text = repr(names[:MAX_SHOWN])
+    if len(names) > MAX_SHOWN:
+        text += f" and {len(names) - MAX_SHOWN} more"
+    return text
+
+
+def _check_columns(frame, columns, owner):
+    """Raise if a column named by ``id_column``/``time_column``/``value_column`` is missing."""
+    for parameter, column in columns.items():
+        if column not in frame.columns:
+            raise ValueError(
+                f"The '{parameter}' parameter of {owner} must name a column of the long "
+                f"'series' DataFrame, one of {_shown(frame.columns)}. Got {column!r} "
+                f"instead."
+            )
+
+
+def _from_long(frame, id_column, time_column, value_column, owner):
+    """Split a long DataFrame into one frame per series, indexed by time.
+
+    Returns
+    -------
+    collection : dict of name -> pandas.DataFrame of shape (n_time, 1 + n_exogenous)
+        Columns ``value_column`` first, then the other columns in their order; rows
+        sorted by ``time_column``.
+    """
+    names = {"id_column": id_column, "time_column": time_column, "value_column": value_column}
+    _check_columns(frame, names, owner)
+    others = [c for c in frame.columns if c not in (id_column, time_column, value_column)]
+    columns = [value_column, *others]
+    collection = {}
+    for name, group in frame.groupby(id_column, sort=False):
+        ordered = group.sort_values(time_column, kind="stable")
+        collection[name] = ordered.set_index(time_column)[columns]
+    return collection
+
+
+def _as_collection(series, layout, owner):
+    """``series`` (a dict or a long DataFrame) as a non-empty dict of pandas objects."""
+    if isinstance(series, pd.DataFrame):
+        collection = _from_long(series, *layout, owner)
+    elif isinstance(series, dict):
+        collection = dict(series)
+    else:
+        raise ValueError(
+            f"The 'series' parameter of {owner} must be a dict {{name: Series or "
+            "DataFrame} or a long DataFrame with id, time and value columns. Got "
+            f"{type(series).__name__} instead."
+        )
+    if not collection:
+        raise ValueError(f"The 'series' parameter of {owner} must hold at least one series. "
+                         "Got none.")
+    return collection
+
+
+def _unknown_target(name, target, options, owner):
+    """The error for a ``target`` that is not a column of series ``name``."""
+    return ValueError(
+        f"The 'target' parameter of {owner} must be a column of every series; series "
+        f"{name!r} has columns {_shown(options)}. Got {target!r} instead."
+    )
+
+
+def _ordered(name, data, target, owner):
+    """``data`` with the target column first, so the model's target feature is column 0.
+
+    ``target`` is a column name for pandas input, a column position for arrays, or None
+    for the first column (``data`` unchanged).
+    """
+    if target is None:
+        return data
+    if isinstance(data, pd.Series):
+        if target != data.name:
+            raise _unknown_target(name, target, [data.name], owner)
+        return data
+    if isinstance(data, pd.DataFrame):
+        if target not in data.columns:
+            raise _unknown_target(name, target, list(data.columns), owner)
+        return data[[target, *(c for c in data.columns if c != target)]]
+    array = np.asarray(data)
+    n_columns = 1 if array.ndim == 1 else array.shape[1]
+    if target not in range(n_columns):
+        raise _unknown_target(name, target, list(range(n_columns)), owner)
+    if array.ndim == 1:
+        return array
+    return array[:, [target, *(j for j in range(n_columns) if j != target)]]
+
+
+def _check_lengths(collection, window, horizon):
+    """Raise, listing them, if some series have fewer than ``window + horizon`` rows."""
+    needed = window + horizon
+    short = {name: len(data) for name, data in collection.items() if len(data) < needed}
+    if short:
+        lines = "".join(f"\n    {name!r}: {n_rows} rows" for name, n_rows in short.items())
+        raise ValueError(
+            "The 'series' parameter of fit_many must hold series of at least window + "
+            f"horizon = {window} + {horizon} = {needed} rows (time steps) to make one "
+            f"window. Got {len(short)} shorter series:{lines}\nUse a smaller window or "
+            "horizon, or drop these series."
+        )
+
+
+# ---------------------------------------------------------------------------
+# fit_many
+# ---------------------------------------------------------------------------
+
+
+def _fit_one(estimator, data, window, horizon):
+    """Fit ``estimator`` on the windows of one series (target in column 0)."""
+    X, y = make_windows(data, window, horizon)  # (n_windows, window, F), (n_windows, horizon)
+    return estimator.fit(X, y[:, 0] if horizon == 1 else y)
+
+
+def _backend_context(backend):
+    """``joblib.parallel_backend(backend)``, or no change when ``backend`` is None."""
+    if backend is None:
+        return contextlib.nullcontext()
+    if not isinstance(backend, str):
+        raise ValueError(
+            "The 'backend' parameter of fit_many must be the name of a joblib backend "
+            f"(e.g. 'loky', 'threading', 'dask') or None. Got {backend!r} instead."
+        )
+    return parallel_backend(backend)
+
+
+def fit_many(estimator, series, *, window, horizon=1, target=None, n_jobs=None,
+             backend=None, id_column="series", time_column="timestamp",
+             value_column="value"):
+    """Fit one clone of ``estimator`` per series, in parallel.
+
+    Each clone is fitted on ``make_windows(data, window, horizon)`` of its own series
+    (direct multi-step: ``y`` of shape (n_windows, horizon), or (n_windows,) when
+    ``horizon == 1``). The target column is moved first, so the estimator's target
+    feature is feature 0 (``RNNForecaster(target_feature=0)``, the default).
+
+    Parameters
+    ----------
+    estimator : unfitted window forecaster
+        Anything with ``fit(X, y)`` on ``X`` of shape (n_windows, window, n_features),
+        e.g. :class:`~rnnforecast.RNNForecaster`. It is cloned, never fitted itself.
+    series : dict of name -> pandas.Series or pandas.DataFrame, or pandas.DataFrame
+        Either a dict of series (each of shape (n_time,) or (n_time, n_features), time
+        index sorted and unique), or a long DataFrame with one row per series and time
+        step (see ``id_column``, ``time_column``, ``value_column``).
+    window : int
+        Input window length (``>= 1``).
+    horizon : int, default=1
+        Values predicted after each window (``>= 1``).
+    target : str, int or None, default=None
+        Target column of the dict's DataFrames (a name, or a position for arrays);
+        default the first column. Ignored for the long layout, whose target is
+        ``value_column``.
+    n_jobs : int, default=None
+        Number of parallel fits for ``joblib.Parallel`` (``-1``: all workers).
+    backend : str, default=None
+        Name of the joblib backend to run on, e.g. ``"loky"``, ``"threading"`` or
+        ``"dask"`` (needs a running ``distributed.Client``); default the backend of
+        the enclosing ``joblib.parallel_config``, else loky.
+    id_column : str, default="series"
+        Long layout: column naming the series of each row.
+    time_column : str, default="timestamp"
+        Long layout: column of the time stamps, becomes the index of each series.
+    value_column : str, default="value"
+        Long layout: column of the values to forecast. Every other column is an
+        exogenous feature, after the value.
+
+    Returns
+    -------
+    models : dict of name -> fitted estimator
+        In the order of ``series`` (order of first appearance for the long layout).
+
+    Raises
+    ------
+    ValueError
+        If ``series`` is neither a dict nor a DataFrame, is empty, lacks a named column,
+        or holds a series shorter than ``window + horizon`` rows (all listed); if
+        ``window``, ``horizon`` or ``backend`` is invalid; and as ``make_windows`` for
+        NaN, non-numeric columns, unsorted or duplicated timestamps.
+
+    Examples
+    --------
+    >>> from rnnforecast import RNNForecaster
+    >>> index = pd.date_range("2024-01-01", periods=40, freq="D")
+    >>> series = {"sine": pd.Series(np.sin(np.arange(40) / 3), index=index),
+    ...           "trend": pd.Series(np.arange(40.0), index=index)}
+    >>> estimator = RNNForecaster(hidden_size=4, max_iter=5, random_state=0)
+    >>> models = fit_many(estimator, series, window=8, n_jobs=2)  # doctest: +SKIP
+    >>> forecast_many(models, series, steps=3).shape  # doctest: +SKIP
+    (6, 3)
+    """
+    window = check_int(window, "window", 1, "fit_many")
+    horizon = check_int(horizon, "horizon", 1, "fit_many")
+    layout = (id_column, time_column, value_column)
+    collection = _as_collection(series, layout, "fit_many")
+    _check_lengths(collection, window, horizon)
+    if not isinstance(series, pd.DataFrame):
+        collection = {name: _ordered(name, data, target, "fit_many")
+                      for name, data in collection.items()}
+    jobs = (
+        delayed(_fit_one)(clone(estimator), data, window, horizon)
+        for data in collection.values()
+    )
+    with _backend_context(backend):
+        fitted = Parallel(n_jobs=n_jobs)(jobs)
+    return dict(zip(collection, fitted))
+
+
+# ---------------------------------------------------------------------------
+# forecast_many
+# ---------------------------------------------------------------------------
+
+
+def _check_known(models, collection):
+    """Raise if a series has no fitted model in ``models``."""
+    if not isinstance(models, dict):
+        raise ValueError(
+            "The 'models' parameter of forecast_many must be the dict {name: fitted "
+            f"estimator}} returned by fit_many. Got {type(models).__name__} instead."
+        )
+    unknown = [name for name in collection if name not in models]
+    if unknown:
+        raise ValueError(
+            "The 'series' parameter of forecast_many holds unknown series id(s) "
+            f"{_shown(unknown)}: 'models' has no fitted model for them. Known ids: "
+            f"{_shown(models)}. Fit them with fit_many or leave them out."
+        )
+
+
+def _long_forecast(name, prediction):
+    """One series' forecast (Series or DataFrame) as rows of the long table."""
+    frame = prediction.to_frame("forecast") if isinstance(prediction, pd.Series) else prediction
+    frame = frame.rename_axis("timestamp").reset_index()
+    frame.insert(0, "series", name)
+    return frame
+
+
+def forecast_many(models, series, steps=None, *, interval=None, freq=None, target=None,
+                  id_column="series", time_column="timestamp", value_column="value"):
+    """Forecast every series after its history with its own fitted model.
+
+    Each series is forecast with :func:`~rnnforecast.forecasting.forecast`: the model
+    reads the last ``window`` rows of the series and predicts ``steps`` values, indexed
+    by the timestamps that follow the series' last one.
+
+    Parameters
+    ----------
+    models : dict of name -> fitted window forecaster
+        As returned by :func:`fit_many`.
+    series : dict of name -> pandas.Series or pandas.DataFrame, or pandas.DataFrame
+        The histories, in either layout of :func:`fit_many` and with the columns used
+        there. May hold a subset of the models' series; every series needs a model.
+    steps : int, default=None
+        Number of future values; default each model's trained horizon ``n_outputs_``
+        (recursive beyond it, univariate series only).
+    interval : float in (0, 1), default=None
+        Coverage of split-conformal intervals from each model's
+        ``conformal_residuals_`` (e.g. ``RNNForecaster(early_stopping=True)``).
+    freq : str, pandas.DateOffset, int or None, default=None
+        Spacing of the future timestamps; default inferred from each series' index.
+    target, id_column, time_column, value_column : default None, "series", \
+"timestamp", "value"
+        The same layout arguments as given to :func:`fit_many`.
+
+    Returns
+    -------
+    forecasts : pandas.DataFrame of shape (n_series * steps, 3) or (..., 5)
+        One row per series and future time step, columns ``series``, ``timestamp``,
+        ``forecast``, and with ``interval`` also ``lower`` and ``upper``.
+
+    Raises
+    ------
+    ValueError
+        If ``models`` is not a dict, ``series`` holds an id without a model, or as
+        :func:`~rnnforecast.forecasting.forecast` (history too short, wrong columns,
+        NaN in the last window, invalid ``steps`` or ``interval``).
+    """
+    layout = (id_column, time_column, value_column)
+    collection = _as_collection(series, layout, "forecast_many")
+    _check_known(models, collection)
+    if not isinstance(series, pd.DataFrame):
+        collection = {name: _ordered(name, data, target, "forecast_many")
+                      for name, data in collection.items()}
+    frames = [
+        _long_forecast(name, forecast(models[name], data, steps, freq=freq, interval=interval))
+        for name, data in collection.items()
+    ]
+    return pd.concat(frames, ignore_index=True)

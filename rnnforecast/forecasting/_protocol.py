@@ -1,0 +1,190 @@
+"""The window-forecaster contract, written once.
+
+A *window forecaster* is any fitted object that forecasts from windows of a series:
+
+=========================  =============================================================
+``predict(X)``             ``X`` of shape (n_samples, n_timesteps, n_features) to
+                           predictions of shape (n_samples, horizon), or (n_samples,)
+                           when ``horizon == 1``
+``n_timesteps_in_``        the window length ``T`` seen in fit
+``n_step_features_in_``    the features per time step ``D`` seen in fit
+``n_outputs_``             the trained horizon ``H``
+``target_feature``         optional: feature of the window holding the forecast
+                           variable (default 0)
+``conformal_residuals_``   optional: calibration residuals ``y - y_pred`` of shape
+                           (n_calibration, H), for prediction intervals
+``conformal_scales_``      optional: local scale of each calibration window, shape
+                           (n_calibration,), for locally scaled intervals
+=========================  =============================================================
+
+``RNNForecaster`` is one, and so are :class:`~rnnforecast.forecasting.NaiveForecaster`
+and :class:`~rnnforecast.forecasting.SeasonalNaiveForecaster`; nothing here imports them
+(structural typing). This module is the one place that reads these attributes: the
+rest of the package asks :func:`window_shape`, :func:`target_feature_of`,
+:func:`calibration` and :func:`predict_block`.
+"""
+
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from sklearn.exceptions import NotFittedError
+
+from .._validation import check_int
+
+__all__ = ["WindowForecaster", "calibration", "predict_block", "target_feature_of",
+           "window_shape"]
+
+#: Fitted attributes every window forecaster has, in the order of :func:`window_shape`.
+SHAPE_ATTRIBUTES = ("n_timesteps_in_", "n_step_features_in_", "n_outputs_")
+
+
+@runtime_checkable
+class WindowForecaster(Protocol):
+    """A fitted forecaster of windows; see the module docstring for the contract.
+
+    ``isinstance(estimator, WindowForecaster)`` checks the required members only.
+
+    Attributes
+    ----------
+    n_timesteps_in_ : int
+    n_step_features_in_ : int
+    n_outputs_ : int
+    """
+
+    n_timesteps_in_: int
+    n_step_features_in_: int
+    n_outputs_: int
+
+    def predict(self, X):
+        """Forecasts of shape (n_samples, n_outputs_) or (n_samples,) for windows ``X``."""
+
+
+def window_shape(estimator, owner):
+    """Window length, features per step and horizon of a fitted window forecaster.
+
+    This is the fitted check of every public forecasting function.
+
+    Parameters
+    ----------
+    estimator : object
+    owner : str
+        Function named in error messages.
+
+    Returns
+    -------
+    n_timesteps, n_features, horizon : int
+        ``T``, ``D`` and ``H`` as described in the module docstring.
+
+    Raises
+    ------
+    sklearn.exceptions.NotFittedError
+        (a ``ValueError``) if an attribute or ``predict`` is missing.
+    """
+    missing = [name for name in SHAPE_ATTRIBUTES if not hasattr(estimator, name)]
+    missing += [] if callable(getattr(estimator, "predict", None)) else ["predict()"]
+    if missing:
+        raise NotFittedError(
+            f"The 'estimator' parameter of {owner} must be a fitted window forecaster "
+            f"with predict() and the attributes {', '.join(SHAPE_ATTRIBUTES)}. Got "
+            f"a {type(estimator).__name__} without {', '.join(missing)}. Fit it first, "
+            "e.g. estimator.fit(*make_windows(series, window, horizon))."
+        )
+    return tuple(int(getattr(estimator, name)) for name in SHAPE_ATTRIBUTES)
+
+
+def target_feature_of(estimator, n_features, owner):
+    """The estimator's ``target_feature`` (0 when it has none), checked against ``D``.
+
+    Parameters
+    ----------
+    estimator : window forecaster
+    n_features : int
+        Features per time step ``D``.
+    owner : str
+
+    Returns
+    -------
+    target_feature : int in [0, n_features - 1]
+    """
+    target_feature = getattr(estimator, "target_feature", 0)
+    return check_int(target_feature, "target_feature", 0, owner, max_value=n_features - 1)
+
+
+def _missing_calibration(estimator, owner, coverage, fitted_here):
+    """The error for an interval without calibration residuals."""
+    if fitted_here:
+        return ValueError(
+            f"The 'interval' parameter of {owner} needs calibration residuals from every "
+            f"fitted model, but the fitted {type(estimator).__name__} has no "
+            "conformal_residuals_ attribute. Use an estimator that stores them (e.g. "
+            "RNNForecaster(early_stopping=True) or the baselines of "
+            "rnnforecast.forecasting) or interval=None."
+        )
+    return ValueError(
+        f"The 'residuals' parameter of {owner} is needed for interval={coverage}: "
+        f"the {type(estimator).__name__} has no conformal_residuals_ attribute. Got "
+        "residuals=None. Pass calibration residuals of data the estimator was not "
+        "trained on, e.g. residuals=recursive_residuals(estimator, held_out_data, "
+        "steps=steps), or fit an estimator that stores them (RNNForecaster with "
+        "early_stopping=True keeps those of its validation windows)."
+    )
+
+
+def calibration(estimator, residuals=None, *, owner, coverage, fitted_here=False):
+    """Calibration residuals and local scales for intervals: given, else stored.
+
+    Parameters
+    ----------
+    estimator : window forecaster
+    residuals : array-like of shape (n_calibration, horizon) or None, default=None
+        Residuals passed by the user; they come without scales.
+    owner : str
+        Function named in error messages.
+    coverage : float
+        The requested coverage, named in error messages.
+    fitted_here : bool, default=False
+        Whether ``owner`` fitted the estimator itself (as ``backtest`` does), so the
+        user could not have passed residuals; only changes the advice of the error.
+
+    Returns
+    -------
+    residuals : array-like of shape (n_calibration, horizon)
+        Unchecked.
+    scales : array-like of shape (n_calibration,) or None
+        ``conformal_scales_`` with the stored residuals, else None.
+
+    Raises
+    ------
+    ValueError
+        If ``residuals`` is None and the estimator stores none.
+    """
+    if residuals is not None:
+        return residuals, None
+    stored = getattr(estimator, "conformal_residuals_", None)
+    if stored is None:
+        raise _missing_calibration(estimator, owner, coverage, fitted_here)
+    return stored, getattr(estimator, "conformal_scales_", None)
+
+
+def predict_block(estimator, X, horizon):
+    """One ``predict`` call, shaped as one row of ``horizon`` values per window.
+
+    Parameters
+    ----------
+    estimator : fitted window forecaster
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+    horizon : int
+        The estimator's ``n_outputs_``.
+
+    Returns
+    -------
+    y_pred : ndarray of shape (n_samples, horizon)
+    """
+    y_pred = np.asarray(estimator.predict(X), dtype=np.float64)
+    if y_pred.size != len(X) * horizon:
+        raise ValueError(
+            f"The 'estimator' parameter must predict n_outputs_ = {horizon} value(s) per "
+            f"window. Got predictions of shape {y_pred.shape} for {len(X)} window(s). "
+            "Check that n_outputs_ matches the y the estimator was fitted on."
+        )
+    return y_pred.reshape(len(X), horizon)

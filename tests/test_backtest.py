@@ -1,0 +1,154 @@
+"""Tests of rnnforecast.model_selection.backtest: rolling-origin evaluation."""
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+from _forecasting_helpers import LastPlusStep, RidgeWindows, TrainMean, daily_series, sine_series
+from rnnforecast.forecasting import (
+    NaiveForecaster,
+    SeasonalNaiveForecaster,
+    conformal_quantiles,
+)
+from rnnforecast.model_selection import BacktestResult, backtest
+from rnnforecast.windowing import make_windows
+
+
+# Differences 1, 2, 3, ..., 7: the naive forecast errs more and more.
+TOY = np.array([1.0, 2.0, 4.0, 7.0, 11.0, 16.0, 22.0, 29.0])
+
+
+def test_backtest_of_the_naive_forecaster_by_hand():
+    result = backtest(NaiveForecaster(), TOY, window=2, horizon=2, initial_train_size=4)
+    # origins after rows 3 and 5: forecasts 7, 7 (actual 11, 16) and 16, 16 (22, 29)
+    expected = pd.DataFrame({
+        "origin": [3, 3, 5, 5],
+        "step": [1, 2, 1, 2],
+        "timestamp": [4, 5, 6, 7],
+        "forecast": [7.0, 7.0, 16.0, 16.0],
+        "actual": [11.0, 16.0, 22.0, 29.0],
+    })
+    pd.testing.assert_frame_equal(result.predictions, expected, check_dtype=False)
+    # errors 4, 9, 6, 13; MASE scale: naive MAE of 1, 2, 4, 7 = (1 + 2 + 3) / 3 = 2
+    assert isinstance(result, BacktestResult)
+    assert result.metrics == pytest.approx({
+        "MAE": 8.0,                                       # 32 / 4
+        "RMSE": math.sqrt(75.5),                          # (16 + 81 + 36 + 169) / 4
+        "MAPE": 100 * (4 / 11 + 9 / 16 + 6 / 22 + 13 / 29) / 4,
+        "sMAPE": 100 * (8 / 18 + 18 / 23 + 12 / 38 + 26 / 45) / 4,
+        "MASE": 4.0,                                      # 8 / 2
+    })
+    # per origin: MAE 6.5 and 9.5; MASE scaled by 1..7 (2) and by 1..16 (15 / 5 = 3)
+    assert_allclose(result.fold_metrics["MAE"], [6.5, 9.5])
+    assert_allclose(result.fold_metrics["MASE"], [6.5 / 2, 9.5 / 3])
+    assert_array_equal(result.fold_metrics.index, [3, 5])
+
+
+def test_backtest_mase_uses_the_seasonal_period():
+    result = backtest(NaiveForecaster(), TOY, window=2, horizon=2, initial_train_size=4,
+                      seasonal_period=2)
+    # lag-2 naive errors of 1, 2, 4, 7: |4 - 1|, |7 - 2| -> scale 4
+    assert result.metrics["MASE"] == pytest.approx(8.0 / 4.0)
+
+
+def test_backtest_labels_come_from_the_time_index():
+    data = daily_series(TOY)
+    result = backtest(NaiveForecaster(), data, window=2, horizon=2, initial_train_size=4)
+    assert_array_equal(result.predictions["origin"], pd.DatetimeIndex(
+        ["2024-01-04", "2024-01-04", "2024-01-06", "2024-01-06"]))
+    assert_array_equal(result.predictions["timestamp"], pd.date_range("2024-01-05", periods=4))
+
+
+@pytest.mark.parametrize(
+    "strategy, refit, expected",
+    [
+        # targets seen at origins 4, 5, 6: rows 1..3, 1..4, 1..5 (expanding)
+        ("expanding", True, [13 / 3, 24 / 4, 40 / 5]),
+        # the last 4 rows: targets rows 1..3, 2..4, 3..5 (sliding)
+        ("sliding", True, [13 / 3, 22 / 3, 34 / 3]),
+        # one fit on rows 0..3, whatever the strategy
+        ("sliding", False, [13 / 3, 13 / 3, 13 / 3]),
+    ],
+)
+def test_backtest_strategies_train_on_the_right_rows(strategy, refit, expected):
+    result = backtest(TrainMean(), TOY[:7], window=1, horizon=1, initial_train_size=4,
+                      strategy=strategy, refit=refit)
+    assert_allclose(result.predictions["forecast"], expected)
+    assert_array_equal(result.predictions["timestamp"], [4, 5, 6])
+
+
+def test_backtest_step_between_origins():
+    result = backtest(NaiveForecaster(), TOY, window=2, horizon=1, initial_train_size=4, step=3)
+    assert_array_equal(result.predictions["timestamp"], [4, 7])
+
+
+def test_backtest_clones_and_runs_refits_in_parallel():
+    data = pd.DataFrame({"y": sine_series(60), "x": np.cos(np.arange(60.0))})
+    estimator = RidgeWindows(alpha=0.1)
+    kwargs = dict(window=5, horizon=3, target="y", initial_train_size=30)
+    serial = backtest(estimator, data, **kwargs, n_jobs=1)
+    parallel = backtest(estimator, data, **kwargs, n_jobs=2)
+    pd.testing.assert_frame_equal(serial.predictions, parallel.predictions)
+    assert not hasattr(estimator, "n_outputs_")  # only clones were fitted
+    assert len(serial.predictions) == 30  # 10 origins of 3 steps
+
+
+def test_backtest_with_intervals():
+    result = backtest(NaiveForecaster(), sine_series(), window=4, horizon=2, interval=0.8)
+    frame = result.predictions
+    assert list(frame.columns) == ["origin", "step", "timestamp", "forecast", "actual",
+                                   "lower", "upper"]
+    assert (frame["lower"] <= frame["forecast"]).all()
+    assert (frame["forecast"] <= frame["upper"]).all()
+    first = NaiveForecaster().fit(*make_windows(sine_series()[:40], 4, 2))
+    widths = conformal_quantiles(first.conformal_residuals_, 0.8)
+    assert_allclose(frame["upper"][:2] - frame["forecast"][:2], widths)
+
+
+def test_backtest_compares_baselines_with_a_model():
+    t = np.arange(96.0)
+    seasonal = 10 + np.sin(2 * np.pi * t / 12)
+    naive = backtest(NaiveForecaster(), seasonal, window=12, horizon=6, seasonal_period=12)
+    snaive = backtest(SeasonalNaiveForecaster(12), seasonal, window=12, horizon=6,
+                      seasonal_period=12)
+    assert snaive.metrics["MAE"] == pytest.approx(0.0, abs=1e-12)
+    assert naive.metrics["MAE"] > 0.1
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(strategy="rolling"),
+         "The 'strategy' parameter of backtest must be a str among {'expanding', "
+         "'sliding'}. Got 'rolling' instead."),
+        (dict(refit="yes"),
+         "The 'refit' parameter of backtest must be a bool. Got 'yes' instead."),
+        (dict(initial_train_size=3),
+         "The 'initial_train_size' parameter of backtest must be an int in the range "
+         "[4, 6]. Got 3 instead."),
+        (dict(step=0),
+         "The 'step' parameter of backtest must be an int in the range [1, inf). Got 0 "
+         "instead."),
+        (dict(target="price"),
+         "The 'target' parameter of backtest must be one of the columns of 'data': "
+         "['load']. Got 'price' instead."),
+        (dict(window=7),
+         "The 'data' parameter of backtest must have at least 11 rows: a training part of "
+         "max(window + horizon, seasonal_period + 1) = 9 rows and 2 row(s) to forecast. "
+         "Got 8 rows instead."),
+        (dict(interval=0.9, estimator=LastPlusStep()),
+         "The 'interval' parameter of backtest needs calibration residuals from every "
+         "fitted model, but the fitted LastPlusStep has no conformal_residuals_ "
+         "attribute."),
+    ],
+    ids=["strategy", "refit", "initial", "step", "target", "too-short", "interval"],
+)
+def test_backtest_errors(kwargs, message):
+    estimator = kwargs.pop("estimator", NaiveForecaster())
+    settings = {"window": 2, "horizon": 2, **kwargs}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        backtest(estimator, daily_series(TOY), **settings)
