@@ -29,6 +29,7 @@ import tempfile
 import time
 import warnings
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +48,9 @@ FREQ_EXAMPLES = "e.g. D (daily), B (business days), W (weekly), MS (month start)
 FREQ_NAMES = {"D": "daily", "B": "business-day", "W": "weekly", "MS": "monthly",
               "ME": "monthly", "QS": "quarterly", "QE": "quarterly", "YS": "yearly",
               "YE": "yearly", "h": "hourly", "min": "minutely", "s": "secondly"}
-#: --fill choice -> how the filled values are made (--fill none refuses, drop drops).
-FILLS = {"interpolate": "by interpolation", "ffill": "with the previous value"}
+#: --fill choice -> how missing values are filled, and how that is said.
+FILLS = {"interpolate": (lambda data: data.interpolate(method="time"), "by interpolation"),
+         "ffill": (lambda data: data.ffill(), "with the previous value")}
 FILL_CHOICES = ["none", "interpolate", "ffill", "drop"]
 SEPARATORS = {";": "';'", "\t": "'\\t'", "|": "'|'"}  # suggested for a one-column file
 LISTED = 3  # dates named in a message about missing values or dates
@@ -257,7 +259,8 @@ def _index_by_dates(frame, args, name):
 
 def _numeric_error(values, column):
     numbers = pd.to_numeric(values, errors="coerce")
-    row = int(np.flatnonzero((numbers.isna() & values.notna()).to_numpy())[0])
+    rows = np.flatnonzero((numbers.isna() & values.notna()).to_numpy())
+    row = int(rows[0]) if len(rows) else 0
     value = str(values.iloc[row]).strip()
     where = "first value" if row == 0 else f"data row {row + 1} holds"
     fix = ("the numbers seem to have a decimal comma: pass --decimal ','"
@@ -360,6 +363,7 @@ def find_missing_dates(index, freq, name):
 
 
 def _refuse_missing(data, offset, missing, name):
+    """--fill none: refuse missing values, then missing dates."""
     if data.isna().any().any():
         column = data.columns[data.isna().any()][0]
         where = data.index[data[column].isna()]
@@ -369,53 +373,64 @@ def _refuse_missing(data, offset, missing, name):
         raise CLIError(f"{name} lacks {_count(len(missing), 'date')} of its {_kind(offset)} "
                        f"sequence: {_dates_text(missing)}; pass --fill "
                        "interpolate or ffill to fill them, or --fill drop to skip them")
+    return data
 
 
-def _drop_missing(data, offset, missing):
+def _drop_missing(data, offset, missing, name):
+    """--fill drop: drop rows with missing values; missing dates stay missing."""
     kept = data.dropna()
-    done = [f"Dropped {_count(len(data) - len(kept), 'row')} with missing values"] * (
-        len(kept) < len(data))
-    done += [f"{_count(len(missing), 'missing date')} skipped (the windows span the "
-             "gaps)"] * bool(len(missing))
+    done = []
+    if len(kept) < len(data):
+        done.append(f"Dropped {_count(len(data) - len(kept), 'row')} with missing values")
+    if len(missing):
+        done.append(f"{_count(len(missing), 'missing date')} skipped (the windows span "
+                    "the gaps)")
     if done:
         print("; ".join(done) + ".")
     return kept
 
 
-def _fill(data, offset, missing, how):
+def _fill(data, offset, missing, name, how):
+    """--fill interpolate or ffill: add the missing dates, fill every missing value."""
     n_values = int(data.isna().to_numpy().sum())
     if len(missing):
         data = data.asfreq(offset)
-    data = data.interpolate(method="time") if how == "interpolate" else data.ffill()
+    method, words = FILLS[how]
+    data = method(data)
     filled = data.dropna()  # leading rows have nothing to fill from
     done = [_count(n, noun) for n, noun in ((n_values, "missing value"),
                                             (len(missing), "missing date")) if n]
+    dropped = len(data) - len(filled)
     if done:
-        dropped = len(data) - len(filled)
-        print(f"Filled {' and '.join(done)} {FILLS[how]}"
-              + (f"; dropped {_count(dropped, 'leading row')} with nothing before them"
-                 if dropped else "") + ".")
+        print(f"Filled {' and '.join(done)} {words}" + (
+            f"; dropped {_count(dropped, 'leading row')} with nothing before them"
+            if dropped else "") + ".")
     return filled
 
 
-def handle_missing(data, args, name):
-    """(data, freq): data with missing values and dates handled as --fill says, and the
-    frequency of the future dates (None: inferred from the index)."""
+#: --fill choice -> what is done with missing values and dates.
+FILL_HANDLERS = {"none": _refuse_missing, "drop": _drop_missing,
+                 **{how: partial(_fill, how=how) for how in FILLS}}
+
+
+def _refuse_infinite(data, name):
     infinite = np.isinf(data.to_numpy())
     if infinite.any():
         column = data.columns[infinite.any(axis=0)][0]
         where = data.index[np.isinf(data[column].to_numpy())]
         raise CLIError(f"column {column!r} of {name} has {_count(len(where), 'infinite value')}"
                        f" ({_dates_text(where)}); fix or remove them in the file")
+
+
+def handle_missing(data, args, name):
+    """(data, freq): data with missing values and dates handled as --fill says, and the
+    frequency of the future dates (None: inferred from the index)."""
+    _refuse_infinite(data, name)
     offset, missing = find_missing_dates(data.index, args.freq, name)
-    if args.fill == "none":
-        _refuse_missing(data, offset, missing, name)
-        return data, args.freq
-    if args.fill == "drop":
-        kept = _drop_missing(data, offset, missing)
-        gappy = len(kept) < len(data) or len(missing)
-        return kept, args.freq or (offset.freqstr if offset is not None and gappy else None)
-    return _fill(data, offset, missing, args.fill), args.freq
+    data = FILL_HANDLERS[args.fill](data, offset, missing, name)
+    if args.freq is None and offset is not None and _own_offset(data.index) is None:
+        return data, offset.freqstr  # dropped rows: the dates keep their gaps
+    return data, args.freq
 
 
 def _describe_gaps(index):
@@ -518,7 +533,8 @@ def best_epoch(model):
     epoch = getattr(model, "best_epoch_", None)
     if epoch is not None:
         return int(epoch)
-    scores = np.asarray(getattr(model, "validation_scores_", None) or [], dtype=float)
+    scores = getattr(model, "validation_scores_", None)
+    scores = np.asarray([] if scores is None else scores, dtype=float)
     if not scores.size:
         return int(model.n_iter_)
     return int(np.argmax(np.where(np.isfinite(scores), scores, -np.inf))) + 1
@@ -532,7 +548,7 @@ def training_report(model, epochs, patience, seconds):
     score = getattr(model, "best_validation_score_", None)
     best = f" (best validation R^2 {score:.3f})" if score is not None and \
         np.isfinite(score) else ""
-    lines = [f"Fitted: {n_run} epochs run, weights of epoch {kept} kept{best}, "
+    lines = [f"Fitted: {_count(n_run, 'epoch')} run, weights of epoch {kept} kept{best}, "
              f"{seconds:.1f} s"]
     if n_run >= epochs and kept > n_run - max(1, min(patience // 3, n_run // 10)):
         lines.append(f"Note: stopped at --epochs {epochs} while the validation score was "
@@ -547,6 +563,8 @@ def _with_option_names(message):
 
 
 def fit_forecaster(args, X, y, window):
+    """The fitted model and the notes on its training (printed once the forecast is
+    found plausible); Ctrl-C during the fit raises KeyboardInterrupt."""
     model = build_forecaster(args)
     print(f"Fitting {args.cell.upper()} (hidden {args.hidden_size}) on {len(X)} windows of "
           f"{window} steps, horizon {args.horizon} ...", flush=True)
@@ -559,10 +577,12 @@ def fit_forecaster(args, X, y, window):
             first = re.split(r"\.\s", _one_line(exc))[0]
             raise CLIError(f"{first}{_divergence_fix(args)}") from None
         raise
-    for line in training_report(model, args.epochs, args.patience,
-                                time.perf_counter() - start):
-        print(line, flush=True)
-    return model
+    if getattr(model, "interrupted_", False):
+        raise KeyboardInterrupt
+    fitted, *notes = training_report(model, args.epochs, args.patience,
+                                     time.perf_counter() - start)
+    print(fitted, flush=True)
+    return model, notes
 
 
 def _divergence_fix(args):
@@ -604,11 +624,12 @@ def run_forecast(args):
     check_future_dates(data.index, args.horizon, freq, Path(args.file).name)
     check_memory(args, data.shape[1])
     X, y = make_windows(data, window, args.horizon, target=args.target)
-    model = fit_forecaster(args, X, y, window)
+    model, notes = fit_forecaster(args, X, y, window)
     result = model.forecast(data, args.horizon, interval=args.interval, freq=freq)
     table = result if isinstance(result, pd.DataFrame) else result.rename("forecast").to_frame()
     history = data[args.target]
     check_plausible(table, history, args)
+    print(*notes, sep="\n", end="\n" * bool(notes))
     _write_outputs(table, history, outputs)
     print(table.to_string(float_format=lambda v: f"{v:.2f}"))
     return table
@@ -739,6 +760,11 @@ def _date_format(text):
     if "%" not in text:
         raise argparse.ArgumentTypeError(f"{text!r} has no % directive; give a strftime "
                                          "format such as %d.%m.%Y")
+    try:  # pandas refuses unknown directives whatever the values
+        pd.to_datetime(pd.Series(["2000"]), format=text, errors="coerce")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{_one_line(exc)}; give a strftime format such "
+                                         "as %d.%m.%Y") from None
     return text
 
 

@@ -141,6 +141,10 @@ BAD_DATES = {
         lambda: ["forecast", _csv("data.csv", [str(d.date()) for d in _days()]),
                  "--target", "y", "--date-format", "Y-m-d"],
         r"argument --date-format: 'Y-m-d' has no % directive"),
+    "date format with an unknown directive": (
+        lambda: ["forecast", _csv("data.csv", [str(d.date()) for d in _days()]),
+                 "--target", "y", "--date-format", "%Q-%m"],
+        r"argument --date-format: 'Q' is a bad directive in format '%Q-%m'"),
 }
 
 
