@@ -335,7 +335,7 @@ def _own_offset(index):
 
 
 def _kind(offset):
-    return f"{FREQ_NAMES.get(offset.name, 'regular')} ({offset.freqstr})"
+    return f"{FREQ_NAMES.get(offset.name.split('-')[0], 'regular')} ({offset.freqstr})"
 
 
 def find_missing_dates(index, freq, name):

@@ -251,6 +251,18 @@ def test_missing_dates_are_refused_with_the_dates_listed(capsys):
                     r"them, or --fill drop")
 
 
+@pytest.mark.parametrize("freq, kind, listed", [
+    ("MS", r"monthly \(MS\)", "2000-11-01, 2002-07-01, 2002-08-01"),
+    ("W-SUN", r"weekly \(W-SUN\)", "2000-03-12, 2000-07-30, 2000-08-06"),
+    ("h", r"hourly \(h\)", "2000-01-01 10:00:00, 2000-01-02 06:00:00, 2000-01-02 07:00:00"),
+])
+def test_missing_dates_are_found_at_any_frequency(freq, kind, listed, capsys):
+    dates = pd.date_range("2000-01-01", periods=63, freq=freq).delete([10, 30, 31])
+    name = _csv("gaps.csv", [str(d) for d in dates])
+    _assert_refused(*_run(capsys, ["forecast", name, "--target", "y", *FAST]),
+                    rf"gaps\.csv lacks 3 dates of its {kind} sequence: {listed}; pass --fill")
+
+
 def test_fill_fills_missing_dates(capsys):
     status, out, err = _run(capsys, ["forecast", _with_gaps(), "--target", "y", *FAST,
                                      "--fill", "interpolate"])
