@@ -236,7 +236,7 @@ def parse_dates(values, column, name, date_format=None, dayfirst=False):
         if utc:
             print(f"Note: the UTC offsets change within column {column!r} (daylight "
                   "saving); its dates are converted to UTC.")
-        elif not date_format and fmt.startswith("%m/%d") and (dates.dt.day <= 12).all():
+        elif not date_format and re.match(r"%m\W%d", fmt) and (dates.dt.day <= 12).all():
             print(f"Note: dates such as {text.iloc[0]!r} are read month first; pass "
                   "--dayfirst if the day comes first.")
         return dates
@@ -600,7 +600,8 @@ def check_plausible(table, history, args):
     low, high = float(history.min()), float(history.max())
     span = (high - low) or abs(high) or 1.0
     forecast = table["forecast"].to_numpy(dtype=float)
-    far = (forecast > high + IMPLAUSIBLE_SPANS * span) | (forecast < low - IMPLAUSIBLE_SPANS * span)
+    margin = IMPLAUSIBLE_SPANS * span
+    far = (forecast > high + margin) | (forecast < low - margin)
     if far.any():
         raise CLIError(f"the forecast {forecast[far][0]:g} lies far outside the history of "
                        f"{history.name!r} ({low:g} to {high:g}){fix}")
@@ -839,7 +840,8 @@ class _Parser(argparse.ArgumentParser):
 def make_parser():
     parser = _Parser(prog="rnnforecast", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    plot_help = f"plot file, png/pdf/svg/jpg... by extension (png when none; '' for none){REPLACED}"
+    plot_help = ("plot file, png/pdf/svg/jpg... by extension (png when none; '' for none)"
+                 + REPLACED)
     p = sub.add_parser("forecast", help="fit on a CSV and forecast the next values")
     _add_data_options(p)
     _add_model_options(p)
