@@ -109,6 +109,21 @@ def test_backtest_with_intervals():
     assert_allclose(frame["upper"][:2] - frame["forecast"][:2], widths)
 
 
+def test_backtest_refuses_an_interval_the_first_folds_cannot_bound():
+    # the first model sees 20 rows: 15 windows of 4 + 2, hence 15 in-sample residuals
+    with pytest.raises(ValueError, match=re.escape(
+        "The 'interval' parameter of backtest asks for coverage 0.95, which needs at least "
+        "ceil(interval / (1 - interval)) = 19 calibration residuals for a finite interval. "
+        "Got 15 calibration residuals instead. Use a lower interval (at most 0.937 with 15 "
+        "residuals)"
+    )):
+        backtest(NaiveForecaster(), sine_series(40), window=4, horizon=2,
+                 initial_train_size=20, interval=0.95)
+    result = backtest(NaiveForecaster(), sine_series(40), window=4, horizon=2,
+                      initial_train_size=20, interval=0.9)
+    assert np.isfinite(result.predictions[["lower", "upper"]].to_numpy()).all()
+
+
 def test_backtest_compares_baselines_with_a_model():
     t = np.arange(96.0)
     seasonal = 10 + np.sin(2 * np.pi * t / 12)

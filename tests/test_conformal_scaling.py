@@ -10,7 +10,7 @@ from rnnforecast.forecasting._conformal import check_calibration, interval_width
 
 def checked_widths(residuals, scales, windows, coverage, steps, owner):
     """Half-widths of the first ``steps`` lead times, checked as forecast() checks them."""
-    return interval_widths(*check_calibration(residuals, scales, steps, owner), windows,
+    return interval_widths(*check_calibration(residuals, scales, steps, coverage, owner), windows,
                            coverage)
 
 

@@ -159,6 +159,48 @@ def test_forecast_interval_beyond_the_calibrated_steps_is_refused():
         forecast(model, HISTORY, steps=3, interval=0.9)
 
 
+def too_few_residuals(owner, coverage, needed, n_calibration, highest):
+    """The start of the error for a coverage the residuals cannot bound."""
+    return re.escape(
+        f"The 'interval' parameter of {owner} asks for coverage {coverage}, which needs at "
+        f"least ceil(interval / (1 - interval)) = {needed} calibration residuals for a "
+        f"finite interval. Got {n_calibration} calibration residuals instead. Use a lower "
+        f"interval (at most {highest} with {n_calibration} residuals), or calibrate on "
+        "more windows: a longer series, a larger validation_fraction"
+    )
+
+
+@pytest.mark.parametrize(
+    "n_calibration, coverage, needed, highest", [(8, 0.9, 9, 0.888), (19, 0.999, 999, 0.95)]
+)
+def test_forecast_refuses_an_interval_its_residuals_cannot_bound(n_calibration, coverage,
+                                                                 needed, highest):
+    model = fitted(LastPlusStep(), window=4, horizon=1)
+    model.conformal_residuals_ = np.ones((n_calibration, 1))
+    message = too_few_residuals("forecast", coverage, needed, n_calibration, highest)
+    with pytest.raises(ValueError, match=message):
+        forecast(model, HISTORY, interval=coverage)
+    with pytest.raises(ValueError, match=message):
+        forecast(model, HISTORY, interval=coverage, residuals=model.conformal_residuals_)
+    model.conformal_residuals_ = np.ones((needed, 1))  # just enough: finite bounds
+    assert np.isfinite(forecast(model, HISTORY, interval=coverage).to_numpy()).all()
+
+
+def test_forecast_of_a_short_series_refuses_a_90_percent_interval():
+    # 60 days, windows of 8: 51 windows, the last 10 % (5) held out for calibration
+    series = daily_series(np.sin(np.arange(60) / 4.0))
+    model = RNNForecaster(hidden_size=4, max_iter=2, early_stopping=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(*make_windows(series, window=8, horizon=2))
+    n_calibration = len(model.conformal_residuals_)
+    assert n_calibration < 9
+    with pytest.raises(ValueError, match=r"The 'interval' parameter of forecast asks for "
+                                         r"coverage 0\.9, which needs at least .* = 9 "
+                                         rf"calibration residuals .*Got {n_calibration} "):
+        model.forecast(series, interval=0.9)
+
+
 def test_forecast_interval_must_lie_in_0_1():
     model = fitted(LastPlusStep(), window=4, horizon=1)
     with pytest.raises(ValueError, match=re.escape(

@@ -113,6 +113,15 @@ def test_forecast_many_subset_and_intervals(collection):
     assert (table["forecast"] <= table["upper"]).all()
 
 
+def test_forecast_many_refuses_an_interval_the_residuals_cannot_bound(collection):
+    models = fit_many(tiny_forecaster(early_stopping=True), collection, window=WINDOW)
+    n_calibration = len(models["up"].conformal_residuals_)  # 10 % of 40 windows
+    with pytest.raises(ValueError, match=r"The 'interval' parameter of forecast asks for "
+                                         r"coverage 0\.9, which needs at least .* = 9 "
+                                         rf"calibration residuals .*Got {n_calibration} "):
+        forecast_many(models, collection, interval=0.9)
+
+
 def test_exogenous_columns_and_target_first(collection):
     index = collection["sine"].index
     frame = pd.DataFrame({"temperature": np.cos(np.arange(N_TIME)),

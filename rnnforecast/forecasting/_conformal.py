@@ -14,7 +14,8 @@ time. Residuals of overlapping windows of one series are only approximately
 exchangeable, so the coverage is approximate too.
 
 If ``k > n`` (fewer than ``(1 - α) / α`` residuals), no finite quantile has the
-guarantee and ``q = inf``.
+guarantee: :func:`conformal_quantiles` returns ``q = inf`` with a warning, and
+``forecast``, ``backtest`` and ``forecast_many`` refuse the coverage with an error.
 
 **Beyond the trained horizon.** Residuals of a direct ``H``-step model say nothing
 about step ``H + 1``, which the recursive procedure produces from its own
@@ -93,6 +94,16 @@ def _ceil(value):
     return math.ceil(round(value, 10))
 
 
+def _rank(n_calibration, coverage):
+    """``k = ceil((n + 1) · coverage)``, the 1-based rank of the conformal quantile."""
+    return _ceil((n_calibration + 1) * coverage)
+
+
+def _needed(coverage):
+    """Fewest residuals with a finite quantile (``k <= n`` iff ``n >= c / (1 - c)``)."""
+    return _ceil(coverage / (1 - coverage))
+
+
 def _quantiles(scores, coverage):
     """The ``k``-th smallest score of each column, ``k = ceil((n + 1) · coverage)``.
 
@@ -105,18 +116,10 @@ def _quantiles(scores, coverage):
     Returns
     -------
     quantiles : ndarray of shape (steps,)
-        ``inf`` (with a warning) when there are too few scores.
+        ``inf`` when ``k > n_calibration``.
     """
-    n_calibration = len(scores)
-    rank = _ceil((n_calibration + 1) * coverage)  # k, 1-based
-    if rank > n_calibration:
-        warnings.warn(
-            f"{n_calibration} calibration residuals are too few for coverage {coverage}: "
-            f"at least {_ceil(coverage / (1 - coverage))} are needed for a finite "
-            "interval. Returning infinite half-widths.",
-            UserWarning,
-            stacklevel=3,
-        )
+    rank = _rank(len(scores), coverage)
+    if rank > len(scores):
         return np.full(scores.shape[1], np.inf)
     return np.sort(scores, axis=0)[rank - 1]  # (steps,)
 
@@ -139,7 +142,8 @@ def conformal_quantiles(residuals, coverage):
     -------
     quantiles : ndarray of shape (horizon,)
         Non-negative half-widths; ``inf`` (with a warning) when
-        ``n_calibration < coverage / (1 - coverage)``.
+        ``n_calibration < coverage / (1 - coverage)``. The forecasting functions
+        (``forecast``, ``backtest``, ``forecast_many``) refuse such a coverage instead.
 
     Examples
     --------
@@ -149,6 +153,15 @@ def conformal_quantiles(residuals, coverage):
     owner = "conformal_quantiles"
     coverage = check_coverage(coverage, "coverage", owner)
     values = _check_residuals(residuals, "residuals", owner)
+    n_calibration = len(values)
+    if _rank(n_calibration, coverage) > n_calibration:
+        warnings.warn(
+            f"{n_calibration} calibration residuals are too few for coverage {coverage}: "
+            f"at least {_needed(coverage)} are needed for a finite interval. Returning "
+            "infinite half-widths.",
+            UserWarning,
+            stacklevel=2,
+        )
     return _quantiles(np.abs(values), coverage)
 
 
@@ -243,7 +256,23 @@ def _positive(scales, reference):
     return np.where(scales > 0, scales, fill)
 
 
-def check_calibration(residuals, scales, steps, owner):
+def _check_enough(n_calibration, coverage, owner):
+    """Refuse a coverage whose conformal quantile would be infinite."""
+    if _rank(n_calibration, coverage) <= n_calibration:
+        return
+    highest = math.floor(1000 * n_calibration / (n_calibration + 1)) / 1000
+    raise ValueError(
+        f"The 'interval' parameter of {owner} asks for coverage {coverage}, which needs "
+        f"at least ceil(interval / (1 - interval)) = {_needed(coverage)} calibration "
+        f"residuals for a finite interval. Got {n_calibration} calibration residuals "
+        f"instead. Use a lower interval (at most {highest} with {n_calibration} "
+        "residuals), or calibrate on more windows: a longer series, a larger "
+        "validation_fraction (RNNForecaster with early_stopping=True), or more "
+        "residuals from recursive_residuals."
+    )
+
+
+def check_calibration(residuals, scales, steps, coverage, owner):
     """Checked calibration of the first ``steps`` lead times, for :func:`interval_widths`.
 
     Parameters
@@ -254,6 +283,9 @@ def check_calibration(residuals, scales, steps, owner):
         Local scales of the calibration windows; None for plain split conformal.
     steps : int
         Lead times needed.
+    coverage : float in (0, 1)
+        Checked coverage; ``n_calibration`` must reach ``coverage / (1 - coverage)``,
+        so that no half-width is infinite.
     owner : str
         Function named in error messages.
 
@@ -272,6 +304,7 @@ def check_calibration(residuals, scales, steps, owner):
             "it. Calibrate the recursive procedure on held-out data instead: "
             f"residuals = recursive_residuals(estimator, calibration_data, steps={steps})."
         )
+    _check_enough(len(values), coverage, owner)
     if scales is None:
         return values[:, :steps], None
     scales = np.asarray(scales, dtype=np.float64)
@@ -293,7 +326,8 @@ def interval_widths(residuals, scales, windows, coverage, target_feature=0):
     ----------
     residuals : ndarray of shape (n_calibration, steps)
     scales : ndarray of shape (n_calibration,) or None
-        Both as returned by :func:`check_calibration`.
+        Both as returned by :func:`check_calibration`, which makes every half-width
+        finite.
     windows : ndarray of shape (n_windows, n_timesteps, n_features)
         The windows the forecasts are made from.
     coverage : float in (0, 1)

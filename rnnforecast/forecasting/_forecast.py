@@ -135,7 +135,7 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
     widths = None
     if coverage is not None:
         stored = calibration(estimator, residuals, owner=OWNER, coverage=coverage)
-        checked = check_calibration(*stored, steps, OWNER)
+        checked = check_calibration(*stored, steps, coverage, OWNER)
         widths = interval_widths(*checked, X, coverage, target_feature)[0]  # (steps,)
     y_pred = recursive_predict(estimator, X, steps, horizon, target_feature)[0]
     name = _forecast_name(history, columns, target_feature)

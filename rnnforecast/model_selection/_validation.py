@@ -115,7 +115,7 @@ def _forecast_from(model, values, origins, window, horizon, target_feature, cove
     if coverage is None:
         return forecasts, None
     stored = calibration(model, owner=OWNER, coverage=coverage, fitted_here=True)
-    checked = check_calibration(*stored, horizon, OWNER)
+    checked = check_calibration(*stored, horizon, coverage, OWNER)
     return forecasts, interval_widths(*checked, X, coverage, target_feature)
 
 
