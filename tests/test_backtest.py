@@ -2,13 +2,16 @@
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
 
 from _forecasting_helpers import LastPlusStep, RidgeWindows, TrainMean, daily_series, sine_series
+from rnnforecast import RNNForecaster
 from rnnforecast.forecasting import (
     NaiveForecaster,
     SeasonalNaiveForecaster,
@@ -95,6 +98,58 @@ def test_backtest_clones_and_runs_refits_in_parallel():
     pd.testing.assert_frame_equal(serial.predictions, parallel.predictions)
     assert not hasattr(estimator, "n_outputs_")  # only clones were fitted
     assert len(serial.predictions) == 30  # 10 origins of 3 steps
+
+
+def economy(n=60):
+    """Two columns on very different scales: gdp near 10 000, unemployment near 5."""
+    t = np.arange(n, dtype=float)
+    return pd.DataFrame({"gdp": 10_000 + 25 * t, "unemp": 5 + np.sin(t / 3)},
+                        index=pd.date_range("2000-01-01", periods=n, freq="MS"))
+
+
+def test_backtest_forecasts_the_target_column_through_target_feature():
+    data = economy()
+    result = backtest(NaiveForecaster(), data, window=4, horizon=2, target="unemp",
+                      initial_train_size=40, step=5)
+    # the naive forecast repeats the last unemployment rate before each origin
+    origins = result.predictions["origin"]
+    assert_allclose(result.predictions["forecast"], data["unemp"].loc[origins])
+    assert_allclose(result.predictions["actual"],
+                    data["unemp"].loc[result.predictions["timestamp"]])
+
+
+def test_backtest_of_an_rnn_on_the_second_column():
+    data = economy()
+    estimator = RNNForecaster(hidden_size=4, max_iter=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = backtest(estimator, data, window=8, horizon=2, target="unemp",
+                          initial_train_size=40, step=8)
+    assert result.metrics["MAE"] < 2.0  # unemployment moves by at most 2
+    assert estimator.target_feature == 0  # only clones were changed
+
+
+@pytest.mark.parametrize(
+    "estimator, target, message",
+    [
+        (RidgeWindows(), "unemp",
+         "The 'target' parameter of backtest selects column 1 ('unemp') of the data as the "
+         "forecast variable, but the RidgeWindows has no target_feature parameter, so it "
+         "is taken to forecast feature 0 of its windows"),
+        (NaiveForecaster(target_feature=1), "gdp",
+         "The 'target_feature' parameter of the NaiveForecaster is 1, but backtest "
+         "forecasts column 0 ('gdp') of the data (its 'target' parameter). Leave "
+         "target_feature at its default 0"),
+        (NaiveForecaster(target_feature=1), None,
+         "The 'target_feature' parameter of the NaiveForecaster is 1, but backtest "
+         "forecasts column 0 ('gdp')"),
+    ],
+    ids=["no-target-feature", "conflict", "conflict-default-target"],
+)
+def test_backtest_refuses_an_estimator_that_would_forecast_another_column(estimator, target,
+                                                                          message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        backtest(estimator, economy(), window=4, horizon=2, target=target)
 
 
 def test_backtest_with_intervals():

@@ -1,5 +1,6 @@
 """fit_many / forecast_many: one model per series, dict and long layouts, in parallel."""
 
+import re
 import warnings
 
 import numpy as np
@@ -7,8 +8,8 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from rnnforecast import RNNForecaster
-from rnnforecast.forecasting import fit_many, forecast_many
+from rnnforecast import RNNForecaster, make_windows
+from rnnforecast.forecasting import NaiveForecaster, fit_many, forecast_many
 
 WINDOW = 8
 N_TIME = 48
@@ -133,6 +134,47 @@ def test_exogenous_columns_and_target_first(collection):
     assert models["a"].n_step_features_in_ == 2
     table = forecast_many(models, {"a": frame}, target="value")
     assert table.shape == (1, 3)
+
+
+def weather(collection):
+    """One series whose target, "value", is the second column."""
+    return pd.DataFrame({"temperature": 20 + 5 * np.cos(np.arange(N_TIME)),
+                         "value": collection["sine"].to_numpy()},
+                        index=collection["sine"].index)
+
+
+def test_fit_many_points_target_feature_at_the_moved_target(collection):
+    frame = weather(collection)
+    # target_feature=1 names "value" in the frame's own order; fit_many moves it first
+    models = fit_many(NaiveForecaster(target_feature=1), {"a": frame}, window=WINDOW,
+                      target="value")
+    assert models["a"].target_feature == 0
+    table = forecast_many(models, {"a": frame}, target="value")
+    assert table["forecast"].tolist() == [frame["value"].iloc[-1]]
+
+
+@pytest.mark.parametrize("target", [None, "temperature"])
+def test_fit_many_refuses_a_target_feature_that_names_another_column(collection, target):
+    with pytest.raises(ValueError, match=re.escape(
+        "The 'target_feature' parameter of the NaiveForecaster is 1, but fit_many "
+        "forecasts column 0"
+    )):
+        fit_many(NaiveForecaster(target_feature=1), {"a": weather(collection)},
+                 window=WINDOW, target=target)
+
+
+def test_forecast_many_refuses_a_model_of_another_target_feature(collection):
+    frame = weather(collection)
+    # fitted by hand on the frame's own order: the target is feature 1 of its windows
+    X, y = make_windows(frame, WINDOW, target="value")
+    models = {"a": NaiveForecaster(target_feature=1).fit(X, y)}
+    with pytest.raises(ValueError, match=re.escape(
+        "The 'models' parameter of forecast_many holds a model for series 'a' whose "
+        "target_feature is 1, but forecast_many puts the target column first"
+    )):
+        forecast_many(models, {"a": frame}, target="value")
+    table = forecast_many(models, {"a": frame})  # the columns as fitted: no move
+    assert table["forecast"].tolist() == [frame["value"].iloc[-1]]
 
 
 def test_series_too_short_names_the_series_and_numbers(collection):

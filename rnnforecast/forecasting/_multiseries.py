@@ -31,11 +31,11 @@ import contextlib
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, parallel_backend
-from sklearn.base import clone
 
 from .._validation import check_int
 from ..windowing import make_windows
 from ._forecast import forecast
+from ._protocol import target_feature_of, with_target_feature
 
 __all__ = ["fit_many", "forecast_many"]
 
@@ -115,28 +115,52 @@ def _unknown_target(name, target, options, owner):
 
 
 def _ordered(name, data, target, owner):
-    """``data`` with the target column first, so the model's target feature is column 0.
+    """``data`` with the target column first, and the target's position before the move.
 
     ``target`` is a column name for pandas input, a column position for arrays, or None
     for the first column (``data`` unchanged).
+
+    Returns
+    -------
+    data : pandas.Series, pandas.DataFrame or ndarray
+        The target column first, then the others in their order.
+    column : int
+        Position of the target column in the given ``data``.
     """
     if target is None:
-        return data
+        return data, 0
     if isinstance(data, pd.Series):
         if target != data.name:
             raise _unknown_target(name, target, [data.name], owner)
-        return data
+        return data, 0
     if isinstance(data, pd.DataFrame):
         if target not in data.columns:
             raise _unknown_target(name, target, list(data.columns), owner)
-        return data[[target, *(c for c in data.columns if c != target)]]
+        others = [c for c in data.columns if c != target]
+        return data[[target, *others]], list(data.columns).index(target)
     array = np.asarray(data)
     n_columns = 1 if array.ndim == 1 else array.shape[1]
     if target not in range(n_columns):
         raise _unknown_target(name, target, list(range(n_columns)), owner)
     if array.ndim == 1:
-        return array
-    return array[:, [target, *(j for j in range(n_columns) if j != target)]]
+        return array, 0
+    return array[:, [target, *(j for j in range(n_columns) if j != target)]], int(target)
+
+
+def _target_first(series, target, layout, owner):
+    """Every series with its target column first, and that column's original position.
+
+    Returns
+    -------
+    collection : dict of name -> (data, column, label)
+        ``label`` names the target column (``value_column`` in the long layout, whose
+        frames already start with it), or is None for the default first column.
+    """
+    collection = _as_collection(series, layout, owner)
+    if isinstance(series, pd.DataFrame):
+        return {name: (data, 0, layout[2]) for name, data in collection.items()}
+    return {name: (*_ordered(name, data, target, owner), target)
+            for name, data in collection.items()}
 
 
 def _check_lengths(collection, window, horizon):
@@ -183,8 +207,9 @@ def fit_many(estimator, series, *, window, horizon=1, target=None, n_jobs=None,
 
     Each clone is fitted on ``make_windows(data, window, horizon)`` of its own series
     (direct multi-step: ``y`` of shape (n_windows, horizon), or (n_windows,) when
-    ``horizon == 1``). The target column is moved first, so the estimator's target
-    feature is feature 0 (``RNNForecaster(target_feature=0)``, the default).
+    ``horizon == 1``). The target column is moved first, and each clone's
+    ``target_feature`` parameter, when it has one, is set to 0 to match: leave it at
+    its default and choose the target with ``target``.
 
     Parameters
     ----------
@@ -227,8 +252,10 @@ def fit_many(estimator, series, *, window, horizon=1, target=None, n_jobs=None,
     ValueError
         If ``series`` is neither a dict nor a DataFrame, is empty, lacks a named column,
         or holds a series shorter than ``window + horizon`` rows (all listed); if
-        ``window``, ``horizon`` or ``backend`` is invalid; and as ``make_windows`` for
-        NaN, non-numeric columns, unsorted or duplicated timestamps.
+        ``window``, ``horizon`` or ``backend`` is invalid; if the estimator's
+        ``target_feature`` names another column than ``target``; and as
+        ``make_windows`` for NaN, non-numeric columns, unsorted or duplicated
+        timestamps.
 
     Examples
     --------
@@ -243,15 +270,14 @@ def fit_many(estimator, series, *, window, horizon=1, target=None, n_jobs=None,
     """
     window = check_int(window, "window", 1, "fit_many")
     horizon = check_int(horizon, "horizon", 1, "fit_many")
-    layout = (id_column, time_column, value_column)
-    collection = _as_collection(series, layout, "fit_many")
-    _check_lengths(collection, window, horizon)
-    if not isinstance(series, pd.DataFrame):
-        collection = {name: _ordered(name, data, target, "fit_many")
-                      for name, data in collection.items()}
+    collection = _target_first(series, target, (id_column, time_column, value_column),
+                               "fit_many")
+    _check_lengths({name: data for name, (data, _, _) in collection.items()}, window, horizon)
+    clones = [with_target_feature(estimator, column, "fit_many", label=label, moved_first=True)
+              for _, column, label in collection.values()]
     jobs = (
-        delayed(_fit_one)(clone(estimator), data, window, horizon)
-        for data in collection.values()
+        delayed(_fit_one)(model, data, window, horizon)
+        for model, (data, _, _) in zip(clones, collection.values())
     )
     with _backend_context(backend):
         fitted = Parallel(n_jobs=n_jobs)(jobs)
@@ -276,6 +302,20 @@ def _check_known(models, collection):
             "The 'series' parameter of forecast_many holds unknown series id(s) "
             f"{_shown(unknown)}: 'models' has no fitted model for them. Known ids: "
             f"{_shown(models)}. Fit them with fit_many or leave them out."
+        )
+
+
+def _check_target_first(name, model, data):
+    """Refuse a model whose target feature is not the first column, where the target is."""
+    n_columns = 1 if np.ndim(data) == 1 else np.shape(data)[1]
+    target_feature = target_feature_of(model, n_columns, "forecast_many")
+    if target_feature != 0:
+        raise ValueError(
+            f"The 'models' parameter of forecast_many holds a model for series {name!r} "
+            f"whose target_feature is {target_feature}, but forecast_many puts the target "
+            "column first, as fit_many does: the model would forecast another column. "
+            "Fit the models with fit_many, or pass target=None and each series in the "
+            "column order its model was fitted on."
         )
 
 
@@ -323,18 +363,20 @@ def forecast_many(models, series, steps=None, *, interval=None, freq=None, targe
     Raises
     ------
     ValueError
-        If ``models`` is not a dict, ``series`` holds an id without a model, or as
+        If ``models`` is not a dict, ``series`` holds an id without a model, a model's
+        ``target_feature`` is not 0 although the target is moved first (``target``
+        given, or the long layout), or as
         :func:`~rnnforecast.forecasting.forecast` (history too short, wrong columns,
         NaN in the last window, invalid ``steps`` or ``interval``).
     """
     layout = (id_column, time_column, value_column)
-    collection = _as_collection(series, layout, "forecast_many")
+    collection = _target_first(series, target, layout, "forecast_many")
     _check_known(models, collection)
-    if not isinstance(series, pd.DataFrame):
-        collection = {name: _ordered(name, data, target, "forecast_many")
-                      for name, data in collection.items()}
+    if isinstance(series, pd.DataFrame) or target is not None:
+        for name, (data, _, _) in collection.items():
+            _check_target_first(name, models[name], data)
     frames = [
         _long_forecast(name, forecast(models[name], data, steps, freq=freq, interval=interval))
-        for name, data in collection.items()
+        for name, (data, _, _) in collection.items()
     ]
     return pd.concat(frames, ignore_index=True)

@@ -21,18 +21,21 @@ A *window forecaster* is any fitted object that forecasts from windows of a seri
 and :class:`~rnnforecast.forecasting.SeasonalNaiveForecaster`; nothing here imports them
 (structural typing). This module is the one place that reads these attributes: the
 rest of the package asks :func:`window_shape`, :func:`target_feature_of`,
-:func:`calibration` and :func:`predict_block`.
+:func:`calibration` and :func:`predict_block`, and fits clones made by
+:func:`with_target_feature`, which sets the ``target_feature`` parameter of an unfitted
+estimator to the column being forecast.
 """
 
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
 from .._validation import check_int
 
 __all__ = ["WindowForecaster", "calibration", "predict_block", "target_feature_of",
-           "window_shape"]
+           "window_shape", "with_target_feature"]
 
 #: Fitted attributes every window forecaster has, in the order of :func:`window_shape`.
 SHAPE_ATTRIBUTES = ("n_timesteps_in_", "n_step_features_in_", "n_outputs_")
@@ -108,6 +111,67 @@ def target_feature_of(estimator, n_features, owner):
     """
     target_feature = getattr(estimator, "target_feature", 0)
     return check_int(target_feature, "target_feature", 0, owner, max_value=n_features - 1)
+
+
+def _describe_column(column, label):
+    """ "column 1 ('unemp')" for a named column, "column 1" for an array's."""
+    return f"column {column}" + ("" if label is None else f" ({label!r})")
+
+
+def with_target_feature(estimator, column, owner, *, label=None, moved_first=False):
+    """An unfitted clone of ``estimator`` that forecasts column ``column`` of the data.
+
+    The windows hold that column in feature ``column``, or in feature 0 when the caller
+    ``moved_first`` it. The clone's ``target_feature`` parameter is set to that feature,
+    so its window normalization, intervals and recursion read the forecast variable.
+
+    Parameters
+    ----------
+    estimator : unfitted window forecaster with ``get_params``
+    column : int
+        Position of the forecast variable among the data's columns.
+    owner : str
+        Function named in error messages.
+    label : str or None, default=None
+        Name of the column, for error messages.
+    moved_first : bool, default=False
+        Whether the caller puts the forecast variable first in every window.
+
+    Returns
+    -------
+    estimator : unfitted clone
+
+    Raises
+    ------
+    ValueError
+        If the estimator's ``target_feature`` names another column (a value other than
+        its default 0 and ``column``), or if it has no ``target_feature`` parameter and
+        the forecast variable is not feature 0, the feature the contract then assumes.
+    """
+    model = clone(estimator)
+    feature = 0 if moved_first else column
+    params = model.get_params()
+    name, where = type(model).__name__, _describe_column(column, label)
+    if "target_feature" not in params:
+        if feature != 0:
+            raise ValueError(
+                f"The 'target' parameter of {owner} selects {where} of the data as the "
+                f"forecast variable, but the {name} has no target_feature parameter, so "
+                "it is taken to forecast feature 0 of its windows: its forecasts would "
+                "be scored against another column. Put the target column first, or use "
+                "an estimator with a target_feature parameter (e.g. RNNForecaster, "
+                "NaiveForecaster)."
+            )
+        return model
+    current = params["target_feature"]
+    if current not in (0, column):
+        raise ValueError(
+            f"The 'target_feature' parameter of the {name} is {current}, but {owner} "
+            f"forecasts {where} of the data (its 'target' parameter). Leave target_feature "
+            f"at its default 0 and choose the forecast variable with 'target' alone: "
+            f"{owner} sets target_feature to match."
+        )
+    return model.set_params(target_feature=feature)
 
 
 def _missing_calibration(estimator, owner, coverage, fitted_here):

@@ -29,7 +29,7 @@ from sklearn.base import clone
 
 from .._validation import as_2d_array, check_int, check_option
 from ..forecasting._conformal import check_calibration, check_coverage, interval_widths
-from ..forecasting._protocol import calibration, predict_block
+from ..forecasting._protocol import calibration, predict_block, with_target_feature
 from ..metrics import evaluate
 from ..windowing import make_windows, resolve_target
 
@@ -240,6 +240,8 @@ def backtest(estimator, data, *, window, horizon=1, target=None, initial_train_s
         Rows forecast from each origin (``>= 1``).
     target : str, int or None, default=None
         Column to forecast, as in :func:`~rnnforecast.make_windows`; default the first.
+        The clones' ``target_feature`` parameter is set to this column (leave it at its
+        default); an estimator without that parameter needs the target first.
     initial_train_size : int, default=None
         Rows before the first origin, in ``[max(window + horizon, seasonal_period +
         1), n_time - horizon]``; default half the rows, clipped to that range.
@@ -269,6 +271,8 @@ def backtest(estimator, data, *, window, horizon=1, target=None, initial_train_s
     horizon = check_int(horizon, "horizon", 1, OWNER)
     seasonal_period = check_int(seasonal_period, "seasonal_period", 1, OWNER)
     target_feature = resolve_target(target, columns, values.shape[1], OWNER)
+    label = None if columns is None else columns[target_feature]
+    estimator = with_target_feature(estimator, target_feature, OWNER, label=label)
     initial = _initial_size(initial_train_size, len(values), window, horizon, seasonal_period)
     step = check_int(horizon if step is None else step, "step", 1, OWNER)
     to_start = STRATEGIES[check_option(strategy, "strategy", STRATEGIES, OWNER)]
