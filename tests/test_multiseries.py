@@ -223,6 +223,21 @@ def test_forecast_many_needs_a_dict_of_models(collection):
         forecast_many([tiny_forecaster()], collection)
 
 
+def test_rows_without_a_series_id_are_refused(collection):
+    long = to_long(collection).reset_index(drop=True)
+    long.loc[[3, 7, 8], "series"] = np.nan
+    message = re.escape(
+        "The 'series' parameter of fit_many must give every row a series id. Got 3 row(s) "
+        "whose id_column 'series' is missing (NaN or None), at index [3, 7, 8]; they would "
+        "be dropped silently."
+    )
+    with pytest.raises(ValueError, match=message):
+        fit_many(tiny_forecaster(), long, window=WINDOW)
+    models = fit_many(tiny_forecaster(), to_long(collection), window=WINDOW)
+    with pytest.raises(ValueError, match=message.replace("fit_many", "forecast_many")):
+        forecast_many(models, long)
+
+
 def test_unsorted_duplicate_timestamps_are_refused(collection):
     long = to_long(collection)
     long = pd.concat([long, long.iloc[:1]])

@@ -68,6 +68,19 @@ def _check_columns(frame, columns, owner):
             )
 
 
+def _check_ids(frame, id_column, owner):
+    """Refuse rows without a series id: grouping would drop them silently."""
+    missing = frame[id_column].isna().to_numpy()
+    if missing.any():
+        raise ValueError(
+            f"The 'series' parameter of {owner} must give every row a series id. Got "
+            f"{missing.sum()} row(s) whose id_column {id_column!r} is missing (NaN or "
+            f"None), at index {_shown(frame.index[missing])}; they would be dropped "
+            "silently. Fill these ids or drop the rows, e.g. "
+            f"series.dropna(subset=[{id_column!r}])."
+        )
+
+
 def _from_long(frame, id_column, time_column, value_column, owner):
     """Split a long DataFrame into one frame per series, indexed by time.
 
@@ -79,6 +92,7 @@ def _from_long(frame, id_column, time_column, value_column, owner):
     """
     names = {"id_column": id_column, "time_column": time_column, "value_column": value_column}
     _check_columns(frame, names, owner)
+    _check_ids(frame, id_column, owner)
     others = [c for c in frame.columns if c not in (id_column, time_column, value_column)]
     columns = [value_column, *others]
     collection = {}
