@@ -341,11 +341,9 @@ def _draw_validation(ax, validation_scores, loss_lines):
 
 # --------------------------------------------------------------------------- backtest
 def _backtest_frame(results):
-    """Return ``results`` with a ``timestamp`` column, checking the required columns."""
+    """Return the predictions table with a ``timestamp`` column, checking its columns."""
     if not isinstance(results, pd.DataFrame):
-        raise ValueError(
-            f"`results` must be a pandas DataFrame. Got {type(results).__name__} instead."
-        )
+        results = _predictions_of(results)
     if "timestamp" not in results.columns and isinstance(results.index, pd.DatetimeIndex):
         results = results.rename_axis("timestamp").reset_index()
     missing = [column for column in BACKTEST_COLUMNS if column not in results.columns]
@@ -365,13 +363,25 @@ def _backtest_frame(results):
     return results
 
 
+def _predictions_of(result):
+    """The ``predictions`` table of a BacktestResult (read by name: no import needed)."""
+    predictions = getattr(result, "predictions", None)
+    if not isinstance(predictions, pd.DataFrame):
+        raise ValueError(
+            "`results` must be a BacktestResult (what backtest returns) or a pandas "
+            f"DataFrame of its predictions. Got {type(result).__name__} instead."
+        )
+    return predictions
+
+
 def plot_backtest(results, *, ax=None, title=None):
     """Plot the actual series and, for every forecast origin, the forecast made there.
 
     Parameters
     ----------
-    results : pandas.DataFrame
-        Long layout, one row per (origin, step)::
+    results : BacktestResult or pandas.DataFrame
+        What :func:`~rnnforecast.model_selection.backtest` returns, or its
+        ``predictions`` table: long layout, one row per (origin, step)::
 
             origin      timestamp   forecast  actual
             1960-01-01  1960-02-01     418.2   391.0

@@ -11,7 +11,8 @@ import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
 from rnnforecast.datasets import load_ibm  # noqa: E402
-from rnnforecast.forecasting import future_index  # noqa: E402
+from rnnforecast.forecasting import NaiveForecaster, future_index  # noqa: E402
+from rnnforecast.model_selection import backtest  # noqa: E402
 from rnnforecast.plotting import plot_backtest, plot_forecast, plot_loss_curve  # noqa: E402
 
 
@@ -233,6 +234,16 @@ def test_plot_backtest(backtest_results, tmp_path):
     _assert_saves(ax, tmp_path)
 
 
+def test_plot_backtest_takes_what_backtest_returns(monthly):
+    result = backtest(NaiveForecaster(), monthly, window=3, horizon=4, initial_train_size=12,
+                      step=4)
+    ax = plot_backtest(result)
+    assert len(ax.lines) == 1 + 3  # actuals, then origins 2020-12, 2021-04, 2021-08
+    assert ax.get_title() == "Backtest over 3 forecast origins"
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), [11.0] * 4)  # the last value
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), np.arange(12.0, 24.0))
+
+
 def test_plot_backtest_timestamp_index_and_given_ax(backtest_results):
     fig, given = plt.subplots()
     ax = plot_backtest(backtest_results.set_index("timestamp"), ax=given, title="CV")
@@ -244,7 +255,9 @@ def test_plot_backtest_timestamp_index_and_given_ax(backtest_results):
 def test_plot_backtest_errors(backtest_results):
     with pytest.raises(ValueError, match=r"Missing: \['actual'\]"):
         plot_backtest(backtest_results.drop(columns="actual"))
-    with pytest.raises(ValueError, match=r"`results` must be a pandas DataFrame\. Got dict"):
+    with pytest.raises(ValueError, match=r"`results` must be a BacktestResult \(what backtest "
+                                         r"returns\) or a pandas DataFrame of its "
+                                         r"predictions\. Got dict"):
         plot_backtest({"origin": [1]})
     with pytest.raises(ValueError, match=r"`results` must have at least one row"):
         plot_backtest(backtest_results.iloc[:0])
