@@ -179,6 +179,22 @@ def test_backtest_refuses_an_interval_the_first_folds_cannot_bound():
     assert np.isfinite(result.predictions[["lower", "upper"]].to_numpy()).all()
 
 
+def test_an_interrupt_during_a_fit_stops_the_backtest():
+    fits = []  # training rows of each fit, in order
+
+    class InterruptedOnSecondFit(NaiveForecaster):
+        def fit(self, X, y):
+            fits.append(len(X))
+            if len(fits) == 2:
+                raise KeyboardInterrupt  # Ctrl-C while the second fold trains
+            return super().fit(X, y)
+
+    with pytest.raises(KeyboardInterrupt):
+        backtest(InterruptedOnSecondFit(), np.arange(40.0), window=3, horizon=2,
+                 initial_train_size=20)
+    assert fits == [16, 18]  # folds 1 and 2 only: fold 3 (20 windows) never ran
+
+
 def test_backtest_compares_baselines_with_a_model():
     t = np.arange(96.0)
     seasonal = 10 + np.sin(2 * np.pi * t / 12)
