@@ -238,3 +238,17 @@ def test_backtest_errors(kwargs, message):
     settings = {"window": 2, "horizon": 2, **kwargs}
     with pytest.raises(ValueError, match=re.escape(message)):
         backtest(estimator, daily_series(TOY), **settings)
+
+
+def test_the_old_import_path_warns_and_forwards():
+    import rnnforecast.forecasting as forecasting
+    import rnnforecast.model_selection as model_selection
+
+    for name in ("backtest", "BacktestResult"):
+        with pytest.warns(FutureWarning, match=re.escape(
+            f"rnnforecast.forecasting.{name} moved to rnnforecast.model_selection; import "
+            f"it with `from rnnforecast.model_selection import {name}`."
+        )):
+            assert getattr(forecasting, name) is getattr(model_selection, name)
+    with pytest.raises(AttributeError, match="has no attribute 'backtests'"):
+        getattr(forecasting, "backtests")

@@ -114,7 +114,7 @@ def target_feature_of(estimator, n_features, owner):
 
 
 def _describe_column(column, label):
-    """ "column 1 ('unemp')" for a named column, "column 1" for an array's."""
+    """A column for messages: column 1 ('unemp'), or column 1 when it has no name."""
     return f"column {column}" + ("" if label is None else f" ({label!r})")
 
 
