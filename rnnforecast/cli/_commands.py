@@ -1,0 +1,94 @@
+"""The three commands: forecast a CSV, backtest on it, or forecast the shipped demo."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from .. import make_windows
+from ..datasets import dataset_path
+from ._csv import check_features, read_series_csv
+from ._gaps import check_future_dates, handle_missing
+from ._messages import CLIError
+from ._outputs import check_outputs, staged, write_forecast
+from ._training import (SigintRecorder, build_forecaster, check_memory, check_plausible,
+                        default_window, fit_forecaster)
+
+DEMO = {"file": "airline_passengers_monthly.csv", "target": "passengers", "horizon": 12}
+
+
+def load_series(args):
+    """(data, freq): FILE read, checked and filled; the future dates' frequency."""
+    data = read_series_csv(args)
+    return handle_missing(data, args, Path(args.file).name)
+
+
+def _check_length(data, args):
+    window = args.window or default_window(data.index, args.horizon, len(data))
+    needed = window + args.horizon + 10
+    if len(data) < needed:
+        raise CLIError(f"{len(data)} rows in {Path(args.file).name} are too few for a window "
+                       f"of {window} and --horizon {args.horizon}: need at least {needed}")
+    return window
+
+
+def run_forecast(args):
+    check_features(args.target, args.features)
+    outputs = check_outputs(args)
+    data, freq = load_series(args)
+    window = _check_length(data, args)
+    check_future_dates(data.index, args.horizon, freq, Path(args.file).name)
+    check_memory(args, data.shape[1])
+    X, y = make_windows(data, window, args.horizon, target=args.target)
+    model, notes = fit_forecaster(args, X, y, window)
+    result = model.forecast(data, args.horizon, interval=args.interval, freq=freq)
+    table = result if isinstance(result, pd.DataFrame) else result.rename("forecast").to_frame()
+    history = data[args.target]
+    check_plausible(table, history, args)
+    print(*notes, sep="\n", end="\n" * bool(notes))
+    write_forecast(table, history, outputs)
+    print(table.to_string(float_format=lambda v: f"{v:.2f}"))
+    return table
+
+
+def _backtest_function():
+    try:
+        from ..model_selection import backtest
+    except ImportError:
+        from ..forecasting import backtest
+    return backtest
+
+
+def run_backtest(args):
+    check_features(args.target, args.features)
+    output = check_outputs(args)["--output"]
+    data, _ = load_series(args)
+    window = args.window or default_window(data.index, args.horizon, len(data))
+    step = args.horizon
+    initial = len(data) - args.folds * step
+    if initial < window + args.horizon + 10:
+        raise CLIError(f"{len(data)} rows are too few for {args.folds} folds of "
+                       f"{args.horizon} steps after a window of {window}")
+    check_memory(args, data.shape[1])
+    with SigintRecorder():
+        result = _backtest_function()(
+            build_forecaster(args), data, window=window, horizon=args.horizon,
+            target=args.target, initial_train_size=initial, step=step,
+            seasonal_period=args.seasonal_period, n_jobs=args.n_jobs)
+    columns = [c for c in ("forecast", "lower", "upper") if c in result.predictions]
+    check_plausible(result.predictions[columns], data[args.target], args)
+    print(f"Backtest of {len(result.fold_metrics)} folds, horizon {args.horizon}:")
+    for name, value in result.metrics.items():
+        print(f"  {name:<6} {value:.4f}")
+    if output is not None:
+        with staged([output]) as part:
+            result.predictions.to_csv(part[output], index=False)
+        print(f"Backtest forecasts written to {output}")
+    return result
+
+
+def run_demo(args):
+    args.file = str(dataset_path(DEMO["file"]))
+    args.target, args.horizon = DEMO["target"], DEMO["horizon"]
+    print(f"Demo: forecasting the next {args.horizon} months of {args.target} "
+          f"({Path(args.file).name}, shipped with rnnforecast)")
+    return run_forecast(args)

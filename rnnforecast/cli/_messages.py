@@ -1,0 +1,33 @@
+"""The command's errors and the pieces of its one-line messages."""
+
+#: Dates named in a message about missing values or dates.
+LISTED = 3
+#: Estimator parameters named in library messages -> the command's options.
+OPTION_NAMES = {"learning_rate_init": "--learning-rate", "hidden_size": "--hidden-size",
+                "max_iter": "--epochs", "n_iter_no_change": "--patience",
+                "random_state": "--seed"}
+
+
+class CLIError(Exception):
+    """A problem with the command's input, reported as one line."""
+
+
+def one_line(exc):
+    return " ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+
+
+def count(n, noun):
+    return f"{n} {noun}{'s' * (n != 1)}"
+
+
+def dates_text(dates):
+    """The first LISTED dates, as dates when they are midnights without time zone."""
+    plain = dates.tz is None and (dates == dates.normalize()).all()
+    text = [str(d.date()) if plain else str(d) for d in dates[:LISTED]]
+    return ", ".join(text + ["..."] * (len(dates) > LISTED))
+
+
+def with_option_names(message):
+    for name, option in OPTION_NAMES.items():
+        message = message.replace(name, option)
+    return message

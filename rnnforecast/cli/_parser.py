@@ -1,0 +1,174 @@
+"""The command line's options: their types, each checked as it is parsed, and the parser.
+
+Usage errors are one line on stderr with exit status 2.
+"""
+
+import argparse
+import re
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+
+from ._commands import run_backtest, run_demo, run_forecast
+from ._gaps import FILL_CHOICES, FREQ_EXAMPLES
+from ._messages import one_line
+from ._training import GATES
+
+#: The parser's description, the first line of the package's docstring.
+DESCRIPTION = "The ``rnnforecast`` command: forecast a CSV, backtest it, or run the demo."
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**32), got {text!r}")
+    return value
+
+
+def _positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = np.nan
+    if not (np.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+    return value
+
+
+def _coverage(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text!r}") from None
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
+    return value or None
+
+
+def _frequency(text):
+    try:
+        to_offset(text)
+    except ValueError as exc:
+        hint = re.search(r"Did you mean \w+\?|Please use '\w+' instead", str(exc))
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a pandas frequency{f' ({hint[0]})' if hint else ''}; use "
+            f"{FREQ_EXAMPLES}") from None
+    return text
+
+
+def _date_format(text):
+    if "%" not in text:
+        raise argparse.ArgumentTypeError(f"{text!r} has no % directive; give a strftime "
+                                         "format such as %d.%m.%Y")
+    try:  # pandas refuses unknown directives whatever the values
+        pd.to_datetime(pd.Series(["2000"]), format=text, errors="coerce")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{one_line(exc)}; give a strftime format such "
+                                         "as %d.%m.%Y") from None
+    return text
+
+
+def _separator(text):
+    text = "\t" if text in ("\\t", "tab") else text
+    if not text:
+        raise argparse.ArgumentTypeError("must not be empty; e.g. --sep ';'")
+    return text
+
+
+def _decimal(text):
+    if len(text) != 1:
+        raise argparse.ArgumentTypeError(f"must be one character, e.g. ',', got {text!r}")
+    return text
+
+
+def _feature_list(text):
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+REPLACED = "; an existing file is replaced"
+
+
+def _add_model_options(p, output=("forecast.csv", "CSV file for the forecast")):
+    p.add_argument("--horizon", type=_positive_int, default=12, help="steps to forecast")
+    p.add_argument("--window", type=_positive_int, default=None,
+                   help="input window length (default: from the data's frequency)")
+    p.add_argument("--cell", choices=list(GATES), default="lstm")
+    p.add_argument("--hidden-size", type=_positive_int, default=32)
+    p.add_argument("--epochs", type=_positive_int, default=300, help="maximum epochs")
+    p.add_argument("--patience", type=_positive_int, default=30,
+                   help="epochs without validation improvement before stopping")
+    p.add_argument("--learning-rate", type=_positive_float, default=0.005)
+    p.add_argument("--seed", type=_seed, default=0)
+    p.add_argument("--freq", type=_frequency, default=None,
+                   help="frequency of the dates (e.g. B, D, W, MS, h); default: inferred")
+    p.add_argument("--interval", type=_coverage, default=0.9,
+                   help="prediction-interval coverage in (0, 1); 0 for none")
+    p.add_argument("-v", "--verbose", action="store_true", help="print one line per epoch")
+    p.add_argument("--output", default=output[0],
+                   help=f"{output[1]} (default {output[0] or 'none'}; '' for none){REPLACED}")
+
+
+def _add_data_options(p):
+    p.add_argument("file", metavar="FILE", help="CSV file with a date column")
+    p.add_argument("--target", required=True, help="column to forecast")
+    p.add_argument("--features", type=_feature_list, default=[],
+                   help="extra input columns, comma-separated")
+    p.add_argument("--date-column", default=None, help="default: 'date' or the first column")
+    p.add_argument("--date-format", type=_date_format, default=None,
+                   help="strftime format of the dates, e.g. %%d.%%m.%%Y (default: guessed "
+                        "from the first row); offsets that change (daylight saving) are "
+                        "converted to UTC")
+    p.add_argument("--dayfirst", action="store_true",
+                   help="read dates such as 01/02/2000 day first (1 February)")
+    p.add_argument("--sep", type=_separator, default=",",
+                   help="field separator, e.g. ';' or '\\t' (default ',')")
+    p.add_argument("--decimal", type=_decimal, default=".", help="decimal mark, e.g. ','")
+    p.add_argument("--fill", choices=FILL_CHOICES, default="none",
+                   help="missing values and missing dates: refuse them (none), interpolate "
+                        "in time, repeat the previous value (ffill), or drop those rows and "
+                        "keep the gaps (drop)")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line (exit status 2)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def make_parser():
+    parser = _Parser(prog="rnnforecast", description=DESCRIPTION)
+    sub = parser.add_subparsers(dest="command", required=True)
+    plot_help = ("plot file, png/pdf/svg/jpg... by extension (png when none; '' for none)"
+                 + REPLACED)
+    p = sub.add_parser("forecast", help="fit on a CSV and forecast the next values")
+    _add_data_options(p)
+    _add_model_options(p)
+    p.add_argument("--plot", default="forecast.png", help=plot_help)
+    p.set_defaults(run=run_forecast)
+    p = sub.add_parser("backtest", help="rolling-origin evaluation of the forecaster")
+    _add_data_options(p)
+    _add_model_options(p, output=("", "CSV file for the backtest forecasts"))
+    p.add_argument("--folds", type=_positive_int, default=4)
+    p.add_argument("--seasonal-period", type=_positive_int, default=1)
+    p.add_argument("--n-jobs", type=int, default=None)
+    p.set_defaults(run=run_backtest)
+    p = sub.add_parser("demo", help="forecast a shipped dataset (airline passengers)")
+    _add_model_options(p)
+    p.add_argument("--plot", default="forecast.png", help=plot_help)
+    p.set_defaults(run=run_demo, date_column=None, features=[], date_format=None,
+                   dayfirst=False, sep=",", decimal=".", fill="none")
+    return parser

@@ -1,0 +1,166 @@
+"""What is fitted and how it went: the window, the forecaster, the memory it needs,
+its training (Ctrl-C included), the report on it and the plausibility of its forecast.
+"""
+
+import os
+import re
+import signal
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .. import RNNForecaster
+from ._messages import CLIError, count, one_line
+
+#: Window length per base frequency. rnnforecast.forecasting has the same rule, except
+#: that it reads an index's own ``freq`` first (``--freq 7D`` with missing dates filled
+#: gives 24 there, 26 here); this copy stays until the two agree.
+DEFAULT_WINDOW = {"MS": 24, "M": 24, "ME": 24, "QS": 12, "W": 26, "D": 28, "B": 20, "h": 48}
+#: Forecasts more than this many history ranges beyond the history are refused.
+IMPLAUSIBLE_SPANS = 10
+#: Memory per weight while training: float32 weights, gradients, two Adam moments, the
+#: last-epoch and best snapshots (6 x 4 bytes), and the float64 copy for prediction.
+BYTES_PER_WEIGHT = 32
+GATES = {"lstm": 4, "gru": 3, "rnn": 1, "jordan": 1}
+
+
+def default_window(index, horizon, n_rows):
+    """A window length suited to the data's frequency, at most a third of the rows."""
+    freq = None
+    if len(index) > 2:
+        with warnings.catch_warnings():  # pandas >= 3 warns that a str is returned
+            warnings.simplefilter("ignore", DeprecationWarning)
+            freq = pd.infer_freq(index)
+    base = getattr(freq, "freqstr", freq).split("-")[0] if freq else None
+    window = max(DEFAULT_WINDOW.get(base, 24), horizon)
+    return max(2, min(window, n_rows // 3))
+
+
+def build_forecaster(args, target_feature=0):
+    return RNNForecaster(cell=args.cell, hidden_size=args.hidden_size, max_iter=args.epochs,
+                         early_stopping=True, validation_fraction=0.2,
+                         n_iter_no_change=args.patience, learning_rate_init=args.learning_rate,
+                         random_state=args.seed, verbose=int(args.verbose),
+                         target_feature=target_feature)
+
+
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _size(n_bytes):
+    return f"{n_bytes / 1e12:.0f} TB" if n_bytes >= 1e12 else f"{n_bytes / 1e9:.1f} GB"
+
+
+def check_memory(args, n_features):
+    """Refuse a network whose weights alone would not fit in this machine's memory."""
+    size = args.hidden_size
+    n_weights = GATES[args.cell] * size * (n_features + size + 2) + size * args.horizon
+    need, have = BYTES_PER_WEIGHT * n_weights, _physical_memory()
+    if have and need > have:
+        raise CLIError(f"--hidden-size {size} needs about {_size(need)} of memory for the "
+                       f"weights alone, more than the {_size(have)} of this machine; use a "
+                       "smaller --hidden-size")
+
+
+class SigintRecorder:
+    """Within the block, remembers a Ctrl-C (still raised as KeyboardInterrupt), so that
+    an estimator that catches it to keep its best weights cannot hide it."""
+
+    received = False
+
+    def __enter__(self):
+        try:
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: signals are not ours to handle
+            self._previous = False
+        return self
+
+    def _handle(self, signum, frame):
+        self.received = True
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc_info):
+        if self._previous is not False:
+            signal.signal(signal.SIGINT, self._previous or signal.SIG_DFL)
+        if self.received and exc_info[0] is None:
+            raise KeyboardInterrupt
+        return False
+
+
+def best_epoch(model):
+    """The epoch (from 1) whose weights the fitted model keeps."""
+    epoch = getattr(model, "best_epoch_", None)
+    if epoch is not None:
+        return int(epoch)
+    scores = getattr(model, "validation_scores_", None)
+    scores = np.asarray([] if scores is None else scores, dtype=float)
+    if not scores.size:
+        return int(model.n_iter_)
+    return int(np.argmax(np.where(np.isfinite(scores), scores, -np.inf))) + 1
+
+
+def training_report(model, epochs, patience, seconds):
+    """Lines saying how training went; the "more epochs" note only when it is true:
+    --epochs was reached and the kept weights come from the last few epochs (a third
+    of --patience, at most a tenth of the epochs run)."""
+    n_run, kept = int(model.n_iter_), best_epoch(model)
+    score = getattr(model, "best_validation_score_", None)
+    best = f" (best validation R^2 {score:.3f})" if score is not None and \
+        np.isfinite(score) else ""
+    lines = [f"Fitted: {count(n_run, 'epoch')} run, weights of epoch {kept} kept{best}, "
+             f"{seconds:.1f} s"]
+    if n_run >= epochs and kept > n_run - max(1, min(patience // 3, n_run // 10)):
+        lines.append(f"Note: stopped at --epochs {epochs} while the validation score was "
+                     "still improving; more epochs may help.")
+    return lines
+
+
+def fit_forecaster(args, X, y, window):
+    """The fitted model and the notes on its training (printed once the forecast is
+    found plausible); Ctrl-C during the fit raises KeyboardInterrupt."""
+    model = build_forecaster(args)
+    print(f"Fitting {args.cell.upper()} (hidden {args.hidden_size}) on {len(X)} windows of "
+          f"{window} steps, horizon {args.horizon} ...", flush=True)
+    start = time.perf_counter()
+    try:
+        with SigintRecorder():
+            model.fit(X, y)
+    except ValueError as exc:
+        if "diverge" in str(exc):  # the estimator's own check; its first sentence
+            first = re.split(r"\.\s", one_line(exc))[0]
+            raise CLIError(f"{first}{_divergence_fix(args)}") from None
+        raise
+    if getattr(model, "interrupted_", False):
+        raise KeyboardInterrupt
+    fitted, *notes = training_report(model, args.epochs, args.patience,
+                                     time.perf_counter() - start)
+    print(fitted, flush=True)
+    return model, notes
+
+
+def _divergence_fix(args):
+    rate = args.learning_rate
+    return f"; lower --learning-rate (now {rate:g}), e.g. --learning-rate {rate / 100:g}"
+
+
+def check_plausible(table, history, args):
+    """Refuse forecasts that are non-finite or far outside the history's range."""
+    values = table.to_numpy(dtype=float)
+    fix = f", so nothing was written; training probably diverged{_divergence_fix(args)}"
+    if not np.isfinite(values).all():
+        raise CLIError(f"the forecast holds non-finite values "
+                       f"({values[~np.isfinite(values)][0]}){fix}")
+    low, high = float(history.min()), float(history.max())
+    span = (high - low) or abs(high) or 1.0
+    forecast = table["forecast"].to_numpy(dtype=float)
+    margin = IMPLAUSIBLE_SPANS * span
+    far = (forecast > high + margin) | (forecast < low - margin)
+    if far.any():
+        raise CLIError(f"the forecast {forecast[far][0]:g} lies far outside the history of "
+                       f"{history.name!r} ({low:g} to {high:g}){fix}")
