@@ -10,8 +10,8 @@ with ``load_state_dict``. We check that both give the same predictions, twice:
 2. The fitted estimator in passengers: it standardised its inputs and targets before
    training. With ``window_normalization=None`` that is, as documented, each input
    feature by its mean and standard deviation over all training windows and time
-   steps, and the targets by one mean and standard deviation. The PyTorch model applies
-   the same transformations around the network.
+   steps, and each target (forecast step) by its own mean and standard deviation. The
+   PyTorch model applies the same transformations around the network.
 
 Needs PyTorch; without it the example says so and exits successfully.
 
@@ -83,8 +83,8 @@ network_gap = np.max(np.abs(bare.predict(Z) - torch_predict(Z)))
 print(f"Network outputs, max |rnnforecast - PyTorch|: {network_gap:.2e}")
 
 # 4. Check 2, the fitted estimator in passengers: standardise the input, run PyTorch,
-#    undo the target standardisation.
-y_mean, y_std = y.mean(), y.std()
+#    undo the standardisation of each forecast step.
+y_mean, y_std = y.mean(axis=0), y.std(axis=0)  # (3,): one per output
 torch_passengers = torch_predict(Z) * y_std + y_mean
 estimator_gap = np.max(np.abs(model.predict(X) - torch_passengers))
 print(f"Forecasts in passengers, max |rnnforecast - PyTorch|: {estimator_gap:.2e} "
