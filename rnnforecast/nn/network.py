@@ -257,7 +257,7 @@ CELLS = {
     "gru": CellKind(n_gates=3, n_states=1, runner=_Stacked(_gru)),
     "jordan": CellKind(n_gates=1, n_states=1, runner=_Jordan()),
 }
-N_GATES = {cell: kind.n_gates for cell, kind in CELLS.items()}
+N_GATES = {cell: kind.n_gates for cell, kind in CELLS.items()}   # gate counts alone
 
 
 def _kind(cell):
