@@ -15,7 +15,7 @@ from threadpoolctl import ThreadpoolController
 from .._version import __version__
 from ..nn.initialization import init_params
 from ..windowing import as_sequences
-from ..nn.network import N_GATES, NetworkSpec, layer_keys, predict
+from ..nn.network import NetworkSpec, param_shapes, predict, spec_from_params
 from ..nn.losses import LOSSES
 from ..nn.optimizers import OPTIMIZERS
 from ._training import EarlyStopping, TrainingDiverged, run_epoch, time_ordered_split
@@ -471,17 +471,10 @@ class _BaseRNN(BaseEstimator):
         """Hook: refuse weights whose outputs contradict the fitted estimator."""
 
     def _spec_from_shapes(self, params):
-        num_layers = sum(1 for k in params if k.startswith("weight_ih_l"))
-        if not {"weight_ih_l0", "head.weight"} <= set(params) or \
-                params["weight_ih_l0"].ndim != 2 or params["head.weight"].ndim != 2:
-            raise ValueError("state_dict must hold the 2-D arrays 'weight_ih_l0' and "
-                             f"'head.weight'; got keys {sorted(params)}.")
-        n_gates = N_GATES[self.cell]
-        hidden = params["weight_ih_l0"].shape[0] // n_gates
-        return NetworkSpec(self.cell, params["weight_ih_l0"].shape[1], hidden,
-                           params["head.weight"].shape[0], num_layers=num_layers,
-                           nonlinearity=self.nonlinearity, dropout=self.dropout,
-                           many_to_many=self.return_sequences, truncate=self.bptt_truncate)
+        """The network spec of the arrays (``cell`` and the rest from the parameters)."""
+        return spec_from_params(self.cell, params, nonlinearity=self.nonlinearity,
+                                dropout=self.dropout, many_to_many=self.return_sequences,
+                                truncate=self.bptt_truncate)
 
 
 def _real_arrays(state_dict, dtype):
@@ -502,21 +495,9 @@ def _real_arrays(state_dict, dtype):
     return params
 
 
-def _expected_shapes(spec):
-    """Shape of every parameter of ``spec``, as ``init_params`` makes them."""
-    G, H, O = N_GATES[spec.cell], spec.hidden_size, spec.output_size
-    shapes = {"head.weight": (O, H), "head.bias": (O,)}
-    for l in range(spec.num_layers):
-        fan_in = spec.input_size if l == 0 else H
-        rec_cols = O if spec.cell == "jordan" else H
-        shapes.update(zip(layer_keys(l), ((G * H, fan_in), (G * H, rec_cols), (G * H,),
-                                          (G * H,))))
-    return shapes
-
-
 def _check_state_dict(params, spec):
     """Raise a ValueError naming the keys or shapes of ``params`` that ``spec`` rejects."""
-    expected = _expected_shapes(spec)
+    expected = param_shapes(spec)
     if set(params) != set(expected):
         raise ValueError(
             f"The state_dict keys do not match cell={spec.cell!r} with "

@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from .._conformal import local_scale
-from ..nn.network import forward, predict
+from ..nn.network import encode
 from ..forecasting import forecast
 from ..nn.losses import LOSSES
 from ..preprocessing import WindowScaler
@@ -367,17 +367,9 @@ def _last_hidden(network, Xs, n_threads):
     batches like the predictions (no backward cache)."""
     params = network.params64()
     with limit_blas_threads(n_threads):
-        parts = [_top_state(params, network.spec, Xs[i:i + PREDICT_BATCH])
+        parts = [encode(params, network.spec, Xs[i:i + PREDICT_BATCH])
                  for i in range(0, len(Xs), PREDICT_BATCH)]
     return np.concatenate(parts)
-
-
-def _top_state(params, spec, X):
-    if spec.cell == "jordan":
-        _, cache = forward(params, spec, X)
-        return cache.layer_caches[0].hs[-1][-1].T.copy()
-    _, state = predict(params, spec, X)
-    return state[0][-1].copy()                       # h of the top layer, (N, H)
 
 
 def _features_followed(X, Y, sequences):
