@@ -12,7 +12,7 @@ Seattle temp_max      1,461 (daily)     7        28      6, 61 rows apart     m=
 airline passengers    144 (monthly)     12       24      4, 12 rows apart     m=12
 ====================  ================  =======  ======  ===================  ==============
 
-Windows are those the CLI picks (``rnnforecast.cli.default_window``). Models:
+Windows are those the CLI picks (``rnnforecast.forecasting.default_window``). Models:
 
 * ``rnn cli``: ``RNNForecaster`` exactly as ``rnnforecast.cli.build_forecaster`` builds it
   (LSTM, hidden 32, learning rate 0.005, early stopping on the last 20 % of the windows,
@@ -50,10 +50,10 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import Ridge
 
 from rnnforecast import RNNForecaster
-from rnnforecast.baselines import NaiveForecaster, SeasonalNaiveForecaster
-from rnnforecast.cli import default_window
+from rnnforecast.forecasting import NaiveForecaster, SeasonalNaiveForecaster
+from rnnforecast.forecasting import default_window
 from rnnforecast.datasets import load_airline, load_ibm, load_seattle_weather
-from rnnforecast.forecasting import backtest
+from rnnforecast.model_selection import backtest
 from rnnforecast.metrics import mase
 
 #: RNNForecaster as ``rnnforecast.cli.build_forecaster`` builds it with the CLI's defaults.

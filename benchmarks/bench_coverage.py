@@ -30,9 +30,9 @@ import warnings
 import numpy as np
 
 from rnnforecast import RNNForecaster
-from rnnforecast.cli import default_window
+from rnnforecast.forecasting import default_window
 from rnnforecast.datasets import load_airline, load_ibm, load_seattle_weather
-from rnnforecast.forecasting import backtest
+from rnnforecast.model_selection import backtest
 
 CLI_FORECASTER = dict(cell="lstm", hidden_size=32, max_iter=300, early_stopping=True,
                       validation_fraction=0.2, n_iter_no_change=30, learning_rate_init=0.005,

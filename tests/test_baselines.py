@@ -62,10 +62,8 @@ def test_baseline_errors():
 
 def test_the_old_module_paths_still_import():
     from rnnforecast import forecasting
-    from rnnforecast._conformal import local_scale
     from rnnforecast.baselines import NaiveForecaster as OldNaive
     from rnnforecast.multiseries import fit_many, forecast_many
 
     assert OldNaive is NaiveForecaster
     assert (fit_many, forecast_many) == (forecasting.fit_many, forecasting.forecast_many)
-    assert local_scale is forecasting._conformal.local_scale

@@ -15,7 +15,7 @@ ESTIMATORS = [RNNForecaster, RNNClassifier]
 
 # (parameter, invalid value, the rule the message states)
 SHARED_PARAMETERS = [
-    ("cell", "elman", "a str among {'rnn', 'jordan', 'lstm', 'gru'}"),
+    ("cell", "elman", "a str among {'rnn', 'lstm', 'gru', 'jordan'}"),
     ("hidden_size", 0, "an int in the range [1, inf)"),
     ("hidden_size", 2.5, "an int in the range [1, inf)"),
     ("num_layers", 0, "an int in the range [1, inf)"),

@@ -262,3 +262,16 @@ def test_a_pickle_from_another_version_warns():
     with pytest.warns(UserWarning, match="0.0.1"):
         RNNForecaster().__setstate__(state)
     assert pickle.loads(pickle.dumps(model)).predict(X).shape == (len(X), 2)
+
+
+def test_forecasting_functions_refuse_loaded_weights_clearly():
+    from rnnforecast.forecasting import forecast, recursive_forecast
+    X, y = windowed_series()
+    fitted = RNNForecaster(**FAST).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        loaded = RNNForecaster().load_state_dict(fitted.state_dict())
+    with pytest.raises(ValueError, match="n_timesteps_in_ = None"):
+        forecast(loaded, pd.Series(np.arange(40.0)))
+    with pytest.raises(ValueError, match="n_timesteps_in_ = None"):
+        recursive_forecast(loaded, np.arange(8.0), 2)

@@ -38,9 +38,10 @@ from ._gaps import check_future_dates, find_missing_dates, handle_missing
 from ._messages import CLIError, one_line, with_option_names
 from ._outputs import check_outputs, staged
 from ._parser import make_parser
-from ._training import (DEFAULT_WINDOW, SigintRecorder, best_epoch, build_forecaster,
-                        check_memory, check_plausible, default_window, fit_forecaster,
-                        training_report)
+from ..forecasting import default_window
+from ..forecasting._future_index import DEFAULT_WINDOW
+from ._training import (SigintRecorder, best_epoch, build_forecaster, check_memory,
+                        check_plausible, fit_forecaster, training_report)
 
 __all__ = [
     "CLIError",

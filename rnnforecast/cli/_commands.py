@@ -10,8 +10,10 @@ from ._csv import check_features, read_series_csv
 from ._gaps import check_future_dates, handle_missing
 from ._messages import CLIError
 from ._outputs import check_outputs, staged, write_forecast
+from ..forecasting import default_window
+from ..model_selection import backtest
 from ._training import (SigintRecorder, build_forecaster, check_memory, check_plausible,
-                        default_window, fit_forecaster)
+                        fit_forecaster)
 
 DEMO = {"file": "airline_passengers_monthly.csv", "target": "passengers", "horizon": 12}
 
@@ -50,14 +52,6 @@ def run_forecast(args):
     return table
 
 
-def _backtest_function():
-    try:
-        from ..model_selection import backtest
-    except ImportError:
-        from ..forecasting import backtest
-    return backtest
-
-
 def run_backtest(args):
     check_features(args.target, args.features)
     output = check_outputs(args)["--output"]
@@ -70,7 +64,7 @@ def run_backtest(args):
                        f"{args.horizon} steps after a window of {window}")
     check_memory(args, data.shape[1])
     with SigintRecorder():
-        result = _backtest_function()(
+        result = backtest(
             build_forecaster(args), data, window=window, horizon=args.horizon,
             target=args.target, initial_train_size=initial, step=step,
             seasonal_period=args.seasonal_period, n_jobs=args.n_jobs)

@@ -13,7 +13,7 @@ from pandas.tseries.frequencies import to_offset
 from ._commands import run_backtest, run_demo, run_forecast
 from ._gaps import FILL_CHOICES, FREQ_EXAMPLES
 from ._messages import one_line
-from ._training import GATES
+from ..nn.network import CELLS
 
 #: The parser's description, the first line of the package's docstring.
 DESCRIPTION = "The ``rnnforecast`` command: forecast a CSV, backtest it, or run the demo."
@@ -105,7 +105,7 @@ def _add_model_options(p, output=("forecast.csv", "CSV file for the forecast")):
     p.add_argument("--horizon", type=_positive_int, default=12, help="steps to forecast")
     p.add_argument("--window", type=_positive_int, default=None,
                    help="input window length (default: from the data's frequency)")
-    p.add_argument("--cell", choices=list(GATES), default="lstm")
+    p.add_argument("--cell", choices=list(CELLS), default="lstm")
     p.add_argument("--hidden-size", type=_positive_int, default=32)
     p.add_argument("--epochs", type=_positive_int, default=300, help="maximum epochs")
     p.add_argument("--patience", type=_positive_int, default=30,

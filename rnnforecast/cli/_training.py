@@ -12,30 +12,14 @@ import numpy as np
 import pandas as pd
 
 from .. import RNNForecaster
+from ..nn.network import NetworkSpec, param_shapes
 from ._messages import CLIError, count, one_line
 
-#: Window length per base frequency. rnnforecast.forecasting has the same rule, except
-#: that it reads an index's own ``freq`` first (``--freq 7D`` with missing dates filled
-#: gives 24 there, 26 here); this copy stays until the two agree.
-DEFAULT_WINDOW = {"MS": 24, "M": 24, "ME": 24, "QS": 12, "W": 26, "D": 28, "B": 20, "h": 48}
 #: Forecasts more than this many history ranges beyond the history are refused.
 IMPLAUSIBLE_SPANS = 10
 #: Memory per weight while training: float32 weights, gradients, two Adam moments, the
 #: last-epoch and best snapshots (6 x 4 bytes), and the float64 copy for prediction.
 BYTES_PER_WEIGHT = 32
-GATES = {"lstm": 4, "gru": 3, "rnn": 1, "jordan": 1}
-
-
-def default_window(index, horizon, n_rows):
-    """A window length suited to the data's frequency, at most a third of the rows."""
-    freq = None
-    if len(index) > 2:
-        with warnings.catch_warnings():  # pandas >= 3 warns that a str is returned
-            warnings.simplefilter("ignore", DeprecationWarning)
-            freq = pd.infer_freq(index)
-    base = getattr(freq, "freqstr", freq).split("-")[0] if freq else None
-    window = max(DEFAULT_WINDOW.get(base, 24), horizon)
-    return max(2, min(window, n_rows // 3))
 
 
 def build_forecaster(args, target_feature=0):
@@ -60,7 +44,8 @@ def _size(n_bytes):
 def check_memory(args, n_features):
     """Refuse a network whose weights alone would not fit in this machine's memory."""
     size = args.hidden_size
-    n_weights = GATES[args.cell] * size * (n_features + size + 2) + size * args.horizon
+    spec = NetworkSpec(args.cell, n_features, size, args.horizon)
+    n_weights = sum(int(np.prod(shape)) for shape in param_shapes(spec).values())
     need, have = BYTES_PER_WEIGHT * n_weights, _physical_memory()
     if have and need > have:
         raise CLIError(f"--hidden-size {size} needs about {_size(need)} of memory for the "

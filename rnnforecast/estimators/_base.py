@@ -15,7 +15,7 @@ from threadpoolctl import ThreadpoolController
 from .._version import __version__
 from ..nn.initialization import init_params
 from ..windowing import as_sequences
-from ..nn.network import NetworkSpec, param_shapes, predict, spec_from_params
+from ..nn.network import CELLS, NetworkSpec, param_shapes, predict, spec_from_params
 from ..nn.losses import LOSSES
 from ..nn.optimizers import OPTIMIZERS
 from ._training import EarlyStopping, TrainingDiverged, run_epoch, time_ordered_split
@@ -75,7 +75,7 @@ class _BaseRNN(BaseEstimator):
     """Parameters and training loop shared by RNNForecaster and RNNClassifier."""
 
     _parameter_constraints = {
-        "cell": [options("rnn", "jordan", "lstm", "gru")],
+        "cell": [options(*CELLS)],
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "num_layers": [Interval(Integral, 1, None, closed="left")],
         "nonlinearity": [options("tanh", "relu")],

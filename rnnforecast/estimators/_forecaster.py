@@ -9,9 +9,8 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from .._conformal import local_scale
 from ..nn.network import encode
-from ..forecasting import forecast
+from ..forecasting import forecast, local_scale
 from ..nn.losses import LOSSES
 from ..preprocessing import WindowScaler
 from ._base import DTYPES, PREDICT_BATCH, _BaseRNN, limit_blas_threads, options
@@ -73,7 +72,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         them, so a second thread shortens a training step for large hidden sizes
         (0.7-0.85x with hidden 128-256 on 2 cores, ``benchmarks/``) and not for small
         ones. To use several cores for many fits, run the fits in parallel instead
-        (``n_jobs`` of ``GridSearchCV``, ``rnnforecast.multiseries.fit_many``).
+        (``n_jobs`` of ``GridSearchCV``, ``rnnforecast.forecasting.fit_many``).
     random_state : int, RandomState instance or None, default=None
     verbose : bool or int, default=0
         Print one line per epoch (loss, validation score, elapsed time).
@@ -123,7 +122,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     conformal_scales_ : ndarray of shape (n_validation,)
         Local scale of each of those windows (mean absolute one-step change of the
         target); intervals are scaled by the scale of the forecast's own window
-        (see ``rnnforecast._conformal``).
+        (see ``rnnforecast.forecasting.local_scale``).
     """
 
     _parameter_constraints = {

@@ -13,7 +13,9 @@ or a wrapper around any regressor.
                                  beyond the trained horizon
 :func:`future_index`             timestamps after a time index (daily, business days,
                                  monthly, hourly, ... or integers)
+:func:`default_window`           a window length suited to the data's frequency
 :func:`conformal_quantiles`      split-conformal half-widths per forecast step
+:func:`local_scale`              local scale of windows, for locally scaled intervals
 :func:`recursive_residuals`      calibration residuals of the recursive procedure
 :func:`fit_many`                 one model per series, fitted in parallel
 :func:`forecast_many`            forecasts of many series in one long table
@@ -36,9 +38,9 @@ horizon), ``_future_index`` (timestamps), ``_conformal`` (intervals), ``_forecas
 import warnings
 
 from ._baselines import NaiveForecaster, SeasonalNaiveForecaster
-from ._conformal import conformal_quantiles, recursive_residuals
+from ._conformal import conformal_quantiles, local_scale, recursive_residuals
 from ._forecast import forecast
-from ._future_index import future_index
+from ._future_index import default_window, future_index
 from ._multiseries import fit_many, forecast_many
 from ._protocol import WindowForecaster
 from ._recursive import recursive_forecast
@@ -48,10 +50,12 @@ __all__ = [
     "SeasonalNaiveForecaster",
     "WindowForecaster",
     "conformal_quantiles",
+    "default_window",
     "fit_many",
     "forecast",
     "forecast_many",
     "future_index",
+    "local_scale",
     "recursive_forecast",
     "recursive_residuals",
 ]

@@ -48,16 +48,19 @@ def _to_offset(freq, owner):
         ) from None
 
 
-def _inferred_offset(index):
-    """Frequency of a regular DatetimeIndex as a DateOffset, or None."""
-    if index.freq is not None:
-        return index.freq
-    if len(index) < 3:
-        return None
+def _dates_offset(index):
+    """Frequency inferred from the timestamps of a DatetimeIndex alone, or None."""
     with warnings.catch_warnings():  # pandas >= 3 warns that a str is returned
         warnings.simplefilter("ignore", DeprecationWarning)
         freq = pd.infer_freq(index)
     return None if freq is None else to_offset(freq)
+
+
+def _inferred_offset(index):
+    """Frequency of a regular DatetimeIndex as a DateOffset, or None."""
+    if index.freq is not None:
+        return index.freq
+    return _dates_offset(index) if len(index) >= 3 else None
 
 
 def _is_business_daily(index):
@@ -247,7 +250,9 @@ def default_window(index, horizon, n_rows):
     24
     """
     regular = isinstance(index, pd.DatetimeIndex) and len(index) >= 3
-    offset = _inferred_offset(index) if regular else None
+    # read the spacing of the dates themselves, not a ``freq`` attached to the index:
+    # weekly dates are "W" whether the index says "7D", "W-SUN" or nothing
+    offset = _dates_offset(index) if regular else None
     base = None if offset is None else offset.freqstr.split("-")[0]
     window = max(DEFAULT_WINDOW.get(base, FALLBACK_WINDOW), horizon)
     return max(2, min(window, n_rows // 3))

@@ -92,6 +92,15 @@ def window_shape(estimator, owner):
             f"a {type(estimator).__name__} without {', '.join(missing)}. Fit it first, "
             "e.g. estimator.fit(*make_windows(series, window, horizon))."
         )
+    unknown = [name for name in SHAPE_ATTRIBUTES if getattr(estimator, name) is None]
+    if unknown:
+        raise ValueError(
+            f"The 'estimator' parameter of {owner} must know its window shape, but the "
+            f"{type(estimator).__name__} has {', '.join(unknown)} = None (e.g. weights "
+            "set by load_state_dict without a fit, which also come without their "
+            "scaling). Fit it, or load the weights into an estimator fitted on the same "
+            "data."
+        )
     return tuple(int(getattr(estimator, name)) for name in SHAPE_ATTRIBUTES)
 
 
