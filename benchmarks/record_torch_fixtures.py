@@ -53,22 +53,22 @@ def named_params(rnn, head):
     return params
 
 
-def run(rnn, head, x, state0, many_to_many):
+def run(rnn, head, x, state0, return_sequences):
     """out (N, O) or (N, T, O) and the final state tuple."""
     state_in = state0 if len(state0) == 2 else state0[0]
     seq, state = rnn(x, state_in)
     state = state if isinstance(state, tuple) else (state,)
-    out = head(seq) if many_to_many else head(seq[:, -1])
+    out = head(seq) if return_sequences else head(seq[:, -1])
     return out, state
 
 
-def record_mode(rnn, head, x, state0, many_to_many, generator, prefix):
+def record_mode(rnn, head, x, state0, return_sequences, generator, prefix):
     """Outputs, final states and gradients of one output mode, keyed by ``prefix/...``."""
     params = named_params(rnn, head)
     leaves = list(params.values()) + [x, *state0]
     for leaf in leaves:
         leaf.grad = None
-    out, state = run(rnn, head, x, state0, many_to_many)
+    out, state = run(rnn, head, x, state0, return_sequences)
     R = torch.randn(out.shape, generator=generator, dtype=torch.float64)
     S = [torch.randn(s.shape, generator=generator, dtype=torch.float64) for s in state]
     objective = (R * out).sum() + sum((s_w * s).sum() for s_w, s in zip(S, state))
@@ -99,8 +99,8 @@ def record(cell, layers, seed):
     rec["x"] = x
     for name, s in zip(("h0", "c0"), state0):
         rec[name] = s
-    for many_to_many, prefix in ((False, "m2o"), (True, "m2m")):
-        rec.update(record_mode(rnn, head, x, state0, many_to_many, generator, prefix))
+    for return_sequences, prefix in ((False, "m2o"), (True, "m2m")):
+        rec.update(record_mode(rnn, head, x, state0, return_sequences, generator, prefix))
     arrays = {k: v.detach().numpy().copy() for k, v in rec.items()}
     arrays["torch_version"] = np.array(torch.__version__)
     return arrays

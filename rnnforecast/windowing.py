@@ -13,6 +13,7 @@ Two tools, one for each shape of learning problem:
 
 import numbers
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -122,7 +123,7 @@ def _input_windows(values, starts, window):
     return X
 
 
-def _target_windows(series, starts, window, horizon, many_to_many):
+def _target_windows(series, starts, window, horizon, return_sequences):
     """Target values that follow each window (see :func:`make_windows`).
 
     Parameters
@@ -133,12 +134,12 @@ def _target_windows(series, starts, window, horizon, many_to_many):
     Returns
     -------
     y : ndarray of shape (n_windows, horizon), or (n_windows, window) / \
-(n_windows, window, horizon) when ``many_to_many``
+(n_windows, window, horizon) when ``return_sequences``
     """
-    steps = np.arange(window) if many_to_many else np.array([window - 1])
+    steps = np.arange(window) if return_sequences else np.array([window - 1])
     offsets = steps[:, np.newaxis] + np.arange(1, horizon + 1)  # (n_steps, horizon)
     y = series[starts[:, np.newaxis, np.newaxis] + offsets]  # (n_windows, n_steps, horizon)
-    if not many_to_many:
+    if not return_sequences:
         return y[:, 0, :]  # (n_windows, horizon)
     return y[:, :, 0] if horizon == 1 else y
 
@@ -158,9 +159,10 @@ def make_windows(
     *,
     target=None,
     stride=1,
-    many_to_many=False,
+    return_sequences=False,
     return_index=False,
     dtype=np.float64,
+    many_to_many=None,
 ):
     """Cut a time series into input windows and the target values that follow them.
 
@@ -202,23 +204,26 @@ def make_windows(
         **first** column of multi-column data.
     stride : int, default=1
         Number of time steps between the starts of consecutive windows.
-    many_to_many : bool, default=False
+    return_sequences : bool, default=False
         If True, return a next-step target for every input step (sequence labelling,
         teacher-forced training): ``y[i, t] = target[s_i + t + 1]`` for
         ``t = 0 .. window - 1``, or ``y[i, t, k] = target[s_i + t + 1 + k]`` when
         ``horizon > 1``. The last step ``y[i, -1]`` equals the many-to-one ``y[i]``.
+        The same name as the estimators' parameter for one output per step.
     return_index : bool, default=False
         If True, also return the label of the first target of each window, i.e. the
         index value of row ``s_i + window``.
     dtype : numpy floating dtype, default=numpy.float64
         Dtype of ``X`` and ``y`` (``numpy.float32`` is what the networks train in).
+    many_to_many : bool or None, default=None
+        Former name of ``return_sequences``; still accepted, with a FutureWarning.
 
     Returns
     -------
     X : ndarray of shape (n_windows, window, n_features)
         Input windows, C-contiguous and writeable (a copy, not a view of ``data``).
     y : ndarray of shape (n_windows, horizon)
-        Targets. With ``many_to_many=True``: of shape (n_windows, window) when
+        Targets. With ``return_sequences=True``: of shape (n_windows, window) when
         ``horizon == 1``, else (n_windows, window, horizon).
     target_index : pandas.Index of shape (n_windows,)
         Only when ``return_index=True``: the index labels (e.g. timestamps) of the
@@ -239,6 +244,11 @@ def make_windows(
     >>> X[0, :, 0], y[0]
     (array([0., 1., 2.]), array([3., 4.]))
     """
+    if many_to_many is not None:
+        warnings.warn("The 'many_to_many' parameter of make_windows is now called "
+                      "'return_sequences', as in the estimators; pass "
+                      f"return_sequences={many_to_many!r}.", FutureWarning, stacklevel=2)
+        return_sequences = many_to_many
     window = check_int(window, "window", 1, "make_windows")
     horizon = check_int(horizon, "horizon", 1, "make_windows")
     stride = check_int(stride, "stride", 1, "make_windows")
@@ -247,7 +257,7 @@ def make_windows(
     target_feature = resolve_target(target, columns, values.shape[1])
     starts = _window_starts(len(values), window, horizon, stride)
     X = _input_windows(values, starts, window)
-    y = _target_windows(values[:, target_feature], starts, window, horizon, many_to_many)
+    y = _target_windows(values[:, target_feature], starts, window, horizon, return_sequences)
     if return_index:
         return X, y, _target_index(index, starts, window)
     return X, y

@@ -15,18 +15,18 @@ CELL_VARIANTS = {
 N, T, D, H, O = 3, 7, 2, 4, 2
 
 
-def make_case(variant, many_to_many=False, num_layers=1, truncate=None, seed=0):
+def make_case(variant, return_sequences=False, num_layers=1, bptt_truncate=None, seed=0):
     """spec, float64 params, input X (N, T, D), a random initial state and output weights R."""
     cell, nonlinearity = CELL_VARIANTS[variant]
     spec = NetworkSpec(cell, D, H, O, num_layers=num_layers, nonlinearity=nonlinearity,
-                       many_to_many=many_to_many, truncate=truncate)
+                       return_sequences=return_sequences, bptt_truncate=bptt_truncate)
     rng = np.random.default_rng(seed)
     params = init_params(spec, rng, np.float64)
     for v in params.values():  # non-zero biases so every term is exercised
         v += 0.1 * rng.standard_normal(v.shape)
     X = rng.standard_normal((N, T, D))
     state0 = tuple(0.5 * rng.standard_normal(s) for s in state_shapes(spec, N))
-    R = rng.standard_normal((N, T, O) if many_to_many else (N, O))
+    R = rng.standard_normal((N, T, O) if return_sequences else (N, O))
     return spec, params, X, state0, R
 
 
@@ -65,12 +65,12 @@ def truncated_objective(params, spec, X, state0, R, detached):
     the parameters through that segment's own steps.
     """
     T = X.shape[1]
-    starts = segment_starts(T, spec.truncate or T) + [T]
+    starts = segment_starts(T, spec.bptt_truncate or T) + [T]
     total = 0.0
     for a, b in zip(starts[:-1], starts[1:]):
         s0 = state0 if a == 0 else detached[a]
         out, _ = forward(params, spec, X[:, a:b], s0)
-        if spec.many_to_many:
+        if spec.return_sequences:
             total += np.sum(out * R[:, a:b])
         elif b == T:
             total += np.sum(out * R)
@@ -81,7 +81,7 @@ def states_at_starts(params, spec, X, state0):
     """{start: state entering step ``start``} for every truncated segment start."""
     T = X.shape[1]
     out = {}
-    for a in segment_starts(T, spec.truncate or T)[1:]:
+    for a in segment_starts(T, spec.bptt_truncate or T)[1:]:
         _, cache = forward(params, spec, X[:, :a], state0)
         out[a] = cache.state
     return out

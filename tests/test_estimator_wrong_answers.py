@@ -30,7 +30,7 @@ def sine_frame(n=160):
 def test_many_to_many_outputs_do_not_see_their_future(normalization):
     """An output at step t must not change when the steps after t change."""
     rw = np.cumsum(np.random.default_rng(0).normal(size=400))
-    X, y = make_windows(rw, 16, 1, many_to_many=True)
+    X, y = make_windows(rw, 16, 1, return_sequences=True)
     model = RNNForecaster(**FAST, return_sequences=True,
                           window_normalization=normalization).fit(X, y)
     changed = X.copy()

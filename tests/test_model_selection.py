@@ -38,7 +38,7 @@ def test_splits_by_hand():
 @pytest.mark.parametrize("many_to_many", [False, True])
 def test_no_training_time_reaches_the_test_period(window, horizon, test_size,
                                                  max_train_size, many_to_many):
-    X, y = make_windows(np.arange(80), window, horizon, many_to_many=many_to_many)
+    X, y = make_windows(np.arange(80), window, horizon, return_sequences=many_to_many)
     cv = WindowedTimeSeriesSplit(n_splits=4, window=window, horizon=horizon,
                                  test_size=test_size, max_train_size=max_train_size)
     for train, test in cv.split(X, y):

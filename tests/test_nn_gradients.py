@@ -16,14 +16,14 @@ from _engine_helpers import (CELL_VARIANTS, make_case, numerical_gradient, rel_e
 TOL = 1e-6
 
 
-@pytest.mark.parametrize("truncate", [None, 3], ids=["full", "truncated"])
+@pytest.mark.parametrize("bptt_truncate", [None, 3], ids=["full", "truncated"])
 @pytest.mark.parametrize("with_state", [False, True], ids=["zero_state", "given_state"])
 @pytest.mark.parametrize("num_layers", [1, 2])
-@pytest.mark.parametrize("many_to_many", [False, True], ids=["many_to_one", "many_to_many"])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many_to_one", "return_sequences"])
 @pytest.mark.parametrize("variant", list(CELL_VARIANTS))
-def test_gradients_match_finite_differences(variant, many_to_many, num_layers, with_state,
-                                            truncate):
-    spec, params, X, state0, R = make_case(variant, many_to_many, num_layers, truncate)
+def test_gradients_match_finite_differences(variant, return_sequences, num_layers, with_state,
+                                            bptt_truncate):
+    spec, params, X, state0, R = make_case(variant, return_sequences, num_layers, bptt_truncate)
     if not with_state:
         state0 = tuple(np.zeros_like(s) for s in state0)
     out, cache = forward(params, spec, X, state0 if with_state else None)
@@ -46,10 +46,10 @@ def test_gradients_match_finite_differences(variant, many_to_many, num_layers, w
 @pytest.mark.parametrize("variant", list(CELL_VARIANTS))
 def test_truncation_changes_the_gradient(variant):
     """Truncation is not a no-op: gradients of early steps' parameters differ from full BPTT."""
-    spec, params, X, state0, R = make_case(variant, many_to_many=False, truncate=2)
+    spec, params, X, state0, R = make_case(variant, return_sequences=False, bptt_truncate=2)
     _, cache = forward(params, spec, X, state0)
     grads_trunc, dX_trunc, _ = backward(R, cache)
-    _, cache_full = forward(params, spec._replace(truncate=None), X, state0)
+    _, cache_full = forward(params, spec._replace(bptt_truncate=None), X, state0)
     grads_full, dX_full, _ = backward(R, cache_full)
     assert np.all(dX_trunc[:, :-2] == 0)            # inputs before the last 2 steps get nothing
     assert not np.allclose(dX_full[:, :-2], 0)

@@ -52,10 +52,10 @@ def test_param_shapes_by_hand():
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("variant", list(CELL_VARIANTS))
 def test_spec_from_params_inverts_init_params(variant, num_layers):
-    spec = spec_for(variant, num_layers, dropout=0.2, many_to_many=True, truncate=4)
+    spec = spec_for(variant, num_layers, dropout=0.2, return_sequences=True, bptt_truncate=4)
     params = init_params(spec, np.random.default_rng(0))
-    kwargs = dict(nonlinearity=spec.nonlinearity, dropout=0.2, many_to_many=True,
-                  truncate=4)
+    kwargs = dict(nonlinearity=spec.nonlinearity, dropout=0.2, return_sequences=True,
+                  bptt_truncate=4)
     assert spec_from_params(spec.cell, params, **kwargs) == spec
 
 

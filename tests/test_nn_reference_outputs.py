@@ -33,14 +33,14 @@ N, T, D, H, O = 3, 7, 2, 4, 2
 CASES = [(v, layers, m2m) for v in VARIANTS for layers in (1, 2) for m2m in (False, True)]
 
 
-def case_id(variant, layers, many_to_many):
-    return f"{variant}_{layers}_{'m2m' if many_to_many else 'm2o'}"
+def case_id(variant, layers, return_sequences):
+    return f"{variant}_{layers}_{'m2m' if return_sequences else 'm2o'}"
 
 
-def make_inputs(variant, layers, many_to_many, seed=0):
+def make_inputs(variant, layers, return_sequences, seed=0):
     cell, nonlinearity = VARIANTS[variant]
     spec = NetworkSpec(cell, D, H, O, num_layers=layers, nonlinearity=nonlinearity,
-                       many_to_many=many_to_many)
+                       return_sequences=return_sequences)
     rng = np.random.default_rng(seed)
     params = init_params(spec, rng, np.float32)
     for v in params.values():                    # non-zero biases: every term exercised
@@ -48,13 +48,13 @@ def make_inputs(variant, layers, many_to_many, seed=0):
     X = rng.standard_normal((N, T, D)).astype(np.float32)
     state0 = tuple((0.5 * rng.standard_normal(s)).astype(np.float32)
                    for s in state_shapes(spec, N))
-    R = rng.standard_normal((N, T, O) if many_to_many else (N, O)).astype(np.float32)
+    R = rng.standard_normal((N, T, O) if return_sequences else (N, O)).astype(np.float32)
     return spec, params, X, state0, R
 
 
-def run_case(variant, layers, many_to_many):
+def run_case(variant, layers, return_sequences):
     """{name: array} of everything recorded for one case."""
-    spec, params, X, state0, R = make_inputs(variant, layers, many_to_many)
+    spec, params, X, state0, R = make_inputs(variant, layers, return_sequences)
     out, cache = forward(params, spec, X, state0)
     grads, dX, dstate0 = backward(R, cache)
     out_p, state_p = predict(params, spec, X, state0)
@@ -63,7 +63,7 @@ def run_case(variant, layers, many_to_many):
     for k, (s, s_p, ds) in enumerate(zip(cache.state, state_p, dstate0)):
         rec.update({f"state{k}": s, f"state{k}_predict": s_p, f"dstate0_{k}": ds})
     if layers == 2:                              # training: dropout and truncated BPTT
-        spec_t = spec._replace(dropout=0.3, truncate=3)
+        spec_t = spec._replace(dropout=0.3, bptt_truncate=3)
         out_t, cache_t = forward(params, spec_t, X, state0, training=True,
                                  rng=np.random.default_rng(7))
         grads_t, _, _ = backward(R, cache_t, input_grad=False)
@@ -126,12 +126,12 @@ def check(stored, rec):
         start += value.size
 
 
-@pytest.mark.parametrize("variant, layers, many_to_many", CASES,
+@pytest.mark.parametrize("variant, layers, return_sequences", CASES,
                          ids=[case_id(*c) for c in CASES])
-def test_outputs_and_gradients_equal_the_reference(reference, variant, layers, many_to_many):
+def test_outputs_and_gradients_equal_the_reference(reference, variant, layers, return_sequences):
     with threadpool_limits(1):
-        rec = run_case(variant, layers, many_to_many)
-    check(reference[case_id(variant, layers, many_to_many)], rec)
+        rec = run_case(variant, layers, return_sequences)
+    check(reference[case_id(variant, layers, return_sequences)], rec)
 
 
 def test_lstm_in_row_blocks_equals_the_reference(reference):

@@ -38,13 +38,13 @@ def run_stepwise(params, spec, X, state0, R):
         state = cache.state
         outs.append(out)
         caches.append(cache)
-    out = np.concatenate(outs, axis=1) if spec.many_to_many else outs[-1]
+    out = np.concatenate(outs, axis=1) if spec.return_sequences else outs[-1]
 
     grads = {k: np.zeros_like(v) for k, v in params.items()}
     dX = np.zeros_like(X)
     dstate = None
     for t in range(T - 1, -1, -1):
-        if spec.many_to_many:
+        if spec.return_sequences:
             dout = R[:, t:t + 1]                                  # (N, 1, O)
         else:
             dout = R if t == T - 1 else np.zeros_like(R)          # (N, O)
@@ -61,10 +61,10 @@ def max_abs_diff(a, b):
 
 
 @pytest.mark.parametrize("num_layers", [1, 2])
-@pytest.mark.parametrize("many_to_many", [False, True], ids=["many_to_one", "many_to_many"])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many_to_one", "return_sequences"])
 @pytest.mark.parametrize("variant", list(CELL_VARIANTS))
-def test_stepwise_equals_batched(variant, many_to_many, num_layers):
-    spec, params, X, state0, R = make_case(variant, many_to_many, num_layers)
+def test_stepwise_equals_batched(variant, return_sequences, num_layers):
+    spec, params, X, state0, R = make_case(variant, return_sequences, num_layers)
     out, cache = forward(params, spec, X, state0)
     grads, dX, dstate0 = backward(R, cache)
 
@@ -97,10 +97,10 @@ def test_backward_without_input_gradient_gives_the_same_gradients(variant, num_l
 
 
 @pytest.mark.parametrize("num_layers", [1, 2])
-@pytest.mark.parametrize("many_to_many", [False, True], ids=["many_to_one", "many_to_many"])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many_to_one", "return_sequences"])
 @pytest.mark.parametrize("variant", list(CELL_VARIANTS))
-def test_predict_equals_forward_bit_for_bit(variant, many_to_many, num_layers):
-    spec, params, X, state0, _ = make_case(variant, many_to_many, num_layers)
+def test_predict_equals_forward_bit_for_bit(variant, return_sequences, num_layers):
+    spec, params, X, state0, _ = make_case(variant, return_sequences, num_layers)
     out, cache = forward(params, spec, X, state0)
     out_p, state_p = predict(params, spec, X, state0)
     assert np.array_equal(out, out_p)
@@ -148,10 +148,10 @@ def test_lstm_predict_equals_forward_in_float32(n_samples, threads):
         assert np.array_equal(a, b)
 
 
-@pytest.mark.parametrize("many_to_many", [False, True], ids=["many_to_one", "many_to_many"])
+@pytest.mark.parametrize("return_sequences", [False, True], ids=["many_to_one", "return_sequences"])
 @pytest.mark.parametrize("variant", list(CELL_VARIANTS))
-def test_float32_follows_float64(variant, many_to_many):
-    spec, params, X, state0, R = make_case(variant, many_to_many, num_layers=2)
+def test_float32_follows_float64(variant, return_sequences):
+    spec, params, X, state0, R = make_case(variant, return_sequences, num_layers=2)
     out64, cache64 = forward(params, spec, X, state0)
     params32 = {k: v.astype(np.float32) for k, v in params.items()}
     state32 = tuple(s.astype(np.float32) for s in state0)
@@ -187,7 +187,7 @@ def test_same_seed_gives_identical_init(variant, num_layers):
 
 @pytest.mark.parametrize("variant", list(CELL_VARIANTS))
 def test_dropout_masks_come_from_the_given_rng(variant):
-    spec, params, X, state0, _ = make_case(variant, many_to_many=True, num_layers=2)
+    spec, params, X, state0, _ = make_case(variant, return_sequences=True, num_layers=2)
     spec = spec._replace(dropout=0.5)
 
     def run(seed, training=True):

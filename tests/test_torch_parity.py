@@ -43,7 +43,7 @@ def test_matches_pytorch(variant, num_layers, mode):
     N, T, D = ref["x"].shape
     O, H = params["head.weight"].shape
     spec = NetworkSpec(cell, D, H, O, num_layers=num_layers, nonlinearity=nonlinearity,
-                       many_to_many=MODES[mode])
+                       return_sequences=MODES[mode])
     state_names = ("h", "c") if cell == "lstm" else ("h",)
     state0 = tuple(ref[f"{s}0"] for s in state_names)
 

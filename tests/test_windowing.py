@@ -90,7 +90,7 @@ def test_make_windows_exact_length_gives_one_window():
 
 
 def test_make_windows_many_to_many_next_step_targets():
-    X, y = make_windows(SERIES, window=3, many_to_many=True)
+    X, y = make_windows(SERIES, window=3, return_sequences=True)
     assert_array_equal(X[:, :, 0], [[0, 1, 2], [1, 2, 3], [2, 3, 4], [3, 4, 5],
                                     [4, 5, 6], [5, 6, 7], [6, 7, 8]])
     assert_array_equal(y, [[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6],
@@ -98,7 +98,7 @@ def test_make_windows_many_to_many_next_step_targets():
 
 
 def test_make_windows_many_to_many_with_horizon():
-    X, y = make_windows(SERIES, window=3, horizon=2, many_to_many=True)
+    X, y = make_windows(SERIES, window=3, horizon=2, return_sequences=True)
     assert y.shape == (6, 3, 2)
     assert_array_equal(y[0], [[1, 2], [2, 3], [3, 4]])
     assert_array_equal(y[5], [[6, 7], [7, 8], [8, 9]])
@@ -152,7 +152,7 @@ def test_make_windows_returns_positions_for_arrays():
 def test_make_windows_never_uses_values_after_the_target_time(window, horizon, stride,
                                                               many_to_many):
     times = np.arange(40)
-    X, y = make_windows(times, window, horizon, stride=stride, many_to_many=many_to_many)
+    X, y = make_windows(times, window, horizon, stride=stride, return_sequences=many_to_many)
     if many_to_many:
         y = y.reshape(len(y), window, -1)
         for t in range(window):  # step t may only read inputs 0..t
@@ -422,3 +422,9 @@ def _expected_failures(estimator):
 )
 def test_window_transformer_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+def test_many_to_many_is_the_former_name_of_return_sequences():
+    with pytest.warns(FutureWarning, match="now called 'return_sequences'"):
+        X, y = make_windows(np.arange(10), 3, many_to_many=True)
+    np.testing.assert_array_equal(y, make_windows(np.arange(10), 3, return_sequences=True)[1])

@@ -22,6 +22,8 @@ from ._training import EarlyStopping, TrainingDiverged, run_epoch, time_ordered_
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
 SOLVER_ARGS = {"sgd": {"momentum": 0.9, "nesterov": True}, "rmsprop": {}, "adam": {}}
+#: Parameters (and NetworkSpec fields) that shape the weights: fixed once trained.
+SHAPE_PARAMETERS = ("cell", "hidden_size", "num_layers", "nonlinearity", "return_sequences")
 #: A training loss this many times that of predicting the mean means divergence.
 DIVERGENCE_FACTOR = 10.0
 PREDICT_BATCH = 512
@@ -200,8 +202,8 @@ class _BaseRNN(BaseEstimator):
     def _make_spec(self, n_features, n_outputs):
         return NetworkSpec(self.cell, n_features, self.hidden_size, n_outputs,
                            num_layers=self.num_layers, nonlinearity=self.nonlinearity,
-                           dropout=self.dropout, many_to_many=self.return_sequences,
-                           truncate=self.bptt_truncate)
+                           dropout=self.dropout, return_sequences=self.return_sequences,
+                           bptt_truncate=self.bptt_truncate)
 
     def _make_rng(self):
         """One numpy Generator per fit, seeded from ``random_state``."""
@@ -215,14 +217,8 @@ class _BaseRNN(BaseEstimator):
     def _check_architecture(self, spec):
         """Refuse to continue a network whose shape parameters have changed since."""
         old = self._network.spec
-        changed = [f"{name}: {getattr(old, field)!r} -> {value!r}"
-                   for name, field, value in (
-                       ("cell", "cell", spec.cell), ("hidden_size", "hidden_size",
-                                                     spec.hidden_size),
-                       ("num_layers", "num_layers", spec.num_layers),
-                       ("nonlinearity", "nonlinearity", spec.nonlinearity),
-                       ("return_sequences", "many_to_many", spec.many_to_many))
-                   if getattr(old, field) != value]
+        changed = [f"{name}: {getattr(old, name)!r} -> {getattr(spec, name)!r}"
+                   for name in SHAPE_PARAMETERS if getattr(old, name) != getattr(spec, name)]
         dtype = self._network.params["head.weight"].dtype
         if dtype != DTYPES[self.dtype]:
             changed.append(f"dtype: {dtype.name!r} -> {self.dtype!r}")
@@ -473,8 +469,8 @@ class _BaseRNN(BaseEstimator):
     def _spec_from_shapes(self, params):
         """The network spec of the arrays (``cell`` and the rest from the parameters)."""
         return spec_from_params(self.cell, params, nonlinearity=self.nonlinearity,
-                                dropout=self.dropout, many_to_many=self.return_sequences,
-                                truncate=self.bptt_truncate)
+                                dropout=self.dropout, return_sequences=self.return_sequences,
+                                bptt_truncate=self.bptt_truncate)
 
 
 def _real_arrays(state_dict, dtype):

@@ -160,11 +160,11 @@ def to_feature_major(steps):
     return np.ascontiguousarray(steps.transpose(1, 0, 2))
 
 
-def is_boundary(t, T, truncate):
+def is_boundary(t, T, bptt_truncate):
     """True when the gradient carried from step ``t`` into step ``t - 1`` is cut.
 
     Truncated backpropagation through time treats the state entering steps
     ``T - k, T - 2k, ...`` (but not step 0) as a constant: the last ``k`` steps form one
     segment, the ``k`` before it the next, and so on.
     """
-    return truncate is not None and t > 0 and (T - t) % truncate == 0
+    return bptt_truncate is not None and t > 0 and (T - t) % bptt_truncate == 0

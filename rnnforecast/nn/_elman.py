@@ -26,7 +26,7 @@ class ElmanCache(NamedTuple):
     S: np.ndarray        # (T + 1, H + D + 1, N) stacked [h_{t-1}; x_t; 1]; S[1:, :H] = outputs
     W: np.ndarray        # (H, H + D + 1) stacked [W_hh | W_ih | b_ih + b_hh]
     nonlinearity: str
-    truncate: object
+    bptt_truncate: object
 
 
 def _tanh_derivative(h, out):
@@ -43,7 +43,7 @@ def _relu_derivative(h, out):
 LOCAL_DERIVATIVES = {"tanh": _tanh_derivative, "relu": _relu_derivative}
 
 
-def forward(x, state0, params, nonlinearity="tanh", truncate=None):
+def forward(x, state0, params, nonlinearity="tanh", bptt_truncate=None):
     """Run the layer over a whole batch of sequences.
 
     x : ndarray of shape (T, D, N)
@@ -61,7 +61,7 @@ def forward(x, state0, params, nonlinearity="tanh", truncate=None):
     for t in range(T):
         act(np.matmul(W, S[t], out=S[t + 1, :H]))
     hs = S[1:, :H]
-    return hs, (hs[-1].copy(),), ElmanCache(S, W, nonlinearity, truncate)
+    return hs, (hs[-1].copy(),), ElmanCache(S, W, nonlinearity, bptt_truncate)
 
 
 def backward(dhs, cache, dstate=None, input_grad=True):
@@ -73,7 +73,7 @@ def backward(dhs, cache, dstate=None, input_grad=True):
 
     Returns dx (T, D, N) (None without ``input_grad``), dstate0 (dh0,), LayerGrads.
     """
-    S, W, nonlinearity, truncate = cache
+    S, W, nonlinearity, bptt_truncate = cache
     H = W.shape[0]
     T, N, dtype = S.shape[0] - 1, S.shape[2], S.dtype
     k = chunk_steps(T, N, H * N * S.itemsize)
@@ -93,7 +93,7 @@ def backward(dhs, cache, dstate=None, input_grad=True):
                 dh += dhs[t]
             dz = np.multiply(dh, q[t - t0], out=Z[:, t - t0])   # backprop through act
             np.matmul(W_hT, dz, out=dh)                         # through the recurrence
-            if is_boundary(t, T, truncate):
+            if is_boundary(t, T, bptt_truncate):
                 dh.fill(0)
         grads.add(t0, t1)
     dW_hh, dW_ih, db = split_stacked(grads.dW, H)

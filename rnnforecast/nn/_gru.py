@@ -36,7 +36,7 @@ class GRUCache(NamedTuple):
     n: np.ndarray        # (T, H, N) candidate n_t
     W: np.ndarray        # (3H, H + D + 1) stacked weights of the per-step GEMM
     W_ih: np.ndarray     # (3H, D)
-    truncate: object
+    bptt_truncate: object
 
 
 def _stacked_weights(W_ih, W_hh, b_ih, b_hh):
@@ -50,7 +50,7 @@ def _stacked_weights(W_ih, W_hh, b_ih, b_hh):
     return W, np.concatenate([W_ih[2 * H:], b_ih[2 * H:, None]], axis=1)
 
 
-def forward(x, state0, params, nonlinearity=None, truncate=None):
+def forward(x, state0, params, nonlinearity=None, bptt_truncate=None):
     """Run the layer over a whole batch of sequences.
 
     x : ndarray of shape (T, D, N)
@@ -82,7 +82,7 @@ def forward(x, state0, params, nonlinearity=None, truncate=None):
         tmp *= a[2 * H:]
         np.add(tmp, n, out=S[t + 1, :H])             # h_t = n + z * (h_{t-1} - n)
     hs = S[1:, :H]
-    return hs, (hs[-1].copy(),), GRUCache(S, A, n_all, W, W_ih, truncate)
+    return hs, (hs[-1].copy(),), GRUCache(S, A, n_all, W, W_ih, bptt_truncate)
 
 
 def _local_derivatives(A, n, h_prev, Q):
@@ -120,7 +120,7 @@ def backward(dhs, cache, dstate=None, input_grad=True):
 
     Returns dx (T, D, N) (None without ``input_grad``), dstate0 (dh0,), LayerGrads.
     """
-    S, A, n_all, W, W_ih, truncate = cache
+    S, A, n_all, W, W_ih, bptt_truncate = cache
     T, G, N = A.shape
     H, dtype = G // 3, A.dtype
     k = chunk_steps(T, N, 4 * H * N * A.itemsize)
@@ -143,7 +143,7 @@ def backward(dhs, cache, dstate=None, input_grad=True):
             np.multiply(dh, A[t, 2 * H:], out=dh_direct)  # through h = ... + z * h_{t-1}
             np.matmul(W_hT, Z[:3 * H, j], out=dh)        # through the recurrence
             dh += dh_direct
-            if is_boundary(t, T, truncate):
+            if is_boundary(t, T, bptt_truncate):
                 dh.fill(0)
         grads.add(t0, t1)
     # grads.dW (4H, K): rows n (recurrent), r, z, n (input) x columns [h | x | 1]

@@ -34,10 +34,10 @@ class JordanCache(NamedTuple):
     params: list           # per layer: (W_ih, W_hh, b_ih, b_hh)
     head: tuple            # (W (O, H), b (O,))
     nonlinearity: str
-    truncate: object
+    bptt_truncate: object
 
 
-def forward(x, y0, layers, head, nonlinearity="tanh", truncate=None, masks=None):
+def forward(x, y0, layers, head, nonlinearity="tanh", bptt_truncate=None, masks=None):
     """Run the whole network over a batch of sequences.
 
     x : ndarray of shape (D, T, N)
@@ -70,7 +70,7 @@ def forward(x, y0, layers, head, nonlinearity="tanh", truncate=None, masks=None)
                 inputs[l][t] = h
         y = np.matmul(W_head, hs[-1][t], out=ys[t])
         y += b_head[:, None]
-    cache = JordanCache(x, y0, inputs, hs, ys, masks, layers, head, nonlinearity, truncate)
+    cache = JordanCache(x, y0, inputs, hs, ys, masks, layers, head, nonlinearity, bptt_truncate)
     return ys, ys[-1].copy(), cache
 
 
@@ -83,7 +83,7 @@ def backward(dys, cache, dy_final=None, input_grad=True):
     Returns dx (D, T, N) (None without ``input_grad``), dy0 (O, N), list of LayerGrads,
     (dW_head (O, H), db_head (O,)).
     """
-    x, y0, inputs, hs, ys, masks, layers, (W_head, _), nonlinearity, truncate = cache
+    x, y0, inputs, hs, ys, masks, layers, (W_head, _), nonlinearity, bptt_truncate = cache
     T, O, N = ys.shape
     L = len(layers)
     derivs = [DERIVATIVES[nonlinearity](h) for h in hs]      # (T, H, N) each
@@ -104,7 +104,7 @@ def backward(dys, cache, dy_final=None, input_grad=True):
                 dh = layers[l][0].T @ dz
                 if masks[l - 1] is not None:
                     dh *= masks[l - 1][t]                     # through dropout
-        if is_boundary(t, T, truncate):
+        if is_boundary(t, T, bptt_truncate):
             dy_next[:] = 0
     H = hs[-1].shape[1]
     dY = to_feature_major(dys_total).reshape(O, T * N)

@@ -58,10 +58,10 @@ class LSTMCache(NamedTuple):
     A: np.ndarray        # (T, 4H, N) gate values o, i, f, g
     C: np.ndarray        # (T + 1, H, N) cell states c_{-1} = c0, c_0 .. c_{T-1}
     W: np.ndarray        # (4H, H + D + 1) stacked weights, rows o, i, f, g
-    truncate: object
+    bptt_truncate: object
 
 
-def forward(x, state0, params, nonlinearity=None, truncate=None):
+def forward(x, state0, params, nonlinearity=None, bptt_truncate=None):
     """Run the layer over a whole batch of sequences.
 
     x : ndarray of shape (T, D, N)
@@ -97,7 +97,7 @@ def forward(x, state0, params, nonlinearity=None, truncate=None):
         c += ig                                              # + i * g
         tanh(c, out=tanh_c)
         multiply(o[t], tanh_c, out=hs[t])                    # h_t = o * tanh(c_t)
-    return hs, (hs[-1].copy(), C[-1].copy()), LSTMCache(S, A, C, W, truncate)
+    return hs, (hs[-1].copy(), C[-1].copy()), LSTMCache(S, A, C, W, bptt_truncate)
 
 
 def infer(x, state0, params):
@@ -178,7 +178,7 @@ def backward(dhs, cache, dstate=None, input_grad=True):
 
     Returns dx (T, D, N) (None without ``input_grad``), dstate0 (dh0, dc0), LayerGrads.
     """
-    S, A, C, W, truncate = cache
+    S, A, C, W, bptt_truncate = cache
     T, G, N = A.shape
     H, dtype = G // 4, A.dtype
     k = chunk_steps(T, N, G * N * A.itemsize)
@@ -210,7 +210,7 @@ def backward(dhs, cache, dstate=None, input_grad=True):
             matmul(W_0, Z_0[:, j], out=dh)                     # through the recurrence
             for W_r, Z_r in rest:
                 dh += matmul(W_r, Z_r[:, j], out=dc)
-            if is_boundary(t, T, truncate):
+            if is_boundary(t, T, bptt_truncate):
                 dh.fill(0)
                 dc_next.fill(0)
         grads.add(t0, t1)

@@ -31,9 +31,9 @@ from . import _elman, _gru, _jordan, _lstm
 class NetworkSpec(NamedTuple):
     """Architecture of a network; everything the functions need besides the weights.
 
-    truncate : int or None
+    bptt_truncate : int or None
         Truncated backpropagation through time: gradients flow through at most
-        ``truncate`` steps of the recurrence (segments of ``truncate`` steps counted
+        ``bptt_truncate`` steps of the recurrence (segments of ``bptt_truncate`` steps counted
         back from the last step). None means full BPTT.
     """
 
@@ -44,8 +44,8 @@ class NetworkSpec(NamedTuple):
     num_layers: int = 1
     nonlinearity: str = "tanh"
     dropout: float = 0.0
-    many_to_many: bool = False
-    truncate: Optional[int] = None
+    return_sequences: bool = False
+    bptt_truncate: Optional[int] = None
 
 
 class NetworkCache(NamedTuple):
@@ -114,7 +114,7 @@ class _Stacked:
             s0 = tuple(np.ascontiguousarray(s[l].T, dtype=dtype) for s in state0)  # (H, N)
             if infer is None:
                 x, s_final, cache = self.module.forward(x, s0, layer_params(params, l),
-                                                        spec.nonlinearity, spec.truncate)
+                                                        spec.nonlinearity, spec.bptt_truncate)
             else:
                 (x, s_final), cache = infer(x, s0, layer_params(params, l)), None
             if l < spec.num_layers - 1 and masks[l] is not None:
@@ -158,7 +158,7 @@ def _stack_states(per_layer):
 def _head_forward(params, spec, hs):
     """hs (T, H, N) -> out (N, O) from the last step, or (N, T, O) from every step."""
     W, b = params["head.weight"], params["head.bias"]
-    if not spec.many_to_many:
+    if not spec.return_sequences:
         return (W @ hs[-1] + b[:, None]).T                     # (N, O)
     y = np.matmul(W, hs)                                       # (T, O, N)
     y += b[:, None]
@@ -173,7 +173,7 @@ def _head_backward(dout, cache, grads):
     """
     W = cache.head_weight
     hs = cache.top.transpose(1, 0, 2)                          # (T, H, N)
-    if cache.spec.many_to_many:
+    if cache.spec.return_sequences:
         dy = dout.transpose(1, 2, 0)                           # (T, O, N)
         grads["head.weight"] = np.matmul(dy, hs.transpose(0, 2, 1)).sum(axis=0)
         grads["head.bias"] = dy.sum(axis=(0, 2))
@@ -214,8 +214,8 @@ class _Jordan:
         head = (params["head.weight"], params["head.bias"])
         y0 = np.ascontiguousarray(state0[0].T)                 # (O, N)
         ys, y_final, cache = _jordan.forward(x, y0, layers, head, spec.nonlinearity,
-                                             spec.truncate, masks)
-        out = ys.transpose(2, 0, 1) if spec.many_to_many else ys[-1].T  # (N, T, O), (N, O)
+                                             spec.bptt_truncate, masks)
+        out = ys.transpose(2, 0, 1) if spec.return_sequences else ys[-1].T  # (N, T, O), (N, O)
         top = cache.hs[-1].transpose(1, 0, 2)                  # (H, T, N) view
         return out, NetworkCache(spec, [cache], masks, top, head[0], (y_final.T.copy(),))
 
@@ -230,7 +230,7 @@ class _Jordan:
         spec, jcache = cache.spec, cache.layer_caches[0]
         T, O, N = jcache.ys.shape
         dys = np.zeros((T, O, N), dtype=jcache.ys.dtype)
-        if spec.many_to_many:
+        if spec.return_sequences:
             dys[:] = dout.transpose(1, 2, 0)
         else:
             dys[-1] = dout.T
@@ -300,7 +300,7 @@ def spec_from_params(cell, params, **spec_kwargs):
     cell : str, a key of ``CELLS``
     params : dict of ndarray, named as ``param_shapes`` names them
     **spec_kwargs : the other fields of ``NetworkSpec`` (nonlinearity, dropout,
-        many_to_many, truncate)
+        return_sequences, bptt_truncate)
 
     ``input_size`` and ``hidden_size`` come from ``weight_ih_l0`` (G*H, D),
     ``output_size`` from ``head.weight`` (O, H) and ``num_layers`` from the number of
@@ -348,7 +348,7 @@ def forward(params, spec, X, state0=None, *, training=False, rng=None):
     training : bool, apply inter-layer dropout (needs ``rng``)
     rng : numpy.random.Generator
 
-    Returns out, of shape (N, O) or (N, T, O) when ``spec.many_to_many``, and the cache.
+    Returns out, of shape (N, O) or (N, T, O) when ``spec.return_sequences``, and the cache.
     """
     N, T, _ = X.shape
     dtype = params["head.weight"].dtype
