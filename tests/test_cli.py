@@ -6,7 +6,6 @@ module entry point works. Bad input must exit with status 2 and print exactly on
 on stderr naming the problem, never a traceback.
 """
 
-import os
 import re
 import subprocess
 import sys
@@ -16,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _cli_helpers import one_line, run, subprocess_env, write_csv, write_text
 from rnnforecast.cli import main
 from rnnforecast.datasets import dataset_path
 
-REPO = Path(__file__).resolve().parents[1]
 AIRLINE = str(dataset_path("airline"))
 SEATTLE = str(dataset_path("seattle_weather"))
 FAST = ["--epochs", "5", "--hidden-size", "8"]
@@ -106,29 +105,20 @@ def test_help_returns_zero(capsys):
 
 
 def test_python_dash_m_entry_point(tmp_path):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     out = tmp_path / "forecast.csv"
     proc = subprocess.run(
         [sys.executable, "-m", "rnnforecast", "forecast", AIRLINE, "--target",
          "passengers", *FAST, "--output", str(out), "--plot", str(tmp_path / "f.png")],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+        capture_output=True, text=True, cwd=tmp_path, env=subprocess_env(), timeout=120)
     assert proc.returncode == 0, proc.stderr
     _check_forecast_csv(out)
     _check_png(tmp_path / "f.png")
 
 
 # --------------------------------------------------------------------------- bad input
-def _write(tmp_path, name, text):
-    path = tmp_path / name
-    path.write_text(text)
-    return str(path)
-
-
 def _daily_csv(tmp_path, name, dates, values=None):
     values = np.arange(len(dates), dtype=float) if values is None else values
-    lines = ["date,y", *(f"{d},{v}" for d, v in zip(dates, values))]
-    return _write(tmp_path, name, "\n".join(lines) + "\n")
+    return write_csv(tmp_path / name, dates, values)
 
 
 def _dates(n):
@@ -197,7 +187,8 @@ BAD_INPUT = {
                                    "--window", "5", "--horizon", "2", "--epochs", "1"],
                       r"column 'y' of nan\.csv has 1 missing value \(2020-02-15\); pass "
                       r"--fill interpolate, ffill or drop"),
-    "empty file": (lambda tmp: ["forecast", _write(tmp, "empty.csv", ""), "--target", "y"],
+    "empty file": (lambda tmp: ["forecast", write_text(tmp / "empty.csv", ""),
+                                "--target", "y"],
                    r"cannot read .*empty\.csv as CSV"),
     "interval too large": (lambda tmp: ["forecast", AIRLINE, "--target", "passengers",
                                         "--interval", "1.5"],
@@ -229,14 +220,11 @@ BAD_INPUT = {
 def test_bad_input_exits_2_with_one_line(case, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)  # nothing may be written into the source tree
     make_argv, pattern = BAD_INPUT[case]
-    status = main(make_argv(tmp_path))
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert status == 2, captured.err
-    assert len(lines) == 1, captured.err
-    assert lines[0].startswith("rnnforecast")
-    assert "Traceback" not in captured.err
-    assert re.search(pattern, lines[0]), lines[0]
+    status, out, err = run(capsys, make_argv(tmp_path))
+    assert status == 2, err
+    line = one_line(err)
+    assert line.startswith("rnnforecast")
+    assert re.search(pattern, line), line
 
 
 def test_hitting_the_epoch_limit_is_a_note_on_stdout(tmp_path, capsys):

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from _cli_helpers import FAST, assert_refused, enter_workdir, run
 from rnnforecast.cli import main
 
-FAST = ["--epochs", "2", "--hidden-size", "4", "--window", "5", "--horizon", "3"]
 OLD = {"forecast.csv": "old forecast\n", "forecast.png": "old plot\n"}
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -24,11 +24,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
     """tmp_path as the working directory, holding data.csv (60 days) and old outputs."""
-    monkeypatch.chdir(tmp_path)
-    dates = pd.date_range("2020-01-01", periods=60, freq="D")
-    values = 100 + 10 * np.sin(np.arange(60) / 3)
-    pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "y": values}).to_csv(
-        "data.csv", index=False)
+    enter_workdir(tmp_path, monkeypatch)
     for name, text in OLD.items():
         (tmp_path / name).write_text(text)
     return tmp_path
@@ -40,18 +36,13 @@ def _snapshot(directory):
             for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
-def _run(capsys, argv):
-    status = main(argv)
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def _assert_refused(status, out, err, pattern):
-    lines = err.strip().splitlines()
-    assert status == 2, err
-    assert len(lines) == 1 and "Traceback" not in err, err
-    assert re.search(pattern, lines[0]), lines[0]
-    assert "Fitting" not in out, "the error must come before training"
+def _assert_refused_untouched(workdir, capsys, options, pattern):
+    """``forecast data.csv`` with ``options`` is refused; the directory stays as it was."""
+    (workdir / "sub").mkdir()
+    before = _snapshot(workdir)
+    assert_refused(*run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
+                                 *options]), pattern)
+    assert _snapshot(workdir) == before
 
 
 # ------------------------------------------------------------ item 1: same file twice
@@ -68,12 +59,7 @@ SAME_FILE = {
 
 @pytest.mark.parametrize("case", list(SAME_FILE))
 def test_two_roles_for_one_file_are_refused(case, workdir, capsys):
-    (workdir / "sub").mkdir()
-    options, pattern = SAME_FILE[case]
-    before = _snapshot(workdir)
-    _assert_refused(*_run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
-                                   *options]), pattern)
-    assert _snapshot(workdir) == before
+    _assert_refused_untouched(workdir, capsys, *SAME_FILE[case])
 
 
 # ------------------------------------------- item 2: a failing run writes nothing
@@ -103,27 +89,22 @@ FAILING = {
 
 @pytest.mark.parametrize("case", list(FAILING))
 def test_failing_run_leaves_existing_outputs_untouched(case, workdir, capsys):
-    (workdir / "sub").mkdir()
-    options, pattern = FAILING[case]
-    before = _snapshot(workdir)
-    _assert_refused(*_run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
-                                   *options]), pattern)
-    assert _snapshot(workdir) == before
+    _assert_refused_untouched(workdir, capsys, *FAILING[case])
 
 
 def test_irregular_dates_are_refused_before_training(workdir, capsys):
     name = _irregular_csv(workdir)
     before = _snapshot(workdir)
-    _assert_refused(*_run(capsys, ["forecast", name, "--target", "y", *FAST]),
-                    r"dates in column 'date' of irregular\.csv are not evenly spaced "
-                    r"\(gaps: 2 days \(30 times\), 3 days \(29 times\)\); pass --freq")
+    assert_refused(*run(capsys, ["forecast", name, "--target", "y", *FAST]),
+                   r"dates in column 'date' of irregular\.csv are not evenly spaced "
+                   r"\(gaps: 2 days \(30 times\), 3 days \(29 times\)\); pass --freq")
     assert _snapshot(workdir) == before
 
 
 def test_irregular_dates_with_freq_are_forecast(workdir, capsys):
     name = _irregular_csv(workdir)
-    status, out, err = _run(capsys, ["forecast", name, "--target", "y", *FAST,
-                                     "--freq", "D", "--plot", ""])
+    status, out, err = run(capsys, ["forecast", name, "--target", "y", *FAST,
+                                    "--freq", "D", "--plot", ""])
     assert status == 0, err
     table = pd.read_csv("forecast.csv", parse_dates=["date"])
     last = pd.read_csv(name, parse_dates=["date"])["date"].iloc[-1]
@@ -135,9 +116,9 @@ def test_irregular_dates_with_freq_are_forecast(workdir, capsys):
 def test_unwritable_output_directory_is_refused(workdir, capsys):
     locked = workdir / "locked"
     locked.mkdir(mode=0o500)
-    _assert_refused(*_run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
-                                   "--output", "locked/f.csv"]),
-                    r"--output locked/f\.csv: directory locked is not writable")
+    assert_refused(*run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
+                                 "--output", "locked/f.csv"]),
+                   r"--output locked/f\.csv: directory locked is not writable")
 
 
 def test_outputs_are_replaced_only_when_both_are_written(workdir, capsys, monkeypatch):
@@ -151,7 +132,7 @@ def test_outputs_are_replaced_only_when_both_are_written(workdir, capsys, monkey
 
     monkeypatch.setattr(matplotlib.figure.Figure, "savefig", failing_savefig)
     before = _snapshot(workdir)
-    status, out, err = _run(capsys, ["forecast", "data.csv", "--target", "y", *FAST])
+    status, out, err = run(capsys, ["forecast", "data.csv", "--target", "y", *FAST])
     assert status == 2 and len(err.strip().splitlines()) == 1, err
     assert "No space left on device" in err
     assert _snapshot(workdir) == before
@@ -160,8 +141,8 @@ def test_outputs_are_replaced_only_when_both_are_written(workdir, capsys, monkey
 def test_successful_run_replaces_old_outputs_and_keeps_permissions(workdir, capsys):
     """An existing output keeps its mode; a new one gets the mode the umask gives."""
     os.chmod("forecast.csv", 0o640)
-    status, out, err = _run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
-                                     "--plot", "new.png"])
+    status, out, err = run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
+                                    "--plot", "new.png"])
     assert status == 0, err
     assert pd.read_csv("forecast.csv").columns.tolist() == ["date", "forecast", "lower",
                                                             "upper"]
@@ -192,8 +173,8 @@ def test_help_says_existing_files_are_replaced(command, options, capsys):
 
 # --------------------------------------------- item 6: the path written is reported
 def test_plot_without_extension_is_written_as_png_and_reported(workdir, capsys):
-    status, out, err = _run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
-                                     "--plot", "name"])
+    status, out, err = run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
+                                    "--plot", "name"])
     assert status == 0, err
     assert (workdir / "name.png").read_bytes()[:4] == b"\x89PNG"
     assert not (workdir / "name").exists()
@@ -202,15 +183,14 @@ def test_plot_without_extension_is_written_as_png_and_reported(workdir, capsys):
 
 @pytest.mark.parametrize("extension, magic", [("svg", b"<?xml"), ("pdf", b"%PDF")])
 def test_plot_format_follows_the_extension(extension, magic, workdir, capsys):
-    status, out, err = _run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
-                                     "--plot", f"p.{extension}"])
+    status, out, err = run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
+                                    "--plot", f"p.{extension}"])
     assert status == 0, err
     assert (workdir / f"p.{extension}").read_bytes().startswith(magic)
 
 
 # --------------------------------------------------- item 10: backtest and demo too
-BACKTEST = ["--epochs", "2", "--hidden-size", "4", "--window", "5", "--horizon", "3",
-            "--folds", "2"]
+BACKTEST = [*FAST, "--folds", "2"]
 
 
 @pytest.mark.parametrize("options, pattern", [
@@ -220,16 +200,16 @@ BACKTEST = ["--epochs", "2", "--hidden-size", "4", "--window", "5", "--horizon",
 ])
 def test_backtest_validates_its_output_first(options, pattern, workdir, capsys):
     before = _snapshot(workdir)
-    status, out, err = _run(capsys, ["backtest", "data.csv", "--target", "y", *BACKTEST,
-                                     *options])
-    _assert_refused(status, out, err, pattern)
+    status, out, err = run(capsys, ["backtest", "data.csv", "--target", "y", *BACKTEST,
+                                    *options])
+    assert_refused(status, out, err, pattern)
     assert "Backtest" not in out
     assert _snapshot(workdir) == before
 
 
 def test_backtest_output_is_written(workdir, capsys):
-    status, out, err = _run(capsys, ["backtest", "data.csv", "--target", "y", *BACKTEST,
-                                     "--output", "b.csv"])
+    status, out, err = run(capsys, ["backtest", "data.csv", "--target", "y", *BACKTEST,
+                                    "--output", "b.csv"])
     assert status == 0, err
     assert len(pd.read_csv("b.csv")) == 2 * 3
     assert "Backtest forecasts written to b.csv" in out
@@ -237,7 +217,7 @@ def test_backtest_output_is_written(workdir, capsys):
 
 def test_demo_validates_its_plot_first(workdir, capsys):
     before = _snapshot(workdir)
-    status, out, err = _run(capsys, ["demo", "--epochs", "2", "--hidden-size", "4",
-                                     "--plot", "demo.xyz"])
-    _assert_refused(status, out, err, r"--plot demo\.xyz: matplotlib cannot write")
+    status, out, err = run(capsys, ["demo", "--epochs", "2", "--hidden-size", "4",
+                                    "--plot", "demo.xyz"])
+    assert_refused(status, out, err, r"--plot demo\.xyz: matplotlib cannot write")
     assert _snapshot(workdir) == before

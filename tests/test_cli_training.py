@@ -15,18 +15,13 @@ import subprocess
 import sys
 import time
 import warnings
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-import pandas as pd
 import pytest
 
+from _cli_helpers import FAST, enter_workdir, one_line, run, subprocess_env
 from rnnforecast import RNNForecaster
-from rnnforecast.cli import main
-
-REPO = Path(__file__).resolve().parents[1]
-FAST = ["--epochs", "2", "--hidden-size", "4", "--window", "5", "--horizon", "3"]
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -34,24 +29,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 @pytest.fixture
 def workdir(tmp_path, monkeypatch):
     """tmp_path as the working directory, holding data.csv: 60 days near 100."""
-    monkeypatch.chdir(tmp_path)
-    dates = pd.date_range("2020-01-01", periods=60, freq="D")
-    values = 100 + 10 * np.sin(np.arange(60) / 3)
-    pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "y": values}).to_csv(
-        "data.csv", index=False)
-    return tmp_path
-
-
-def _run(capsys, argv):
-    status = main(argv)
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
-def _one_line(err):
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
+    return enter_workdir(tmp_path, monkeypatch)
 
 
 def _written(directory):
@@ -94,8 +72,8 @@ def test_training_report_prefers_best_epoch_attribute():
 
 
 def test_forecast_prints_the_epoch_kept(workdir, capsys):
-    status, out, err = _run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
-                                     "--plot", ""])
+    status, out, err = run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
+                                    "--plot", ""])
     assert status == 0, err
     assert re.search(r"^Fitted: 2 epochs run, weights of epoch [12] kept \(best "
                      r"validation R\^2 -?\d+\.\d{3}\), \d+\.\d s$", out, re.MULTILINE), out
@@ -104,9 +82,9 @@ def test_forecast_prints_the_epoch_kept(workdir, capsys):
 
 # ------------------------------------------------------------- item 8: divergence
 def test_diverged_training_is_refused_not_written(workdir, capsys):
-    status, out, err = _run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
-                                     "--learning-rate", "1e6"])
-    line = _one_line(err)
+    status, out, err = run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
+                                    "--learning-rate", "1e6"])
+    line = one_line(err)
     assert status == 2
     assert re.search(r"lower --learning-rate \(now 1e\+06\)", line), line
     assert "more epochs may help" not in out
@@ -127,8 +105,8 @@ def test_implausible_forecasts_are_refused(bad, pattern, workdir, capsys, monkey
         return table
 
     monkeypatch.setattr(RNNForecaster, "forecast", forecast)
-    status, out, err = _run(capsys, ["forecast", "data.csv", "--target", "y", *FAST])
-    line = _one_line(err)
+    status, out, err = run(capsys, ["forecast", "data.csv", "--target", "y", *FAST])
+    line = one_line(err)
     assert status == 2 and re.search(pattern, line), line
     assert "--learning-rate" in line
     assert _written(workdir) == []
@@ -140,9 +118,9 @@ def test_ctrl_c_during_fit_exits_130_and_writes_nothing(workdir, capsys, monkeyp
         raise KeyboardInterrupt
 
     monkeypatch.setattr(RNNForecaster, "fit", fit)
-    status, out, err = _run(capsys, ["forecast", "data.csv", "--target", "y", *FAST])
+    status, out, err = run(capsys, ["forecast", "data.csv", "--target", "y", *FAST])
     assert status == 130
-    assert _one_line(err) == "rnnforecast: interrupted"
+    assert one_line(err) == "rnnforecast: interrupted"
     assert _written(workdir) == []
 
 
@@ -161,20 +139,19 @@ def test_ctrl_c_caught_by_the_estimator_still_stops_the_command(workdir, capsys,
         return self
 
     monkeypatch.setattr(RNNForecaster, "fit", fit)
-    status, out, err = _run(capsys, ["forecast", "data.csv", "--target", "y", *FAST])
+    status, out, err = run(capsys, ["forecast", "data.csv", "--target", "y", *FAST])
     assert status == 130
-    assert _one_line(err) == "rnnforecast: interrupted"
+    assert one_line(err) == "rnnforecast: interrupted"
     assert _written(workdir) == []
 
 
 def test_sigint_to_the_command_exits_130_and_writes_nothing(workdir):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     proc = subprocess.Popen(
         [sys.executable, "-m", "rnnforecast", "forecast", "data.csv", "--target", "y",
          "--window", "5", "--horizon", "3", "--hidden-size", "4", "--epochs", "100000",
          "--patience", "100000"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=workdir, env=env)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=workdir,
+        env=subprocess_env())
     try:
         first = proc.stdout.readline()
         assert first.startswith("Fitting"), first + proc.stderr.read()
@@ -184,16 +161,16 @@ def test_sigint_to_the_command_exits_130_and_writes_nothing(workdir):
     finally:
         proc.kill()
     assert proc.returncode == 130, err
-    assert _one_line(err) == "rnnforecast: interrupted"
+    assert one_line(err) == "rnnforecast: interrupted"
     assert _written(workdir) == []
 
 
 # -------------------------------------------- item 3: memory and unexpected errors
 @pytest.mark.skipif(not hasattr(os, "sysconf"), reason="needs the machine's memory size")
 def test_huge_hidden_size_is_refused_before_training(workdir, capsys):
-    status, out, err = _run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
-                                     "--hidden-size", str(10**6)])
-    line = _one_line(err)
+    status, out, err = run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
+                                    "--hidden-size", str(10**6)])
+    line = one_line(err)
     assert status == 2 and "Fitting" not in out
     assert re.search(r"--hidden-size 1000000 needs about \d+ TB of memory for the "
                      r"weights alone, more than the \S+ [GT]B of this machine; use a "
@@ -205,11 +182,11 @@ def test_out_of_memory_is_one_line(workdir, capsys, monkeypatch):
         raise MemoryError("Unable to allocate 7.28 TiB for an array")
 
     monkeypatch.setattr(RNNForecaster, "fit", fit)
-    status, out, err = _run(capsys, ["forecast", "data.csv", "--target", "y", *FAST])
+    status, out, err = run(capsys, ["forecast", "data.csv", "--target", "y", *FAST])
     assert status == 2
     assert re.fullmatch(r"rnnforecast: error: out of memory \(Unable to allocate 7\.28 "
                         r"TiB for an array\); use a smaller --hidden-size or --window",
-                        _one_line(err))
+                        one_line(err))
     assert _written(workdir) == []
 
 
@@ -218,7 +195,7 @@ def test_unexpected_error_is_one_line_with_its_type(workdir, capsys, monkeypatch
         raise RuntimeError("boom\nsecond line")
 
     monkeypatch.setattr(RNNForecaster, "fit", fit)
-    status, out, err = _run(capsys, ["forecast", "data.csv", "--target", "y", *FAST])
+    status, out, err = run(capsys, ["forecast", "data.csv", "--target", "y", *FAST])
     assert status == 1
-    assert _one_line(err) == "rnnforecast: error: RuntimeError: boom second line"
+    assert one_line(err) == "rnnforecast: error: RuntimeError: boom second line"
     assert _written(workdir) == []

@@ -18,44 +18,39 @@ from ..nn.network import CELLS
 #: The parser's description, the first line of the package's docstring.
 DESCRIPTION = "The ``rnnforecast`` command: forecast a CSV, backtest it, or run the demo."
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
-    return value
+
+def _number_type(convert, accept, refusal, out_of_range=None):
+    """An option type: ``convert(text)``, refused unless ``accept(value)``.
+
+    ``refusal`` is the message when ``text`` does not convert, ``out_of_range`` (default
+    ``refusal``) when the number breaks the rule; both are formatted with ``text``.
+    """
+    def number(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(refusal.format(text=text)) from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError((out_of_range or refusal).format(text=text))
+        return value
+    return number
 
 
-def _seed(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value < 2**32:
-        raise argparse.ArgumentTypeError(f"must be an integer in [0, 2**32), got {text!r}")
-    return value
-
-
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        value = np.nan
-    if not (np.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
-    return value
+_positive_int = _number_type(int, lambda v: v >= 1,
+                             "must be a positive integer, got {text!r}",
+                             "must be a positive integer, got {text}")
+_seed = _number_type(int, lambda v: 0 <= v < 2**32,
+                     "must be an integer in [0, 2**32), got {text!r}")
+_positive_float = _number_type(float, lambda v: np.isfinite(v) and v > 0,
+                               "must be a positive number, got {text!r}")
+_fraction = _number_type(float, lambda v: 0 <= v < 1,
+                         "must be a number in [0, 1), got {text!r}",
+                         "must be in [0, 1), got {text}")
 
 
 def _coverage(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number in [0, 1), got {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
-    return value or None
+    """A coverage in [0, 1); 0 means no interval (None)."""
+    return _fraction(text) or None
 
 
 def _frequency(text):
