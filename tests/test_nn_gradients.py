@@ -54,3 +54,42 @@ def test_truncation_changes_the_gradient(variant):
     assert np.all(dX_trunc[:, :-2] == 0)            # inputs before the last 2 steps get nothing
     assert not np.allclose(dX_full[:, :-2], 0)
     assert not np.allclose(grads_trunc["weight_hh_l0"], grads_full["weight_hh_l0"])
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("pooling", ["mean", "max"])
+@pytest.mark.parametrize("variant", list(CELL_VARIANTS))
+def test_pooling_gradients_match_finite_differences(variant, pooling, num_layers):
+    """The many-to-one head on the hidden states pooled over time (the Jordan network:
+    its outputs pooled), for every parameter, the input and the initial state."""
+    spec, params, X, state0, R = make_case(variant, num_layers=num_layers)
+    spec = spec._replace(pooling=pooling)
+    out, cache = forward(params, spec, X, state0)
+    grads, dX, dstate0 = backward(R, cache)
+
+    def objective():
+        return np.sum(forward(params, spec, X, state0)[0] * R)
+
+    assert sorted(grads) == sorted(params)
+    for name, value in params.items():
+        err = rel_error(grads[name], numerical_gradient(objective, value))
+        assert err < TOL, f"{name}: relative error {err:.2e}"
+    assert rel_error(dX, numerical_gradient(objective, X)) < TOL, "input"
+    for k, s in enumerate(state0):
+        assert rel_error(dstate0[k], numerical_gradient(objective, s)) < TOL, f"state {k}"
+
+
+@pytest.mark.parametrize("variant", list(CELL_VARIANTS))
+def test_pooling_reads_every_step(variant):
+    """Mean pooling: every input step gets a gradient; the head reads the mean of the top
+    layer's states (Jordan: of its outputs), which is what ``encode`` returns."""
+    from rnnforecast.nn.network import encode, predict
+    spec, params, X, state0, R = make_case(variant)
+    spec = spec._replace(pooling="mean")
+    out, cache = forward(params, spec, X, state0)
+    _, dX, _ = backward(R, cache)
+    assert np.all(np.abs(dX).sum(axis=2) > 0)
+    np.testing.assert_allclose(predict(params, spec, X, state0)[0], out)
+    if variant != "jordan":
+        pooled = encode(params, spec, X, state0)
+        np.testing.assert_allclose(out, pooled @ params["head.weight"].T + params["head.bias"])

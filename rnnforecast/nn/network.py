@@ -5,7 +5,9 @@ PyTorch's (``weight_ih_l0``, ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``, .
 plus ``head.weight`` and ``head.bias`` as in ``nn.Linear``), so weights move between
 rnnforecast and ``nn.RNN``/``nn.LSTM``/``nn.GRU`` unchanged.
 
-* many-to-one: the head reads the last hidden state, ``out`` is ``(N, O)``;
+* many-to-one: the head reads the top layer's hidden states pooled over time
+  (``pooling``: the last one, their mean or their element-wise maximum; see
+  ``POOLINGS``), ``out`` is ``(N, O)``;
 * many-to-many: the head reads every hidden state, ``out`` is ``(N, T, O)``.
 
 ``forward`` returns ``(out, cache)``; ``backward(dout, cache)`` returns the gradients
@@ -35,6 +37,10 @@ class NetworkSpec(NamedTuple):
         Truncated backpropagation through time: gradients flow through at most
         ``bptt_truncate`` steps of the recurrence (segments of ``bptt_truncate`` steps counted
         back from the last step). None means full BPTT.
+    pooling : {"last", "mean", "max"}
+        What the many-to-one head reads (see ``POOLINGS``); ignored with
+        ``return_sequences``. The Jordan network pools its raw outputs instead (the same
+        network for "mean", whose head is linear).
     """
 
     cell: str
@@ -46,6 +52,7 @@ class NetworkSpec(NamedTuple):
     dropout: float = 0.0
     return_sequences: bool = False
     bptt_truncate: Optional[int] = None
+    pooling: str = "last"
 
 
 class NetworkCache(NamedTuple):
@@ -64,6 +71,59 @@ def layer_keys(l):
 def layer_params(params, l):
     """(W_ih, W_hh, b_ih, b_hh) of layer ``l``."""
     return tuple(params[k] for k in layer_keys(l))
+
+
+# ---------------------------------------------------------------------------
+# Pooling over time: what the many-to-one head reads
+# ---------------------------------------------------------------------------
+
+def _pool_last(hs):
+    """hs (T, H, N) -> (H, N), the last step."""
+    return hs[-1]
+
+
+def _unpool_last(dpooled, hs):
+    """Only the last step receives the gradient: (T, H, N)."""
+    dhs = np.zeros_like(hs)
+    dhs[-1] = dpooled
+    return dhs
+
+
+def _pool_mean(hs):
+    """hs (T, H, N) -> (H, N), the mean over the steps."""
+    return hs.mean(axis=0)
+
+
+def _unpool_mean(dpooled, hs):
+    """Every step receives ``dpooled / T``: (T, H, N)."""
+    dhs = np.empty_like(hs)
+    dhs[:] = dpooled / hs.dtype.type(hs.shape[0])
+    return dhs
+
+
+def _pool_max(hs):
+    """hs (T, H, N) -> (H, N), the element-wise maximum over the steps."""
+    return hs.max(axis=0)
+
+
+def _unpool_max(dpooled, hs):
+    """The gradient goes to the step holding each maximum (the first one on ties)."""
+    dhs = np.zeros_like(hs)
+    np.put_along_axis(dhs, hs.argmax(axis=0)[None], dpooled[None], axis=0)  # (T, H, N)
+    return dhs
+
+
+class Pooling(NamedTuple):
+    pool: object       # (T, H, N) -> (H, N)
+    unpool: object     # (dpooled (H, N), hs (T, H, N)) -> dhs (T, H, N)
+
+
+#: ``pooling`` option -> the pooling and its backward (the same for any axis-1 size).
+POOLINGS = {
+    "last": Pooling(_pool_last, _unpool_last),
+    "mean": Pooling(_pool_mean, _unpool_mean),
+    "max": Pooling(_pool_max, _unpool_max),
+}
 
 
 # ---------------------------------------------------------------------------
@@ -156,10 +216,11 @@ def _stack_states(per_layer):
 
 
 def _head_forward(params, spec, hs):
-    """hs (T, H, N) -> out (N, O) from the last step, or (N, T, O) from every step."""
+    """hs (T, H, N) -> out (N, O) from the pooled steps, or (N, T, O) from every step."""
     W, b = params["head.weight"], params["head.bias"]
     if not spec.return_sequences:
-        return (W @ hs[-1] + b[:, None]).T                     # (N, O)
+        pooled = POOLINGS[spec.pooling].pool(hs)               # (H, N)
+        return (W @ pooled + b[:, None]).T                     # (N, O)
     y = np.matmul(W, hs)                                       # (T, O, N)
     y += b[:, None]
     return y.transpose(2, 0, 1)                                # (N, T, O)
@@ -168,8 +229,9 @@ def _head_forward(params, spec, hs):
 def _head_backward(dout, cache, grads):
     """Fill the head's gradients; return the gradient w.r.t. the top sequence.
 
-    Many-to-many: (dtop (T, H, N), None). Many-to-one: (None, dh (H, N)), the gradient
-    w.r.t. the last output only.
+    Many-to-many, and many-to-one with mean or max pooling: (dtop (T, H, N), None).
+    Many-to-one with the last step: (None, dh (H, N)), the gradient w.r.t. the last
+    output only.
     """
     W = cache.head_weight
     hs = cache.top.transpose(1, 0, 2)                          # (T, H, N)
@@ -179,9 +241,12 @@ def _head_backward(dout, cache, grads):
         grads["head.bias"] = dy.sum(axis=(0, 2))
         return np.matmul(W.T, dy), None
     dy = dout.T                                                # (O, N)
-    grads["head.weight"] = dy @ hs[-1].T
+    pooling = POOLINGS[cache.spec.pooling]
+    grads["head.weight"] = dy @ pooling.pool(hs).T
     grads["head.bias"] = dy.sum(axis=1)
-    return None, W.T @ dy
+    if cache.spec.pooling == "last":
+        return None, W.T @ dy
+    return pooling.unpool(W.T @ dy, hs), None                  # backprop through pooling
 
 
 def _add_to_first(dstate, dh, n_states):
@@ -215,7 +280,10 @@ class _Jordan:
         y0 = np.ascontiguousarray(state0[0].T)                 # (O, N)
         ys, y_final, cache = _jordan.forward(x, y0, layers, head, spec.nonlinearity,
                                              spec.bptt_truncate, masks)
-        out = ys.transpose(2, 0, 1) if spec.return_sequences else ys[-1].T  # (N, T, O), (N, O)
+        if spec.return_sequences:
+            out = ys.transpose(2, 0, 1)                        # (N, T, O)
+        else:
+            out = POOLINGS[spec.pooling].pool(ys).T            # (N, O), pooled outputs
         top = cache.hs[-1].transpose(1, 0, 2)                  # (H, T, N) view
         return out, NetworkCache(spec, [cache], masks, top, head[0], (y_final.T.copy(),))
 
@@ -233,7 +301,7 @@ class _Jordan:
         if spec.return_sequences:
             dys[:] = dout.transpose(1, 2, 0)
         else:
-            dys[-1] = dout.T
+            dys[:] = POOLINGS[spec.pooling].unpool(dout.T, jcache.ys)
         dy_final = None if dstate is None else np.ascontiguousarray(dstate[0].T)
         dx, dy0, layer_grads, (dW_head, db_head) = _jordan.backward(dys, jcache, dy_final,
                                                                     input_grad)
@@ -373,16 +441,18 @@ def predict(params, spec, X, state0=None):
 
 
 def encode(params, spec, X, state0=None):
-    """Final hidden state of the top recurrent layer, without keeping a cache.
+    """What the many-to-one head reads: the top layer's hidden states pooled over time
+    (``spec.pooling``; the final hidden state for "last"), without keeping a cache.
 
     X : ndarray of shape (N, T, D)
     state0 : tuple of ndarray (see ``state_shapes``) or None for zeros
 
-    Returns ndarray of shape (N, H): ``forward(...)[1].top[:, -1].T``, bit for bit, as
-    ``predict`` computes it (the sequence's encoding, e.g. for features).
+    Returns ndarray of shape (N, H): for "last" ``forward(...)[1].top[:, -1].T``, bit for
+    bit, as ``predict`` computes it (the sequence's encoding, e.g. for features).
     """
     _, _, top = _predict(params, spec, X, state0)
-    return top[:, -1].T.copy()
+    pooled = POOLINGS[spec.pooling].pool(top.transpose(1, 0, 2))   # (H, N)
+    return pooled.T.copy()
 
 
 def _predict(params, spec, X, state0):
