@@ -2,6 +2,8 @@
 
 from ._version import __version__
 from .estimators import RNNClassifier, RNNForecaster
+from .persistence import load, save
 from .windowing import WindowTransformer, make_windows
 
-__all__ = ["RNNClassifier", "RNNForecaster", "WindowTransformer", "make_windows"]
+__all__ = ["RNNClassifier", "RNNForecaster", "WindowTransformer", "load", "make_windows",
+           "save"]
