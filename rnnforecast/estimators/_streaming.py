@@ -16,6 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..nn.network import predict
 from ._base import limit_blas_threads
+from ._forecaster import RNNForecaster
 
 
 class StreamingForecaster:
@@ -34,7 +35,7 @@ class StreamingForecaster:
     """
 
     def __init__(self, estimator):
-        if not hasattr(estimator, "window_normalization"):
+        if not isinstance(estimator, RNNForecaster):
             raise ValueError(
                 "The 'estimator' parameter of StreamingForecaster must be a fitted "
                 f"RNNForecaster. Got a {type(estimator).__name__} instead; a classifier's "

@@ -1,0 +1,18 @@
+"""Turn time series into supervised windows for recurrent networks.
+
+Two tools, one for each shape of learning problem:
+
+- :func:`make_windows` (``_windows.py``) cuts a series into ``(X, y)`` pairs, ``X`` of
+  shape ``(n_windows, window, n_features)`` for an RNN and ``y`` holding the values that
+  follow each window. The number of samples shrinks, so it lives outside pipelines.
+- :class:`WindowTransformer` (``_lags.py``) keeps one output row per input row (the
+  contract of an sklearn transformer) and writes the last ``window`` values of each
+  feature side by side, so it fits in a ``Pipeline`` / ``GridSearchCV`` next to any
+  regressor. :func:`to_sequences` reshapes its output into RNN input.
+"""
+
+from ._lags import LagMatrix, WindowTransformer, as_sequences, lag_matrix, to_sequences
+from ._windows import make_windows, resolve_target
+
+__all__ = ["LagMatrix", "WindowTransformer", "as_sequences", "lag_matrix", "make_windows",
+           "resolve_target", "to_sequences"]
