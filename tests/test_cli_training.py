@@ -22,6 +22,7 @@ import pytest
 
 from _cli_helpers import FAST, enter_workdir, one_line, run, subprocess_env
 from rnnforecast import RNNForecaster
+from rnnforecast.forecasting import AutoForecaster
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -97,14 +98,14 @@ def test_diverged_training_is_refused_not_written(workdir, capsys):
                  r"\(\d+(\.\d+)? to \d+(\.\d+)?\)"),
 ])
 def test_implausible_forecasts_are_refused(bad, pattern, workdir, capsys, monkeypatch):
-    original = RNNForecaster.forecast
+    original = AutoForecaster.predict  # what the command forecasts with
 
-    def forecast(self, *args, **kwargs):
+    def predict(self, *args, **kwargs):
         table = original(self, *args, **kwargs)
         table.iloc[1, 0] = bad
         return table
 
-    monkeypatch.setattr(RNNForecaster, "forecast", forecast)
+    monkeypatch.setattr(AutoForecaster, "predict", predict)
     status, out, err = run(capsys, ["forecast", "data.csv", "--target", "y", *FAST])
     line = one_line(err)
     assert status == 2 and re.search(pattern, line), line

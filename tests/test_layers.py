@@ -41,6 +41,8 @@ ALLOWED = {
 EXCEPTIONS = {
     ("forecasting/__init__.py", "model_selection"):
         "forwards the old import path rnnforecast.forecasting.backtest, lazily",
+    ("forecasting/_auto.py", "estimators"):
+        "AutoForecaster's network candidate is an RNNForecaster, imported lazily",
 }
 
 #: Third-party packages the engine may import: NumPy only.

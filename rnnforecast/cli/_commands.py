@@ -4,16 +4,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from .. import make_windows
 from ..datasets import dataset_path
 from ._csv import check_features, read_series_csv
 from ._gaps import check_future_dates, handle_missing
 from ._messages import CLIError
 from ._outputs import check_outputs, staged, write_forecast
-from ..forecasting import default_window
+from ..forecasting import auto_window, default_window, seasonal_period
 from ..model_selection import backtest
 from ._training import (SigintRecorder, build_forecaster, check_memory, check_plausible,
-                        fit_forecaster)
+                        fit_auto_forecaster)
 
 DEMO = {"file": "airline_passengers_monthly.csv", "target": "passengers", "horizon": 12}
 
@@ -25,7 +24,8 @@ def load_series(args):
 
 
 def _check_length(data, args):
-    window = args.window or default_window(data.index, args.horizon, len(data))
+    m = args.seasonal_period or seasonal_period(data.index)
+    window = args.window or auto_window(data.index, args.horizon, len(data), m)
     needed = window + args.horizon + 10
     if len(data) < needed:
         raise CLIError(f"{len(data)} rows in {Path(args.file).name} are too few for a window "
@@ -40,9 +40,12 @@ def run_forecast(args):
     window = _check_length(data, args)
     check_future_dates(data.index, args.horizon, freq, Path(args.file).name)
     check_memory(args, data.shape[1])
-    X, y = make_windows(data, window, args.horizon, target=args.target)
-    model, notes = fit_forecaster(args, X, y, window)
-    result = model.forecast(data, args.horizon, interval=args.interval, freq=freq)
+    model, notes = fit_auto_forecaster(args, data)
+    result = model.predict(interval=args.interval, freq=freq)
+    if getattr(model, "interval_fallback_", False):
+        notes.append(f"Note: {model._label(model.chosen_)} has too few held-out residuals "
+                     f"for a {args.interval:g} interval; the interval uses seasonal naive's "
+                     "residuals on every window.")
     table = result if isinstance(result, pd.DataFrame) else result.rename("forecast").to_frame()
     history = data[args.target]
     check_plausible(table, history, args)

@@ -13,6 +13,7 @@ from pandas.tseries.frequencies import to_offset
 from ._commands import run_backtest, run_demo, run_forecast
 from ._gaps import FILL_CHOICES, FREQ_EXAMPLES
 from ._messages import one_line
+from ..forecasting._auto import CANDIDATES
 from ..nn.network import CELLS
 
 #: The parser's description, the first line of the package's docstring.
@@ -111,7 +112,8 @@ def _add_model_options(p, output=("forecast.csv", "CSV file for the forecast")):
                    help="frequency of the dates (e.g. B, D, W, MS, h); default: inferred")
     p.add_argument("--interval", type=_coverage, default=0.9,
                    help="prediction-interval coverage in (0, 1); 0 for none")
-    p.add_argument("-v", "--verbose", action="store_true", help="print one line per epoch")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="print one line per epoch of the networks")
     p.add_argument("--output", default=output[0],
                    help=f"{output[1]} (default {output[0] or 'none'}; '' for none){REPLACED}")
 
@@ -137,6 +139,30 @@ def _add_data_options(p):
                         "keep the gaps (drop)")
 
 
+def _candidates(text):
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    unknown = [c for c in names if c not in CANDIDATES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} names no candidate or an unknown one ({', '.join(unknown)}); use a "
+            f"comma-separated list of {', '.join(CANDIDATES)}")
+    return names
+
+
+def _add_choice_options(p):
+    """The forecast's choice between candidates (AutoForecaster)."""
+    p.add_argument("--seasonal-period", type=_positive_int, default=None,
+                   help="season length in steps (default: from the dates, e.g. 12 for "
+                        "months, 7 for days, 24 for hours)")
+    p.add_argument("--candidates", type=_candidates, default=list(CANDIDATES),
+                   help="forecasters to choose from on the last windows of the data "
+                        f"(default {','.join(CANDIDATES)})")
+    p.add_argument("--members", type=_positive_int, default=3,
+                   help="networks in the ensemble, one seed each (default 3)")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress line while the networks train")
+
+
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line (exit status 2)."""
 
@@ -152,6 +178,7 @@ def make_parser():
     p = sub.add_parser("forecast", help="fit on a CSV and forecast the next values")
     _add_data_options(p)
     _add_model_options(p)
+    _add_choice_options(p)
     p.add_argument("--plot", default="forecast.png", help=plot_help)
     p.set_defaults(run=run_forecast)
     p = sub.add_parser("backtest", help="rolling-origin evaluation of the forecaster")
@@ -163,6 +190,7 @@ def make_parser():
     p.set_defaults(run=run_backtest)
     p = sub.add_parser("demo", help="forecast a shipped dataset (airline passengers)")
     _add_model_options(p)
+    _add_choice_options(p)
     p.add_argument("--plot", default="forecast.png", help=plot_help)
     p.set_defaults(run=run_demo, date_column=None, features=[], date_format=None,
                    dayfirst=False, sep=",", decimal=".", fill="none")

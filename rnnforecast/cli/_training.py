@@ -5,6 +5,7 @@ its training (Ctrl-C included), the report on it and the plausibility of its for
 import os
 import re
 import signal
+import sys
 import time
 import warnings
 
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .. import RNNForecaster
+from ..forecasting import AutoForecaster
 from ..nn.network import NetworkSpec, param_shapes
 from ._messages import CLIError, count, one_line
 
@@ -28,6 +30,15 @@ def build_forecaster(args, target_feature=0):
                          n_iter_no_change=args.patience, learning_rate_init=args.learning_rate,
                          random_state=args.seed, verbose=int(args.verbose),
                          target_feature=target_feature)
+
+
+def build_auto_forecaster(args, verbose):
+    """The forecast command's model: candidates chosen on the history (AutoForecaster)."""
+    return AutoForecaster(
+        horizon=args.horizon, seasonal_period=args.seasonal_period, window=args.window,
+        candidates=tuple(args.candidates), cell=args.cell, hidden_size=args.hidden_size,
+        n_members=args.members, learning_rate=args.learning_rate, max_epochs=args.epochs,
+        patience=args.patience, random_state=args.seed, verbose=verbose)
 
 
 def _physical_memory():
@@ -90,19 +101,23 @@ def best_epoch(model):
     return int(np.argmax(np.where(np.isfinite(scores), scores, -np.inf))) + 1
 
 
-def training_report(model, epochs, patience, seconds):
+def training_report(model, epochs, patience, seconds, budget=None):
     """Lines saying how training went; the "more epochs" note only when it is true:
-    --epochs was reached and the kept weights come from the last few epochs (a third
-    of --patience, at most a tenth of the epochs run)."""
+    --epochs (or ``budget``, the epochs a budget of gradient steps allowed, when fewer)
+    was reached and the kept weights come from the last few epochs (a third of
+    --patience, at most a tenth of the epochs run)."""
     n_run, kept = int(model.n_iter_), best_epoch(model)
     score = getattr(model, "best_validation_score_", None)
     best = f" (best validation R^2 {score:.3f})" if score is not None and \
         np.isfinite(score) else ""
     lines = [f"Fitted: {count(n_run, 'epoch')} run, weights of epoch {kept} kept{best}, "
              f"{seconds:.1f} s"]
-    if n_run >= epochs and kept > n_run - max(1, min(patience // 3, n_run // 10)):
-        lines.append(f"Note: stopped at --epochs {epochs} while the validation score was "
-                     "still improving; more epochs may help.")
+    limit = epochs if budget is None else min(budget, epochs)
+    if n_run >= limit and kept > n_run - max(1, min(patience // 3, n_run // 10)):
+        stop = f"--epochs {epochs}" if limit == epochs else \
+            f"{limit} epochs, the training budget of this many windows"
+        lines.append(f"Note: stopped at {stop} while the validation score was still "
+                     "improving; more epochs may help.")
     return lines
 
 
@@ -127,6 +142,55 @@ def fit_forecaster(args, X, y, window):
                                      time.perf_counter() - start)
     print(fitted, flush=True)
     return model, notes
+
+
+def fit_auto_forecaster(args, data):
+    """The fitted AutoForecaster and the notes on its fit (printed once the forecast is
+    found plausible); Ctrl-C during the fit raises KeyboardInterrupt."""
+    verbose = 0 if args.quiet else 2 if args.verbose else int(sys.stderr.isatty())
+    model = build_auto_forecaster(args, verbose)
+    print(f"Fitting {args.cell.upper()} ensemble of {args.members} (hidden "
+          f"{args.hidden_size}), ridge on lags and the naive baselines on the last "
+          f"{len(data)} rows, horizon {args.horizon} ...", flush=True)
+    start = time.perf_counter()
+    try:
+        with SigintRecorder():
+            model.fit(data, target=args.target)
+    except ValueError as exc:
+        if "diverge" in str(exc):  # the estimator's own check; its first sentence
+            first = re.split(r"\.\s", one_line(exc))[0]
+            raise CLIError(f"{first}{_divergence_fix(args)}") from None
+        raise
+    seconds = time.perf_counter() - start
+    networks = getattr(model, "_networks", None)
+    lines = []
+    if networks is not None:
+        first = networks.members[0]
+        if getattr(first, "interrupted_", False):
+            raise KeyboardInterrupt
+        lines += training_report(first, args.epochs, args.patience, model.network_seconds_,
+                                 budget=model.network_budget_["max_epochs"])
+    fitted, *notes = lines or [f"Fitted in {seconds:.1f} s"]
+    print(fitted, flush=True)
+    print(model.summary_, flush=True)
+    return model, notes + _validation_notes(model)
+
+
+def _validation_notes(model):
+    """A warning when the chosen forecaster validated worse than seasonal naive (only
+    possible when seasonal naive is not a candidate), else a note when the network
+    did and was not chosen."""
+    scores, snaive = model.validation_mase_, getattr(model, "_snaive_mase", None)
+    if model.worse_than_seasonal_naive_:
+        warnings.warn(f"the chosen forecaster validated worse than seasonal naive "
+                      f"(MASE {scores[model.chosen_]:.2f} vs {snaive:.2f}); add "
+                      "seasonal_naive to --candidates", UserWarning)
+        return []
+    rnn = scores.get("rnn")
+    if rnn is not None and snaive is not None and rnn > snaive and model.chosen_ != "rnn":
+        return [f"Note: the networks validated worse than seasonal naive (MASE {rnn:.2f} "
+                f"vs {snaive:.2f}), so {model._label(model.chosen_)} forecasts."]
+    return []
 
 
 def _divergence_fix(args):

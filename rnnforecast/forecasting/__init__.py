@@ -21,6 +21,9 @@ or a wrapper around any regressor.
 :func:`forecast_many`            forecasts of many series in one long table
 :class:`NaiveForecaster`         last value; :class:`SeasonalNaiveForecaster`: last season
 :class:`WindowForecaster`        the contract above, as a ``typing.Protocol``
+:class:`AutoForecaster`          one call: a forecaster chosen on the history's last
+                                 windows (networks, ridge on lags, baselines), refitted
+:func:`seasonal_period`          the season length of a time index
 ===============================  ========================================================
 
 Prediction intervals are split conformal (see :mod:`rnnforecast.forecasting._conformal`):
@@ -37,6 +40,7 @@ horizon), ``_future_index`` (timestamps), ``_conformal`` (intervals), ``_forecas
 
 import warnings
 
+from ._auto import AutoForecaster, auto_window, seasonal_period, training_budget
 from ._baselines import NaiveForecaster, SeasonalNaiveForecaster
 from ._conformal import conformal_quantiles, local_scale, recursive_residuals
 from ._forecast import forecast
@@ -46,9 +50,11 @@ from ._protocol import WindowForecaster
 from ._recursive import recursive_forecast
 
 __all__ = [
+    "AutoForecaster",
     "NaiveForecaster",
     "SeasonalNaiveForecaster",
     "WindowForecaster",
+    "auto_window",
     "conformal_quantiles",
     "default_window",
     "fit_many",
@@ -58,6 +64,8 @@ __all__ = [
     "local_scale",
     "recursive_forecast",
     "recursive_residuals",
+    "seasonal_period",
+    "training_budget",
 ]
 
 #: Names that moved to rnnforecast.model_selection; still importable from here, with a warning.

@@ -1,0 +1,460 @@
+"""AutoForecaster: a forecast from one call, chosen on the history alone.
+
+``AutoForecaster(horizon=12).fit(series).predict(interval=0.9)`` is what the
+``rnnforecast forecast`` command runs. Fitting
+
+1. reads the seasonal period ``m`` from the dates' spacing (:func:`seasonal_period`)
+   and picks a window of at least two seasons (:func:`auto_window`);
+2. holds out the last ``K`` windows of the history (rolling origins, after a purge gap
+   of ``horizon - 1`` windows so that no held-out target was a training target)::
+
+       history   x x x x x x x x x x x x x x x x x x x x x x x
+       fit part  [window][ y y y ]                                (first windows)
+                         ...[window][ y y y ]                      (last fit window)
+       held out              gap        [window][ y y y ]          (first origin)
+                                                 ...[window][ y y y ]  (last origin)
+
+3. fits every candidate on the fit part and scores it on the held-out windows (mean
+   absolute error over all origins and lead times): an ensemble of recurrent networks
+   over seeds (members in parallel), a ridge regression on lags, seasonal naive and
+   naive; the networks and the ridge learn the residual over seasonal naive when
+   seasonal naive beats naive on the held-out windows;
+4. refits the candidate with the lowest error on the whole history.
+
+Its validation errors are reported as MASE (divided by the mean absolute seasonal
+difference of the fit part), beside seasonal naive's. Intervals are split conformal
+(:func:`~rnnforecast.forecasting.forecast`): the refitted network's own held-out
+residuals, or the candidates' residuals on the held-out windows of step 2, whichever
+are more; the baselines' residuals on every window.
+
+The cost of training grows with what the data needs rather than with epochs × windows
+(:func:`training_budget`): at most ``max_windows`` of the most recent windows, larger
+batches on long series and a budget of ``max_steps`` gradient steps per member.
+"""
+
+import math
+import time
+import warnings
+from contextlib import nullcontext, redirect_stdout
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.validation import check_is_fitted
+
+from ..windowing import make_windows
+from ._baselines import NaiveForecaster, SeasonalNaiveForecaster
+from ._candidates import EnsembleForecaster, RidgeLagForecaster, seasonal_shift
+from ._conformal import local_scale
+from ._forecast import forecast
+from ._future_index import _dates_offset, default_window
+from ._progress import ProgressLine
+
+__all__ = ["AutoForecaster", "auto_window", "seasonal_period", "training_budget"]
+
+#: Seasonal period per base frequency of the dates (sub-daily spacings: one day).
+SEASONAL_PERIODS = {"MS": 12, "M": 12, "ME": 12, "SMS": 24, "SM": 24, "QS": 4, "Q": 4,
+                    "QE": 4, "BQS": 4, "BMS": 12, "W": 52, "D": 7, "B": 5, "C": 5,
+                    "YS": 1, "Y": 1, "YE": 1, "A": 1, "AS": 1, "BYS": 1}
+#: Candidate names and how the report names them.
+CANDIDATES = ("rnn", "ridge", "seasonal_naive", "naive")
+LABELS = {"ridge": "ridge on lags", "seasonal_naive": "seasonal naive", "naive": "naive"}
+#: Fewest fit-part windows for which the networks are trained at all.
+MIN_RNN_WINDOWS = 20
+
+
+def seasonal_period(index):
+    """The seasonal period of a time index: a year of months (12), quarters (4) or
+    weeks (52), a week of days (7) or business days (5), a day of sub-daily steps
+    (24 for hours, 48 for half hours); 1 for years, integers or irregular dates.
+
+    Parameters
+    ----------
+    index : pandas.Index of shape (n_time,)
+
+    Returns
+    -------
+    m : int
+    """
+    if not isinstance(index, pd.DatetimeIndex) or len(index) < 3:
+        return 1
+    offset = index.freq if index.freq is not None else _dates_offset(index)
+    if offset is None:
+        return 1
+    base = offset.freqstr.split("-")[0].lstrip("1")
+    if base in SEASONAL_PERIODS:
+        return SEASONAL_PERIODS[base]
+    try:
+        step = pd.Timedelta(offset)
+    except (TypeError, ValueError):  # calendar offsets without a fixed length
+        return 1
+    day = pd.Timedelta(days=1)
+    return int(day // step) if pd.Timedelta(0) < step < day and day % step == \
+        pd.Timedelta(0) else 1
+
+
+def auto_window(index, horizon, n_rows, m):
+    """A window of at least two seasons, the frequency's default and ``horizon``,
+    at most a third of the rows, and never shorter than one season when the rows allow::
+
+        window = min(max(default_window, 2 m, horizon), max(n_rows // 3, m))
+
+    Returns
+    -------
+    window : int
+    """
+    wanted = max(default_window(index, horizon, n_rows), 2 * m, horizon)
+    return max(2, min(wanted, max(n_rows // 3, m)))
+
+
+def training_budget(n_windows, *, max_windows, max_steps, max_epochs, batch_size):
+    """How a network trains on ``n_windows`` windows: (windows used, batch size, epochs).
+
+    The most recent ``max_windows`` windows at most; the batch doubles from
+    ``batch_size`` for every ``2000`` windows used; the epochs are what ``max_steps``
+    gradient steps allow, between 20 and ``max_epochs``.
+    """
+    used = min(n_windows, max_windows)
+    batch = batch_size * 2 ** (used // 2000)
+    steps_per_epoch = max(1, math.ceil(0.8 * used / batch))
+    epochs = int(np.clip(max_steps // steps_per_epoch, min(20, max_epochs), max_epochs))
+    return used, batch, epochs
+
+
+def _fit_member(params, X, Y, seed, label):
+    """One network, fitted on windows X (N, T, D) and targets Y (N, H); the progress
+    line shows its epochs when ``label``."""
+    from ..estimators import RNNForecaster  # the forecasting layer's one use of a network
+
+    model = RNNForecaster(**params, random_state=seed, verbose=int(bool(label)))
+    progress = ProgressLine(label) if label else None
+    with redirect_stdout(progress) if progress else nullcontext(), \
+            warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # the budget stops it
+        try:
+            model.fit(X, Y)
+        finally:
+            if progress:
+                progress.close()
+    return model
+
+
+def _mae(Y, P):
+    return float(np.mean(np.abs(Y - P)))
+
+
+class AutoForecaster(BaseEstimator):
+    """Forecast a series in one call: candidates chosen on the history's last windows.
+
+    See the module docstring for what ``fit`` does. The command ``rnnforecast forecast``
+    uses this class with its defaults.
+
+    Parameters
+    ----------
+    horizon : int, default=12
+        Number of values to forecast (the networks' and the ridge's outputs).
+    seasonal_period : int or None, default=None
+        Season length ``m``; default from the dates' spacing (:func:`seasonal_period`).
+    window : int or None, default=None
+        Input window; default :func:`auto_window`.
+    candidates : tuple of str, default=("rnn", "ridge", "seasonal_naive", "naive")
+    cell : {"lstm", "gru", "rnn", "jordan"}, default="lstm"
+    hidden_size : int, default=32
+    n_members : int, default=3
+        Networks in the ensemble, one seed each (``random_state``, ``+ 1``, ...).
+    learning_rate : float, default=0.005
+    max_epochs : int, default=300
+    patience : int, default=30
+        Epochs without improvement of the validation loss before a network stops.
+    max_windows : int, default=1000
+        Most recent windows a network trains on.
+    max_steps : int, default=1500
+        Gradient steps per network (the epochs follow from it, see
+        :func:`training_budget`).
+    n_origins : int, default=10
+        Fewest held-out windows for the choice (more on long series: a fifth of the
+        windows, at most 500).
+    alpha : float, default=1.0
+        Ridge penalty of the lag regression (on windows scaled by the mean absolute
+        one-step change).
+    n_jobs : int or None, default=None
+        Networks fitted in parallel (joblib); None uses every core.
+    random_state : int, default=0
+    verbose : int, default=1
+        1 shows one progress line (epoch, loss, validation loss) while a network has
+        trained for more than two seconds; 0 nothing.
+
+    Attributes
+    ----------
+    seasonal_period_, window_ : int
+    chosen_ : str
+        The candidate refitted on the whole history.
+    model_ : window forecaster
+        That candidate, fitted (``predict``, ``conformal_residuals_``, ...).
+    validation_mase_ : dict of str to float
+        Each candidate's error on the held-out windows, as MASE.
+    seasonal_residual_ : bool
+        Whether the networks and the ridge learned the residual over seasonal naive.
+    n_validation_windows_ : int
+    summary_ : str
+        One line saying what was chosen and how it validated.
+    """
+
+    def __init__(self, horizon=12, *, seasonal_period=None, window=None,
+                 candidates=CANDIDATES, cell="lstm", hidden_size=32, n_members=3,
+                 learning_rate=0.005, max_epochs=300, patience=30, max_windows=1000,
+                 max_steps=1500, n_origins=10, alpha=1.0, n_jobs=None, random_state=0,
+                 verbose=1):
+        self.horizon = horizon
+        self.seasonal_period = seasonal_period
+        self.window = window
+        self.candidates = candidates
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.n_members = n_members
+        self.learning_rate = learning_rate
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.max_windows = max_windows
+        self.max_steps = max_steps
+        self.n_origins = n_origins
+        self.alpha = alpha
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, history, target=None):
+        """Choose a forecaster on the last windows of ``history`` and refit it on all.
+
+        Parameters
+        ----------
+        history : pandas.Series, pandas.DataFrame or array-like of shape (n_time,) or \
+(n_time, n_features)
+            Observations in time order; a DataFrame's other columns are inputs of the
+            networks and the ridge.
+        target : str, int or None, default=None
+            Column to forecast; default the first.
+
+        Returns
+        -------
+        self
+        """
+        self._history = _as_frame(history, target)
+        n_rows = len(self._history)
+        self.seasonal_period_ = int(self.seasonal_period or seasonal_period(
+            self._history.index))
+        self.window_ = int(self.window or auto_window(self._history.index, self.horizon,
+                                                      n_rows, self.seasonal_period_))
+        X, Y = make_windows(self._history, self.window_, self.horizon,
+                            target=self._history.columns[0])
+        X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+        Y = Y.reshape(len(Y), -1)                                   # (N, H)
+        fit_idx, val_idx = self._split(len(X))
+        self.n_validation_windows_ = len(val_idx)
+        if not len(val_idx):
+            return self._fit_without_choice(X, Y)
+        predictions = self._score_candidates(X, Y, fit_idx, val_idx)
+        self.chosen_ = min(self.validation_mase_, key=self.validation_mase_.get)
+        self.model_ = self._refit(self.chosen_, X, Y, val_idx, predictions)
+        self._fallback = SeasonalNaiveForecaster(self._season_in_window()).fit(X, Y)
+        self.summary_ = self._summary()
+        return self
+
+    def _season_in_window(self):
+        """Seasonal period usable with this window: 1 when a season does not fit."""
+        m = self.seasonal_period_
+        return m if 1 < m <= self.window_ else 1
+
+    def _split(self, n_windows):
+        """(fit, held-out) window indices: the last K windows after a purge gap."""
+        room = n_windows - self.horizon - 4      # leave at least 5 fit windows
+        n_val = min(max(self.n_origins, n_windows // 5), 500, room)
+        if n_val < 1:
+            return np.arange(n_windows), np.arange(0)
+        return (np.arange(n_windows - n_val - self.horizon + 1),
+                np.arange(n_windows - n_val, n_windows))
+
+    def _fit_without_choice(self, X, Y):
+        """Too few windows to hold any out: seasonal naive (naive without a season)."""
+        m = self._season_in_window()
+        self.model_ = SeasonalNaiveForecaster(m).fit(X, Y)
+        self._fallback = self.model_
+        self.chosen_ = "seasonal_naive" if m > 1 else "naive"
+        self.validation_mase_, self.seasonal_residual_ = {}, False
+        self.summary_ = (f"Chose {LABELS[self.chosen_]}: {len(X)} windows are too few to "
+                         "hold some out and compare forecasters")
+        return self
+
+    def _score_candidates(self, X, Y, fit_idx, val_idx):
+        """Fit each candidate on the fit windows; its predictions of the held-out ones."""
+        Xf, Yf, Xv, Yv = X[fit_idx], Y[fit_idx], X[val_idx], Y[val_idx]
+        m = self._season_in_window()
+        predictions = {"seasonal_naive": SeasonalNaiveForecaster(m).fit(Xf, Yf).predict(Xv),
+                       "naive": NaiveForecaster().fit(Xf, Yf).predict(Xv)}
+        predictions = {k: v.reshape(len(Xv), -1) for k, v in predictions.items()}
+        self.seasonal_residual_ = m > 1 and _mae(Yv, predictions["seasonal_naive"]) < \
+            _mae(Yv, predictions["naive"])
+        if "ridge" in self.candidates:
+            predictions["ridge"] = self._ridge().fit(Xf, Yf).predict(Xv)
+        if "rnn" in self.candidates and self._can_train(len(fit_idx)):
+            self._networks = self._fit_networks(Xf, Yf, "choosing")
+            predictions["rnn"] = self._networks.predict(Xv)
+        predictions = {k: v for k, v in predictions.items()
+                       if k in self.candidates or k == "seasonal_naive"}
+        scale = _mase_scale(X[:, :, 0], Y, fit_idx, m)
+        self.validation_mase_ = {k: _mae(Yv, p) / scale for k, p in predictions.items()
+                                 if k in self.candidates}
+        self._snaive_mase = _mae(Yv, predictions["seasonal_naive"]) / scale
+        return predictions
+
+    def _can_train(self, n_fit):
+        """Whether the networks' own early-stopping split leaves 10 training windows."""
+        used = min(n_fit, self.max_windows)
+        return used >= MIN_RNN_WINDOWS and \
+            used - max(1, round(0.2 * used)) - (self.horizon - 1) >= 10
+
+    def _ridge(self):
+        m = self.seasonal_period_ if self.seasonal_residual_ else None
+        return RidgeLagForecaster(alpha=self.alpha, seasonal_period=m)
+
+    def _refit(self, name, X, Y, val_idx, predictions):
+        """The chosen candidate fitted on every window, with its calibration."""
+        if name in ("seasonal_naive", "naive"):
+            m = self._season_in_window() if name == "seasonal_naive" else 1
+            return SeasonalNaiveForecaster(m).fit(X, Y)
+        model = self._ridge().fit(X, Y) if name == "ridge" else \
+            self._fit_networks(X, Y, "refitting")
+        held_out = Y[val_idx] - predictions[name]            # (K, H)
+        own = getattr(model, "conformal_residuals_", None)
+        if own is None or len(own) < len(held_out):
+            model.conformal_residuals_ = held_out
+            model.conformal_scales_ = local_scale(X[val_idx])
+        return model
+
+    def _fit_networks(self, X, Y, stage):
+        """The ensemble of networks on the most recent windows of (X, Y)."""
+        used, batch, epochs = training_budget(
+            len(X), max_windows=self.max_windows, max_steps=self.max_steps,
+            max_epochs=self.max_epochs, batch_size=32)
+        X, Y = X[-used:], Y[-used:]
+        m = self.seasonal_period_ if self.seasonal_residual_ else None
+        targets = Y - seasonal_shift(X, Y.shape[1], m)
+        params = dict(cell=self.cell, hidden_size=self.hidden_size,
+                      learning_rate_init=self.learning_rate, batch_size=batch,
+                      max_iter=epochs, early_stopping=True, validation_fraction=0.2,
+                      n_iter_no_change=self.patience)
+        seeds = [self.random_state + i for i in range(self.n_members)]
+        labels = [f"{self.cell.upper()} ({stage})" if self.verbose and i == 0 else None
+                  for i in range(self.n_members)]
+        jobs = [delayed(_fit_member)(params, X, targets, s, lab)
+                for s, lab in zip(seeds, labels)]
+        start = time.perf_counter()
+        members = Parallel(n_jobs=self._n_jobs(used))(jobs)
+        self.network_seconds_ = time.perf_counter() - start
+        self.network_budget_ = {"windows": used, "batch_size": batch, "max_epochs": epochs}
+        return EnsembleForecaster(members, m)
+
+    def _n_jobs(self, n_windows):
+        """Workers for the members: every core, but one for small fits, whose training
+        takes less than starting a worker process."""
+        if n_windows * self.window_ < 20_000:
+            return 1
+        return max(1, min(self.n_members, effective_n_jobs(self.n_jobs)))
+
+    # ------------------------------------------------------------------ predict
+    def predict(self, steps=None, *, interval=None, freq=None):
+        """The values after the history given to ``fit``, indexed by future timestamps.
+
+        Parameters
+        ----------
+        steps : int, default=None
+            Number of values; default ``horizon`` (longer horizons are recursive, for a
+            univariate history only).
+        interval : float in (0, 1), default=None
+            Coverage of a split-conformal interval. When the chosen forecaster has too
+            few calibration residuals for it, seasonal naive's residuals on every
+            window are used instead (``interval_fallback_`` is then True).
+        freq : str or pandas offset, default=None
+            Spacing of the future index; default inferred from the history.
+
+        Returns
+        -------
+        forecast : pandas.Series of shape (steps,), or pandas.DataFrame with columns
+            ``forecast``, ``lower``, ``upper`` when ``interval`` is given.
+        """
+        check_is_fitted(self, "model_")
+        residuals = None
+        self.interval_fallback_ = False
+        if interval is not None and _too_few(self.model_, interval):
+            residuals = self._fallback.conformal_residuals_
+            self.interval_fallback_ = True
+        result = forecast(self.model_, self._history, steps, freq=freq, interval=interval,
+                          residuals=residuals)
+        return result.rename(self._history.columns[0]) if isinstance(result, pd.Series) \
+            else result
+
+    # ------------------------------------------------------------------ report
+    def _label(self, name):
+        if name != "rnn":
+            return LABELS[name]
+        return f"{self.cell.upper()} ensemble of {self.n_members}"
+
+    def _summary(self):
+        """'Chose X: validation MASE a vs seasonal naive b (others ...)'."""
+        chosen, scores = self.chosen_, self.validation_mase_
+        others = ", ".join(f"{self._label(k)} {v:.2f}" for k, v in scores.items()
+                           if k not in (chosen, "seasonal_naive"))
+        residual = ", residual over seasonal naive" if self.seasonal_residual_ and \
+            chosen in ("rnn", "ridge") else ""
+        return (f"Chose {self._label(chosen)}{residual} (window {self.window_}, seasonal "
+                f"period {self.seasonal_period_}): validation MASE {scores[chosen]:.2f} vs "
+                f"seasonal naive {self._snaive_mase:.2f}" + (f"; {others}" if others else "")
+                + f", on the last {self.n_validation_windows_} windows of the history")
+
+    @property
+    def worse_than_seasonal_naive_(self):
+        """Whether the chosen forecaster validated worse than seasonal naive."""
+        check_is_fitted(self, "model_")
+        score = self.validation_mase_.get(self.chosen_)
+        return score is not None and score > self._snaive_mase
+
+
+def _as_frame(history, target):
+    """The history as a DataFrame whose first column is the target."""
+    if isinstance(history, pd.Series):
+        return history.to_frame("y" if history.name is None else history.name)
+    if not isinstance(history, pd.DataFrame):
+        values = np.asarray(history, dtype=np.float64)
+        history = pd.DataFrame(values.reshape(len(values), -1))
+    if target is None:
+        return history
+    column = history.columns[target] if isinstance(target, int) and \
+        target not in history.columns else target
+    if column not in history.columns:
+        raise ValueError(f"The 'target' parameter of AutoForecaster.fit must be a column "
+                         f"of history. Got {target!r} instead; columns: "
+                         f"{list(history.columns)}.")
+    return history[[column, *(c for c in history.columns if c != column)]]
+
+
+def _mase_scale(values, Y, fit_idx, m):
+    """Mean absolute seasonal difference of the target over the fit part.
+
+    values : ndarray of shape (N, T), the target in each window
+    """
+    n_fit = len(fit_idx)  # windows 0 .. n_fit - 1, stride 1
+    series = np.concatenate([values[0], values[1:n_fit, -1], Y[n_fit - 1]])
+    lag = m if len(series) > m else 1
+    scale = np.mean(np.abs(series[lag:] - series[:-lag]))
+    if not scale > 0:
+        scale = np.mean(np.abs(np.diff(series)))
+    return float(scale) if scale > 0 else 1.0
+
+
+def _too_few(model, coverage):
+    """Whether the model's calibration residuals are too few for ``coverage``."""
+    residuals = getattr(model, "conformal_residuals_", None)
+    return residuals is None or len(residuals) < math.ceil(coverage / (1 - coverage))

@@ -1,0 +1,147 @@
+"""The window forecasters that :class:`~rnnforecast.forecasting.AutoForecaster` chooses
+between, besides the naive baselines: a ridge regression on lags and an ensemble of
+fitted networks, both optionally learning the residual over seasonal naive.
+
+Both follow the window-forecaster contract (``_protocol.py``): ``predict(X)`` on windows
+of shape (n_samples, n_timesteps, n_features), ``n_timesteps_in_``,
+``n_step_features_in_``, ``n_outputs_``, ``target_feature`` and, once calibrated,
+``conformal_residuals_`` and ``conformal_scales_``.
+
+Learning the residual over seasonal naive (``seasonal_period=m``): for a window ending
+at ``x_T`` with seasonal-naive forecast ``s_{T+h}``, a model trained on windows made
+relative to their last value learns ``y_{T+h} - x_T``; it is given ``y_{T+h} - s_{T+h}
++ x_T`` instead, so that what it learns is the departure from seasonal naive, and
+``s_{T+h} - x_T`` is added back to its predictions. A model that learns nothing then
+forecasts seasonal naive rather than the last value.
+"""
+
+import numpy as np
+from sklearn.linear_model import Ridge
+
+from ._conformal import local_scale
+
+__all__ = ["EnsembleForecaster", "RidgeLagForecaster", "seasonal_shift"]
+
+
+def seasonal_shift(X, horizon, seasonal_period, target_feature=0):
+    """``s_{T+h} - x_T`` for each window and lead time: seasonal naive minus naive.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+    horizon : int
+    seasonal_period : int or None
+        ``None`` or 1 gives zeros (no seasonal residual).
+
+    Returns
+    -------
+    shift : ndarray of shape (n_samples, horizon)
+    """
+    values = np.asarray(X, dtype=np.float64)[:, :, target_feature]  # (N, T)
+    if not seasonal_period or seasonal_period <= 1:
+        return np.zeros((len(values), horizon))
+    n_timesteps = values.shape[1]
+    assert seasonal_period <= n_timesteps, "the window must hold one season"
+    positions = n_timesteps - seasonal_period + np.arange(horizon) % seasonal_period
+    return values[:, positions] - values[:, -1:]  # (N, H)
+
+
+class _Calibrated:
+    """Shape attributes and the conformal calibration shared by the candidates."""
+
+    def _remember_shape(self, X, Y):
+        self.n_timesteps_in_, self.n_step_features_in_ = X.shape[1:]
+        self.n_features_in_ = self.n_step_features_in_
+        self.n_outputs_ = Y.shape[1]
+
+    def calibrate(self, X, Y):
+        """Keep ``Y - predict(X)`` on held-out windows as the conformal residuals.
+
+        X : ndarray of shape (n_calibration, n_timesteps_in_, n_step_features_in_)
+        Y : ndarray of shape (n_calibration, n_outputs_)
+        """
+        self.conformal_residuals_ = Y - self._predict(X)
+        self.conformal_scales_ = local_scale(X, self.target_feature)
+        return self
+
+    def predict(self, X):
+        """Forecasts of shape (n_samples, n_outputs_) for windows X."""
+        return self._predict(np.asarray(X, dtype=np.float64))
+
+
+class RidgeLagForecaster(_Calibrated):
+    """Ridge regression on the window's lags, one output per lead time (direct).
+
+    Each window is made relative to its last target value and divided by ``scale``,
+    the mean absolute one-step change of the training series, so that ``alpha`` means
+    the same on every series; with ``seasonal_period`` the targets are the residuals
+    over seasonal naive (module docstring). All features of the window are inputs.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+    seasonal_period : int or None, default=None
+    target_feature : int, default=0
+    """
+
+    def __init__(self, alpha=1.0, seasonal_period=None, target_feature=0):
+        self.alpha = alpha
+        self.seasonal_period = seasonal_period
+        self.target_feature = target_feature
+
+    def _inputs(self, X):
+        last = X[:, -1:, :]                                        # (N, 1, D)
+        return ((X - last) / self.scale_).reshape(len(X), -1)      # (N, T * D)
+
+    def fit(self, X, Y):
+        """Fit on windows X (N, T, D) and targets Y (N, H). Returns self."""
+        X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+        self._remember_shape(X, Y)
+        steps = np.abs(np.diff(X[:, :, self.target_feature], axis=1))
+        self.scale_ = float(np.mean(steps)) if steps.size and np.mean(steps) > 0 else 1.0
+        last = X[:, -1, self.target_feature][:, np.newaxis]       # (N, 1)
+        shift = seasonal_shift(X, Y.shape[1], self.seasonal_period, self.target_feature)
+        targets = (Y - last - shift) / self.scale_                  # (N, H)
+        self.model_ = Ridge(alpha=self.alpha).fit(self._inputs(X), targets)
+        return self
+
+    def _predict(self, X):
+        last = X[:, -1, self.target_feature][:, np.newaxis]
+        shift = seasonal_shift(X, self.n_outputs_, self.seasonal_period,
+                               self.target_feature)
+        return self.model_.predict(self._inputs(X)) * self.scale_ + last + shift
+
+
+class EnsembleForecaster(_Calibrated):
+    """The mean forecast of fitted members, plus the seasonal-naive shift.
+
+    Members are fitted window forecasters (e.g. ``RNNForecaster`` with different
+    seeds) trained on targets ``y - shift`` (module docstring); their calibration
+    residuals, measured on the same held-out windows, average to the ensemble's.
+
+    Parameters
+    ----------
+    members : list of fitted window forecasters
+    seasonal_period : int or None
+    target_feature : int, default=0
+    """
+
+    def __init__(self, members, seasonal_period=None, target_feature=0):
+        self.members = members
+        self.seasonal_period = seasonal_period
+        self.target_feature = target_feature
+        first = members[0]
+        self.n_timesteps_in_ = first.n_timesteps_in_
+        self.n_step_features_in_ = self.n_features_in_ = first.n_step_features_in_
+        self.n_outputs_ = first.n_outputs_
+        residuals = [getattr(m, "conformal_residuals_", None) for m in members]
+        if all(r is not None for r in residuals):
+            self.conformal_residuals_ = np.mean(residuals, axis=0)
+            self.conformal_scales_ = first.conformal_scales_
+
+    def _predict(self, X):
+        preds = [np.asarray(m.predict(X), dtype=np.float64).reshape(len(X), -1)
+                 for m in self.members]
+        shift = seasonal_shift(X, self.n_outputs_, self.seasonal_period,
+                               self.target_feature)
+        return np.mean(preds, axis=0) + shift
