@@ -9,6 +9,8 @@ window length it is later asked to read.
 - :class:`WindowScaler`: how the estimators present windows to the network — a
   per-window offset, per-feature input standardisation and per-output target
   standardisation, all computed in float64 — and how they map network outputs back.
+- :func:`normalize_sequences` and :func:`piecewise_mean`: per-sequence normalisation
+  and shortening of long sequences, as the classifier reads whole series.
 
 Both use one rule for a constant feature (:func:`nonzero_scale`).
 """
@@ -19,7 +21,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_finite, check_option
 
-__all__ = ["SequenceScaler", "WindowScaler", "nonzero_scale"]
+__all__ = ["SequenceScaler", "WindowScaler", "nonzero_scale", "normalize_sequences",
+           "piecewise_mean"]
 
 
 def _standard_statistics(values):
@@ -76,6 +79,80 @@ def nonzero_scale(scale, offset):
     eps = np.finfo(np.float64).eps
     constant = (scale == 0) | (scale <= 10 * eps * np.abs(offset))
     return np.where(constant, 1.0, scale)
+
+
+def _sequence_offsets(X):
+    """Each sequence's mean per feature, (n_samples, 1, n_features)."""
+    return X.mean(axis=1, keepdims=True)
+
+
+def _sequence_zscores(X):
+    """Each sequence minus its mean, divided by its standard deviation, per feature."""
+    offset = X.mean(axis=1, keepdims=True)                        # (n, 1, D)
+    return (X - offset) / nonzero_scale(X.std(axis=1, keepdims=True), offset)
+
+
+#: ``normalization`` option -> the per-sequence transformation.
+SEQUENCE_NORMALIZATIONS = {
+    "mean": lambda X: X - _sequence_offsets(X),
+    "zscore": _sequence_zscores,
+}
+
+
+def normalize_sequences(X, normalization):
+    """Normalise every sequence on its own, per feature (no statistic is learned).
+
+    ``"zscore"``: ``(x_t - mean_t(x)) / std_t(x)``, the z-normalisation of the UCR
+    archive (a constant sequence maps to zeros); ``"mean"``: ``x_t - mean_t(x)``; None:
+    ``X`` unchanged.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps, n_features), float64
+    normalization : {"zscore", "mean"} or None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+    """
+    if normalization is None:
+        return X
+    return SEQUENCE_NORMALIZATIONS[normalization](X)
+
+
+def piecewise_mean(X, max_timesteps):
+    """Shorten sequences longer than ``max_timesteps`` to block means (piecewise
+    aggregate approximation, Keogh et al. 2001).
+
+    With ``k = ceil(T / max_timesteps)``, step ``j`` of the result is the mean of steps
+    ``jk .. jk + k - 1`` (the last block may be shorter)::
+
+        T = 7, max_timesteps = 3, k = 3:  [x0 x1 x2 | x3 x4 x5 | x6]
+                                              m0         m1      m2
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_timesteps, n_features)
+    max_timesteps : int or None
+        None (or ``T <= max_timesteps``) returns ``X`` unchanged.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, ceil(T / k), n_features)
+
+    References
+    ----------
+    Keogh, E., Chakrabarti, K., Pazzani, M. & Mehrotra, S. (2001). Dimensionality
+    reduction for fast similarity search in large time series databases. Knowledge and
+    Information Systems, 3(3), 263-286.
+    """
+    T = X.shape[1]
+    if max_timesteps is None or T <= max_timesteps:
+        return X
+    k = -(-T // max_timesteps)
+    starts = np.arange(0, T, k)
+    counts = np.diff(np.append(starts, T))                        # (T',)
+    return np.add.reduceat(X, starts, axis=1) / counts[:, None]   # (n, T', D)
 
 
 def _as_3d(X, method_name):

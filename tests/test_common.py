@@ -12,6 +12,21 @@ ESTIMATORS = [
 ]
 
 
-@parametrize_with_checks(ESTIMATORS)
+#: Checks the classifier is expected to fail, with the reason.
+CLASSIFIER_EXPECTED_FAILURES = {
+    "check_sample_weight_equivalence_on_dense_data":
+        "mini-batch training: an integer sample_weight equals repeated samples in "
+        "expectation over the shuffled batches, not bit for bit (the batches differ); "
+        "tests/test_classifier_weights.py checks the batch loss and the fitted model",
+}
+
+
+def expected_failures(estimator):
+    if isinstance(estimator, RNNClassifier):
+        return CLASSIFIER_EXPECTED_FAILURES
+    return {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failures)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)

@@ -290,12 +290,15 @@ class _BaseRNN(BaseEstimator):
             raise ValueError(f"{type(self).__name__} requires y to be passed, but the "
                              "target y is None.")
 
-    def _fit_network(self, X, Y, n_outputs, validation, split, incremental=False):
+    def _fit_network(self, X, Y, n_outputs, validation, split, incremental=False,
+                     sample_weight=None):
         """Train on scaled X (n, T, D) and encoded targets Y; the estimators' common fit.
 
         validation : callable(indices) -> (loss, score), the validation loss (the training
             loss on the windows ``indices``, lower is better) and score (R^2 or accuracy).
         split : (train, validation) index arrays when early stopping, else None.
+        sample_weight : ndarray of shape (n,) or (n, T) (one weight per loss term), or
+            None; scaled to mean 1 over the training windows (see ``weighted_loss``).
         """
         spec = self._make_spec(X.shape[2], n_outputs)
         if self._continues(incremental):
@@ -306,10 +309,15 @@ class _BaseRNN(BaseEstimator):
         self._optimizer.learning_rate = self.learning_rate_init
         max_iter = 1 if incremental else self.max_iter
         with limit_blas_threads(self.n_threads):
-            self._train(X, Y, max_iter, validation, split, warn=not incremental)
+            self._train(X, Y, max_iter, validation, split, warn=not incremental,
+                        sample_weight=sample_weight)
         return self
 
-    def _train(self, X, Y, max_iter, validation, split, warn=True):
+    def _learning_rate_at(self, epoch, max_iter):
+        """The learning rate of the epoch (0-based) of a fit of ``max_iter`` epochs."""
+        return self.learning_rate_init
+
+    def _train(self, X, Y, max_iter, validation, split, warn=True, sample_weight=None):
         """The epochs of one fit: train, record, stop early, detect divergence; then keep
         the best weights. A KeyboardInterrupt keeps them too and then propagates."""
         train, val = split if split is not None else (np.arange(len(X)), None)
@@ -317,12 +325,14 @@ class _BaseRNN(BaseEstimator):
             self.validation_scores_, self.validation_loss_curve_ = [], []
         stopper = EarlyStopping(self.tol, self.n_iter_no_change)
         X_train, Y_train = X[train], Y[train]
+        W_train = None if sample_weight is None else _mean_one(sample_weight[train])
         reference = self._reference_loss(Y_train)
         stopped, interrupted, start = False, False, time.perf_counter()
         try:
             for epoch in range(max_iter):
                 snapshot = {k: v.copy() for k, v in self._network.params.items()}
-                loss = self._epoch(X_train, Y_train, snapshot)
+                self._optimizer.learning_rate = self._learning_rate_at(epoch, max_iter)
+                loss = self._epoch(X_train, Y_train, snapshot, W_train)
                 self._check_divergence(loss, reference, stopper, snapshot)
                 score = self._record_epoch(loss, val, validation)
                 self._report(epoch, loss, start)
@@ -337,12 +347,13 @@ class _BaseRNN(BaseEstimator):
             self.interrupted_ = True
             raise KeyboardInterrupt
 
-    def _epoch(self, X, Y, snapshot):
+    def _epoch(self, X, Y, snapshot, sample_weight=None):
         batch_size = min(self.batch_size, len(X))
         try:
             return run_epoch(self._network, self._optimizer, X, Y, batch_size=batch_size,
                              loss=self._loss_name(), alpha=self.alpha,
-                             clip_norm=self.clip_norm, rng=self._rng)
+                             clip_norm=self.clip_norm, rng=self._rng,
+                             sample_weight=sample_weight)
         except KeyboardInterrupt:
             self._network.set_params(snapshot)  # an epoch counts only when complete
             raise
@@ -471,6 +482,12 @@ class _BaseRNN(BaseEstimator):
         return spec_from_params(self.cell, params, nonlinearity=self.nonlinearity,
                                 dropout=self.dropout, return_sequences=self.return_sequences,
                                 bptt_truncate=self.bptt_truncate)
+
+
+def _mean_one(weights):
+    """Weights divided by their mean (all zeros stay zeros)."""
+    mean = weights.mean()
+    return weights / mean if mean > 0 else weights
 
 
 def _real_arrays(state_dict, dtype):

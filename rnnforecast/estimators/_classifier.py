@@ -1,16 +1,23 @@
 """RNNClassifier: a recurrent classifier for whole sequences or every time step."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.utils import TransformerTags
 from sklearn.base import ClassifierMixin, TransformerMixin
 from sklearn.metrics import accuracy_score
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_array, check_is_fitted, column_or_1d
+from sklearn.utils.validation import (_check_sample_weight, check_array, check_is_fitted,
+                                      column_or_1d)
 
 from ..nn.losses import LOSSES, softmax
-from ..preprocessing import WindowScaler
-from ._base import DTYPES, _BaseRNN
-from ._training import stratified_split
+from ..nn.network import POOLINGS
+from ..preprocessing import (SEQUENCE_NORMALIZATIONS, WindowScaler, normalize_sequences,
+                             piecewise_mean)
+from ._base import DTYPES, _BaseRNN, options
+from ._training import LEARNING_RATE_SCHEDULES, stratified_split
 from ._forecaster import _last_hidden
 
 
@@ -40,23 +47,86 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
     best_validation_score_ : float
     """
 
+    _parameter_constraints = {
+        **_BaseRNN._parameter_constraints,
+        "pooling": [options(*POOLINGS)],
+        "window_normalization": [options(*SEQUENCE_NORMALIZATIONS), None],
+        "max_timesteps": [Interval(Integral, 1, None, closed="left"), None],
+        "learning_rate": [options(*LEARNING_RATE_SCHEDULES)],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
+
+    def __init__(self, cell="lstm", hidden_size=32, num_layers=1, nonlinearity="tanh",
+                 dropout=0.0, solver="adam", learning_rate_init=0.005, batch_size=32,
+                 max_iter=200, tol=1e-4, early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=10, alpha=1e-4, clip_norm=5.0, bptt_truncate=None,
+                 return_sequences=False, dtype="float32", n_threads=1, random_state=None,
+                 verbose=0, warm_start=False, pooling="last", window_normalization=None,
+                 max_timesteps=None, learning_rate="constant", class_weight=None):
+        super().__init__(
+            cell=cell, hidden_size=hidden_size, num_layers=num_layers,
+            nonlinearity=nonlinearity, dropout=dropout, solver=solver,
+            learning_rate_init=learning_rate_init, batch_size=batch_size, max_iter=max_iter,
+            tol=tol, early_stopping=early_stopping, validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change, alpha=alpha, clip_norm=clip_norm,
+            bptt_truncate=bptt_truncate, return_sequences=return_sequences, dtype=dtype,
+            n_threads=n_threads, random_state=random_state, verbose=verbose,
+            warm_start=warm_start)
+        self.pooling = pooling
+        self.window_normalization = window_normalization
+        self.max_timesteps = max_timesteps
+        self.learning_rate = learning_rate
+        self.class_weight = class_weight
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         tags.transformer_tags = TransformerTags(preserves_dtype=[])
         return tags
 
+    def _make_spec(self, n_features, n_outputs):
+        return super()._make_spec(n_features, n_outputs)._replace(pooling=self.pooling)
+
+    def _spec_from_shapes(self, params):
+        return super()._spec_from_shapes(params)._replace(pooling=self.pooling)
+
+    def _learning_rate_at(self, epoch, max_iter):
+        return LEARNING_RATE_SCHEDULES[self.learning_rate](self.learning_rate_init, epoch,
+                                                           max_iter)
+
+    def _check_X(self, X, reset):
+        """Validated sequences, each normalised on its own (``window_normalization``) and
+        shortened to ``max_timesteps`` block means; raw after ``load_state_dict`` on an
+        unfitted estimator."""
+        X = super()._check_X(X, reset)
+        if reset:
+            self._raw_input = False
+        if getattr(self, "_raw_input", False):
+            return X
+        return piecewise_mean(normalize_sequences(X, self.window_normalization),
+                              self.max_timesteps)
+
     def _loss_name(self):
         return "softmax_cross_entropy"
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit to sequences ``X`` and labels ``y`` ((n_samples,) or, with
-        ``return_sequences``, (n_samples, n_timesteps)). Returns self."""
-        return self._fit(X, y, classes=None, incremental=False)
+        ``return_sequences``, (n_samples, n_timesteps)).
 
-    def partial_fit(self, X, y, classes=None):
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence in the loss (with ``return_sequences``, of each of
+            its time steps), multiplied by the ``class_weight`` of its label. Weights are
+            scaled to mean 1 over the training sequences; a mini-batch's loss is
+            ``sum_i w_i l_i / batch_size``, so an integer weight acts as that many
+            copies of the sequence in expectation over the shuffled batches.
+
+        Returns self.
+        """
+        return self._fit(X, y, classes=None, incremental=False, sample_weight=sample_weight)
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch over (X, y) from the current weights. ``classes`` (all labels) is
-        required on the first call. Returns self."""
+        required on the first call; ``sample_weight`` as in ``fit``. Returns self."""
         fitted = hasattr(self, "_network")
         if not fitted and classes is None:
             raise ValueError(
@@ -68,9 +138,10 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
                 f"The 'classes' argument of RNNClassifier.partial_fit must equal classes_ "
                 f"after the first call. Got {np.unique(classes).tolist()} instead of "
                 f"{self.classes_.tolist()}.")
-        return self._fit(X, y, classes=classes, incremental=True)
+        return self._fit(X, y, classes=classes, incremental=True,
+                         sample_weight=sample_weight)
 
-    def _fit(self, X, y, classes, incremental):
+    def _fit(self, X, y, classes, incremental, sample_weight=None):
         first = self._start_fit(incremental)
         self._check_y_given(y)
         X = self._check_X(X, reset=first)
@@ -78,13 +149,32 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         if first:
             self._set_classes(y if classes is None else np.asarray(classes))
         Y = self._encode(y)
+        weights = self._loss_weights(Y, sample_weight, X)
         split = self._validation_split(X, Y) if self.early_stopping and not incremental \
             else None
         if first:  # warm_start and partial_fit keep the scaling of the first fit
             self._scaler = WindowScaler().fit(X if split is None else X[split[0]])
         Xs, _ = self._scaler.transform(X, DTYPES[self.dtype])
-        return self._fit_network(Xs, Y, len(self.classes_), self._validation(X, Y), split,
-                                 incremental=incremental)
+        return self._fit_network(Xs, Y, len(self.classes_), self._validation(X, Y, weights),
+                                 split, incremental=incremental, sample_weight=weights)
+
+    def _loss_weights(self, Y, sample_weight, X):
+        """Weight of every loss term, shaped like the codes ``Y`` ((n,) or (n, T)): the
+        sample's weight times its label's ``class_weight``; None when both are None."""
+        if sample_weight is None and self.class_weight is None:
+            return None
+        weights = np.ones(Y.shape)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+            weights *= sample_weight.reshape((-1,) + (1,) * (Y.ndim - 1))
+        if self.class_weight is not None:
+            present = np.unique(Y)
+            per_class = np.ones(len(self.classes_))
+            per_class[present] = compute_class_weight(
+                self.class_weight, classes=self.classes_[present],
+                y=self.classes_[Y.ravel()])
+            weights *= per_class[Y]
+        return weights
 
     def _validation_split(self, X, Y):
         """A shuffled split that keeps the share of every class (sequences are
@@ -93,12 +183,16 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         labels = Y if Y.ndim == 1 else np.zeros(len(Y), dtype=int)
         return stratified_split(labels, self.validation_fraction, self._rng)
 
-    def _validation(self, X, Y):
-        """Validation cross-entropy and accuracy of the sequences ``idx``."""
+    def _validation(self, X, Y, weights=None):
+        """Validation cross-entropy (weighted like the training loss) and accuracy of the
+        sequences ``idx``."""
         def validation(idx):
             raw = self._forward_raw(self._scaler.transform(X[idx])[0])
+            w = None if weights is None else weights[idx].reshape(-1)
+            if w is not None and not w.sum() > 0:
+                w = None
             loss = LOSSES["softmax_cross_entropy"](raw.reshape(-1, raw.shape[-1]),
-                                                   Y[idx].reshape(-1))[0]
+                                                   Y[idx].reshape(-1), sample_weight=w)[0]
             return loss, accuracy_score(Y[idx].ravel(), np.argmax(raw, axis=-1).ravel())
         return validation
 
@@ -173,7 +267,8 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         return accuracy_score(y, pred, sample_weight=sample_weight)
 
     def transform(self, X):
-        """Final hidden state of the top layer for each sequence: (n_samples, hidden_size)."""
+        """What the head reads for each sequence, (n_samples, hidden_size): the top
+        layer's hidden states pooled over time (``pooling``; "last": the final one)."""
         check_is_fitted(self, "_network")
         X = self._check_X(X, reset=False)
         return _last_hidden(self._network, self._scaler.transform(X)[0], self.n_threads)
@@ -191,6 +286,7 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
             return
         self.n_features_in_ = self.n_step_features_in_ = spec.input_size
         self.n_timesteps_in_ = None
+        self._raw_input = True
         if not hasattr(self, "classes_") or len(self.classes_) != spec.output_size:
             self.classes_ = np.arange(spec.output_size)
         self._scaler = WindowScaler.identity(spec.input_size)

@@ -3,7 +3,8 @@
 Nothing here knows about scikit-learn; the estimators compose these pieces.
 """
 
-from typing import NamedTuple
+import math
+from typing import NamedTuple, Optional
 
 import numpy as np
 
@@ -19,6 +20,23 @@ class TrainingDiverged(ValueError):
 class Batch(NamedTuple):
     X: np.ndarray   # (n, T, D)
     y: np.ndarray   # targets in the layout the loss expects
+    w: Optional[np.ndarray] = None   # (n,) or (n, T) weights of mean 1 over the data, or None
+
+
+def weighted_loss(loss_fn, raw, y, w):
+    """``loss_fn`` of the batch with every sample's term multiplied by its weight ``w``
+    (weights of mean 1 over the training set, so the batch loss is an unbiased estimate
+    of the weighted mean loss): ``sum_i w_i l_i / n`` and its gradient. No weights: the
+    plain mean. A batch of zero weights has loss 0 and a zero gradient."""
+    if w is None:
+        return loss_fn(raw, y)
+    total = float(w.sum())
+    if total == 0:
+        return 0.0, np.zeros_like(raw)
+    value, draw = loss_fn(raw, y, sample_weight=w)       # weighted by w_i / sum(w)
+    factor = total / len(w)
+    draw *= raw.dtype.type(factor)
+    return value * factor, draw
 
 
 def iter_batches(n_samples, batch_size, rng, shuffle=True):
@@ -37,7 +55,8 @@ def batch_step(net, optimizer, batch, *, loss, alpha, clip_norm, rng):
     out, cache = forward(net.params, net.spec, batch.X, training=True, rng=rng)
     raw = out.reshape(-1, out.shape[-1])                      # (n, O) or (n * T, O)
     y = batch.y.reshape((len(raw),) + batch.y.shape[out.ndim - 1:])
-    value, draw = LOSSES[loss](raw, y)
+    w = None if batch.w is None else batch.w.reshape(-1)
+    value, draw = weighted_loss(LOSSES[loss], raw, y, w)
     grads, _, _ = backward(draw.reshape(out.shape), cache, input_grad=False)
     value += add_l2_penalty(net.params, grads, alpha / len(batch.X))  # as MLPRegressor
     norm = clip_grad_norm(grads, clip_norm)
@@ -47,20 +66,41 @@ def batch_step(net, optimizer, batch, *, loss, alpha, clip_norm, rng):
     return value
 
 
-def run_epoch(net, optimizer, X, y, *, batch_size, loss, alpha, clip_norm, rng):
+def run_epoch(net, optimizer, X, y, *, batch_size, loss, alpha, clip_norm, rng,
+              sample_weight=None):
     """One pass over shuffled mini-batches; returns the sample-weighted mean loss.
+
+    sample_weight : ndarray of shape (n,) or (n, T) of mean 1, or None (see
+        ``weighted_loss``).
 
     Raises TrainingDiverged when a batch loss or gradient is non-finite, or when the
     epoch's updates leave non-finite weights (the last step is checked here).
     """
     total = 0.0
     for idx in iter_batches(len(X), batch_size, rng):
-        value = batch_step(net, optimizer, Batch(X[idx], y[idx]), loss=loss, alpha=alpha,
-                           clip_norm=clip_norm, rng=rng)
+        w = None if sample_weight is None else sample_weight[idx]
+        value = batch_step(net, optimizer, Batch(X[idx], y[idx], w), loss=loss,
+                           alpha=alpha, clip_norm=clip_norm, rng=rng)
         total += value * len(idx)
     if not all(np.all(np.isfinite(p)) for p in net.params.values()):
         raise TrainingDiverged("the last update made some weights non-finite")
     return total / len(X)
+
+
+def constant_rate(learning_rate_init, epoch, max_iter):
+    """The initial learning rate at every epoch."""
+    return learning_rate_init
+
+
+def cosine_rate(learning_rate_init, epoch, max_iter):
+    """Cosine annealing from ``learning_rate_init`` at epoch 0 towards 0 at ``max_iter``
+    (Loshchilov & Hutter, 2017, without restarts; PyTorch's ``CosineAnnealingLR``):
+    ``lr_e = lr_0 * (1 + cos(pi * e / max_iter)) / 2``."""
+    return 0.5 * learning_rate_init * (1.0 + math.cos(math.pi * epoch / max_iter))
+
+
+#: ``learning_rate`` option -> (learning_rate_init, epoch, max_iter) -> the epoch's rate.
+LEARNING_RATE_SCHEDULES = {"constant": constant_rate, "cosine": cosine_rate}
 
 
 class EarlyStopping:
