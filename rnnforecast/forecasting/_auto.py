@@ -61,6 +61,10 @@ SEASONAL_PERIODS = {"MS": 12, "M": 12, "ME": 12, "SMS": 24, "SM": 24, "QS": 4, "
 #: Candidate names and how the report names them.
 CANDIDATES = ("rnn", "ridge", "seasonal_naive", "naive")
 LABELS = {"ridge": "ridge on lags", "seasonal_naive": "seasonal naive", "naive": "naive"}
+#: Most time steps (windows x window length) a network trains on per epoch.
+MAX_WINDOW_STEPS = 48_000
+#: Seconds of training before the progress line appears.
+PROGRESS_DELAY = 2.0
 #: Fewest fit-part windows for which the networks are trained at all.
 MIN_RNN_WINDOWS = 20
 
@@ -123,13 +127,14 @@ def training_budget(n_windows, *, max_windows, max_steps, max_epochs, batch_size
     return used, batch, epochs
 
 
-def _fit_member(params, X, Y, seed, label):
-    """One network, fitted on windows X (N, T, D) and targets Y (N, H); the progress
-    line shows its epochs when ``label``."""
+def _fit_member(params, X, Y, seed, label, verbose):
+    """One network, fitted on windows X (N, T, D) and targets Y (N, H); with ``label``
+    its epochs show in the progress line (``verbose=1``) or one line each (2)."""
     from ..estimators import RNNForecaster  # the forecasting layer's one use of a network
 
     model = RNNForecaster(**params, random_state=seed, verbose=int(bool(label)))
-    progress = ProgressLine(label) if label else None
+    progress = ProgressLine(label, delay=PROGRESS_DELAY) if label and verbose == 1 \
+        else None
     with redirect_stdout(progress) if progress else nullcontext(), \
             warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the budget stops it
@@ -169,7 +174,8 @@ class AutoForecaster(BaseEstimator):
     patience : int, default=30
         Epochs without improvement of the validation loss before a network stops.
     max_windows : int, default=1000
-        Most recent windows a network trains on.
+        Most recent windows a network trains on (fewer for long windows: at most
+        ``MAX_WINDOW_STEPS`` time steps, i.e. 1000 windows of 48 steps).
     max_steps : int, default=1500
         Gradient steps per network (the epochs follow from it, see
         :func:`training_budget`).
@@ -312,7 +318,7 @@ class AutoForecaster(BaseEstimator):
 
     def _can_train(self, n_fit):
         """Whether the networks' own early-stopping split leaves 10 training windows."""
-        used = min(n_fit, self.max_windows)
+        used = min(n_fit, self.max_windows, MAX_WINDOW_STEPS // self.window_)
         return used >= MIN_RNN_WINDOWS and \
             used - max(1, round(0.2 * used)) - (self.horizon - 1) >= 10
 
@@ -325,8 +331,8 @@ class AutoForecaster(BaseEstimator):
         if name in ("seasonal_naive", "naive"):
             m = self._season_in_window() if name == "seasonal_naive" else 1
             return SeasonalNaiveForecaster(m).fit(X, Y)
-        model = self._ridge().fit(X, Y) if name == "ridge" else \
-            self._fit_networks(X, Y, "refitting")
+        model = self._ridge().fit(X, Y) if name == "ridge" else self._fit_networks(
+            X, Y, "refitting", epochs=[m.best_epoch_ for m in self._networks.members])
         held_out = Y[val_idx] - predictions[name]            # (K, H)
         own = getattr(model, "conformal_residuals_", None)
         if own is None or len(own) < len(held_out):
@@ -334,27 +340,40 @@ class AutoForecaster(BaseEstimator):
             model.conformal_scales_ = local_scale(X[val_idx])
         return model
 
-    def _fit_networks(self, X, Y, stage):
-        """The ensemble of networks on the most recent windows of (X, Y)."""
-        used, batch, epochs = training_budget(
-            len(X), max_windows=self.max_windows, max_steps=self.max_steps,
+    def _fit_networks(self, X, Y, stage, epochs=None):
+        """The ensemble of networks on the most recent windows of (X, Y).
+
+        Without ``epochs``, each network stops early on its last windows (patience
+        scaled to the budget: at most a fifth of its epochs, at least 5); with
+        ``epochs`` (one per member), each trains on every window for that many epochs.
+        """
+        used, batch, budget = training_budget(
+            len(X), max_windows=min(self.max_windows, MAX_WINDOW_STEPS // X.shape[1]),
+            max_steps=self.max_steps,
             max_epochs=self.max_epochs, batch_size=32)
         X, Y = X[-used:], Y[-used:]
         m = self.seasonal_period_ if self.seasonal_residual_ else None
         targets = Y - seasonal_shift(X, Y.shape[1], m)
         params = dict(cell=self.cell, hidden_size=self.hidden_size,
-                      learning_rate_init=self.learning_rate, batch_size=batch,
-                      max_iter=epochs, early_stopping=True, validation_fraction=0.2,
-                      n_iter_no_change=self.patience)
+                      learning_rate_init=self.learning_rate, batch_size=batch)
         seeds = [self.random_state + i for i in range(self.n_members)]
+        if epochs is None:
+            params.update(max_iter=budget, early_stopping=True, validation_fraction=0.2,
+                          n_iter_no_change=max(5, min(self.patience, budget // 5)))
+            settings = [params] * self.n_members
+            self.network_budget_ = {"windows": used, "batch_size": batch,
+                                    "max_epochs": budget}
+        else:  # as many epochs as early stopping kept, no early stopping
+            settings = [{**params, "max_iter": int(e), "n_iter_no_change": int(e) + 1}
+                        for e in epochs]
         labels = [f"{self.cell.upper()} ({stage})" if self.verbose and i == 0 else None
                   for i in range(self.n_members)]
-        jobs = [delayed(_fit_member)(params, X, targets, s, lab)
-                for s, lab in zip(seeds, labels)]
+        jobs = [delayed(_fit_member)(p, X, targets, s, lab, self.verbose)
+                for p, s, lab in zip(settings, seeds, labels)]
         start = time.perf_counter()
         members = Parallel(n_jobs=self._n_jobs(used))(jobs)
-        self.network_seconds_ = time.perf_counter() - start
-        self.network_budget_ = {"windows": used, "batch_size": batch, "max_epochs": epochs}
+        if epochs is None:
+            self.network_seconds_ = time.perf_counter() - start
         return EnsembleForecaster(members, m)
 
     def _n_jobs(self, n_windows):
