@@ -150,7 +150,7 @@ def fit_auto_forecaster(args, data):
     verbose = 0 if args.quiet else 2 if args.verbose else int(sys.stderr.isatty())
     model = build_auto_forecaster(args, verbose)
     print(f"Fitting {args.cell.upper()} ensemble of {args.members} (hidden "
-          f"{args.hidden_size}), ridge on lags and the naive baselines on the last "
+          f"{args.hidden_size}), ridge on lags and the naive baselines on "
           f"{len(data)} rows, horizon {args.horizon} ...", flush=True)
     start = time.perf_counter()
     try:
