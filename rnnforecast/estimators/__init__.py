@@ -2,6 +2,7 @@
 
 from ._classifier import RNNClassifier
 from ._forecaster import RNNForecaster
+from ._onnx import to_onnx
 from ._streaming import StreamingForecaster
 
-__all__ = ["RNNClassifier", "RNNForecaster", "StreamingForecaster"]
+__all__ = ["RNNClassifier", "RNNForecaster", "StreamingForecaster", "to_onnx"]
