@@ -32,6 +32,9 @@ OPSET = 18
 GATE_ORDER = {"lstm": [0, 3, 1, 2], "gru": [1, 0, 2], "rnn": [0]}
 OPERATOR = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
 POOL_OPERATOR = {"mean": "ReduceMean", "max": "ReduceMax"}
+#: NetworkSpec fields the graph reproduces (dropout and truncation act in training only).
+EXPORTED_FIELDS = {"cell", "input_size", "hidden_size", "output_size", "num_layers",
+                   "nonlinearity", "dropout", "return_sequences", "bptt_truncate", "pooling"}
 #: Constant-scale rule of ``preprocessing.nonzero_scale``, at float32 resolution.
 CONSTANT_TOLERANCE = 10 * np.finfo(np.float32).eps
 
@@ -176,6 +179,13 @@ def _check_exportable(estimator):
             f"The 'estimator' parameter of to_onnx must use cell 'rnn', 'gru' or 'lstm': "
             f"ONNX has no operator for the {spec.cell!r} network (its output is fed back "
             "into every layer). Got cell={spec.cell!r}.")
+    unknown = [f"{field}={getattr(spec, field)!r}" for field in spec._fields
+               if field not in EXPORTED_FIELDS and
+               getattr(spec, field) != spec._field_defaults.get(field)]
+    if unknown:
+        raise ValueError(
+            "The 'estimator' parameter of to_onnx has network options the export does not "
+            f"write into the graph: {', '.join(unknown)}. Refit without them to export.")
     if estimator.n_timesteps_in_ is None:
         raise ValueError(
             "The 'estimator' parameter of to_onnx must know its window length; this one got "
