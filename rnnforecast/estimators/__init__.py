@@ -4,5 +4,6 @@ from ._classifier import RNNClassifier
 from ._forecaster import RNNForecaster
 from ._onnx import to_onnx
 from ._streaming import StreamingForecaster
+from ._torch import to_torch
 
-__all__ = ["RNNClassifier", "RNNForecaster", "StreamingForecaster", "to_onnx"]
+__all__ = ["RNNClassifier", "RNNForecaster", "StreamingForecaster", "to_onnx", "to_torch"]

@@ -23,7 +23,8 @@ installs ``onnxruntime`` to run the graph).
 """
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
+
+from ._export import recipe_of
 
 __all__ = ["to_onnx"]
 
@@ -32,9 +33,6 @@ OPSET = 18
 GATE_ORDER = {"lstm": [0, 3, 1, 2], "gru": [1, 0, 2], "rnn": [0]}
 OPERATOR = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}
 POOL_OPERATOR = {"mean": "ReduceMean", "max": "ReduceMax"}
-#: NetworkSpec fields the graph reproduces (dropout and truncation act in training only).
-EXPORTED_FIELDS = {"cell", "input_size", "hidden_size", "output_size", "num_layers",
-                   "nonlinearity", "dropout", "return_sequences", "bptt_truncate", "pooling"}
 #: Constant-scale rule of ``preprocessing.nonzero_scale``, at float32 resolution.
 CONSTANT_TOLERANCE = 10 * np.finfo(np.float32).eps
 
@@ -80,14 +78,9 @@ def _normalize_sequences(g, x, normalization):
     return g.op("Div", [centred, std])
 
 
-def _block_means(g, x, n_timesteps, max_timesteps):
-    """Block means of ``preprocessing.piecewise_mean`` as one product with a (T, T')
+def _block_means(g, x, average):
+    """Block means of ``preprocessing.piecewise_mean``: one product with the (T, T')
     averaging matrix."""
-    k = -(-n_timesteps // max_timesteps)
-    blocks = np.arange(n_timesteps) // k                            # block of each step
-    counts = np.bincount(blocks)
-    average = np.zeros((n_timesteps, len(counts)))
-    average[np.arange(n_timesteps), blocks] = 1.0 / counts[blocks]
     xt = g.op("Transpose", [x], perm=[0, 2, 1])                     # (N, D, T)
     return g.op("Transpose", [g.op("MatMul", [xt, g.const(average)])], perm=[0, 2, 1])
 
@@ -171,28 +164,6 @@ def _head(g, sequence, last, spec, params):
 
 
 # --------------------------------------------------------------------------- public
-def _check_exportable(estimator):
-    check_is_fitted(estimator, "_network")
-    spec = estimator._network.spec
-    if spec.cell not in OPERATOR:
-        raise ValueError(
-            f"The 'estimator' parameter of to_onnx must use cell 'rnn', 'gru' or 'lstm': "
-            f"ONNX has no operator for the {spec.cell!r} network (its output is fed back "
-            "into every layer). Got cell={spec.cell!r}.")
-    unknown = [f"{field}={getattr(spec, field)!r}" for field in spec._fields
-               if field not in EXPORTED_FIELDS and
-               getattr(spec, field) != spec._field_defaults.get(field)]
-    if unknown:
-        raise ValueError(
-            "The 'estimator' parameter of to_onnx has network options the export does not "
-            f"write into the graph: {', '.join(unknown)}. Refit without them to export.")
-    if estimator.n_timesteps_in_ is None:
-        raise ValueError(
-            "The 'estimator' parameter of to_onnx must know its window length; this one got "
-            "its weights from load_state_dict without a fit. Fit it first.")
-    return spec
-
-
 def to_onnx(estimator, path=None):
     """The fitted estimator as an ONNX model mapping raw windows to its predictions.
 
@@ -213,25 +184,21 @@ def to_onnx(estimator, path=None):
     """
     import onnx
 
-    spec = _check_exportable(estimator)
+    recipe = recipe_of(estimator, "to_onnx")
+    spec, scaler = recipe.spec, recipe.scaler
     g = _Graph(onnx)
-    classifier = hasattr(estimator, "classes_")
-    n_timesteps, n_features = estimator.n_timesteps_in_, estimator.n_step_features_in_
     x = "X"
-    if classifier and not estimator.return_sequences and not getattr(estimator, "_raw_input",
-                                                                      False):
-        if estimator.window_normalization is not None:
-            x = _normalize_sequences(g, x, estimator.window_normalization)
-        if estimator.max_timesteps is not None and n_timesteps > estimator.max_timesteps:
-            x = _block_means(g, x, n_timesteps, estimator.max_timesteps)
-    scaler = estimator._scaler
-    offsets, target_offsets = (None, None) if classifier else _offsets(g, x, scaler,
-                                                                       n_timesteps)
+    if recipe.normalization is not None:
+        x = _normalize_sequences(g, x, recipe.normalization)
+    if recipe.block_means is not None:
+        x = _block_means(g, x, recipe.block_means)
+    offsets, target_offsets = (None, None) if recipe.classifier else \
+        _offsets(g, x, scaler, recipe.n_timesteps)
     x = _scale_inputs(g, x, scaler, offsets)
-    params = {k: v.astype(np.float32) for k, v in estimator._network.params.items()}
+    params = {k: v.astype(np.float32) for k, v in recipe.params.items()}
     sequence, last = _recurrent_layers(g, x, spec, params)
     raw = _head(g, sequence, last, spec, params)
-    if classifier:
+    if recipe.classifier:
         output = g.op("Softmax", [raw], axis=-1)
     else:
         output = g.op("Add", [g.op("Mul", [raw, g.const(scaler.y_scale_)]),
@@ -240,23 +207,21 @@ def to_onnx(estimator, path=None):
             target = target_offsets if spec.return_sequences else \
                 g.op("Squeeze", [target_offsets, g.axes(1)])
             output = g.op("Add", [output, target])
-        if estimator._y_ndim < (3 if spec.return_sequences else 2):
+        if recipe.squeeze:
             output = g.op("Squeeze", [output, g.axes(-1)])
-    name = "probabilities" if classifier else "predictions"
+    name = "probabilities" if recipe.classifier else "predictions"
     g.nodes.append(onnx.helper.make_node("Identity", [output], [name]))
-    model = _model(onnx, g, (name, _output_shape(estimator, spec, classifier)),
-                   (n_timesteps, n_features))
+    model = _model(onnx, g, (name, _output_shape(recipe)),
+                   (recipe.n_timesteps, recipe.n_features))
     if path is not None:
         onnx.save(model, str(path))
     return model
 
 
-def _output_shape(estimator, spec, classifier):
+def _output_shape(recipe):
     """Shape of ``predict`` (or ``predict_proba``) with ``N`` windows."""
-    steps = ["T'"] if spec.return_sequences else []
-    if classifier or estimator._y_ndim == len(steps) + 2:
-        return ["N", *steps, spec.output_size]
-    return ["N", *steps]
+    steps = ["T'"] if recipe.spec.return_sequences else []
+    return ["N", *steps] + ([] if recipe.squeeze else [recipe.spec.output_size])
 
 
 def _model(onnx, g, output, window_shape):

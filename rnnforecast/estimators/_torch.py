@@ -1,0 +1,133 @@
+"""Export a fitted estimator, preprocessing included, as a PyTorch module.
+
+``to_torch(estimator)`` returns a ``torch.nn.Module`` whose ``forward(X)`` maps raw windows
+``(N, T, D)`` to what ``predict`` (forecaster) or ``predict_proba`` (classifier) returns,
+through the steps of :mod:`._export`. The recurrent layers are PyTorch's own ``nn.RNN``,
+``nn.GRU`` or ``nn.LSTM`` (``batch_first=True``) loaded with the estimator's
+``state_dict`` unchanged, since the names and layouts are PyTorch's; the head is an
+``nn.Linear``. In float64 the module equals the estimator to rounding; in float32 to
+float32 rounding.
+
+``torch`` is an optional dependency, imported only here.
+"""
+
+import numpy as np
+
+from ._export import recipe_of
+
+__all__ = ["to_torch"]
+
+LAYERS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
+
+
+def _recurrent_layer(torch, spec):
+    kwargs = dict(input_size=spec.input_size, hidden_size=spec.hidden_size,
+                  num_layers=spec.num_layers, batch_first=True)
+    if spec.cell == "rnn":
+        kwargs["nonlinearity"] = spec.nonlinearity
+    return getattr(torch.nn, LAYERS[spec.cell])(**kwargs)
+
+
+def _module_class(torch):
+    """The exported module's class, made once torch is imported."""
+
+    class ExportedRNN(torch.nn.Module):
+        """Raw windows (N, T, D) -> the estimator's predictions (see rnnforecast)."""
+
+        def __init__(self, recipe, dtype):
+            super().__init__()
+            spec, scaler = recipe.spec, recipe.scaler
+            self.classifier, self.squeeze = recipe.classifier, recipe.squeeze
+            self.normalization, self.pooling = recipe.normalization, spec.pooling
+            self.return_sequences = spec.return_sequences
+            self.offset, self.target = scaler.offset, scaler.target
+            self.sequences = scaler.sequences
+            self.rnn = _recurrent_layer(torch, spec)
+            self.head = torch.nn.Linear(spec.hidden_size, spec.output_size)
+            weights = {k: torch.as_tensor(v) for k, v in recipe.params.items()}
+            self.rnn.load_state_dict({k: v for k, v in weights.items() if "head" not in k})
+            self.head.load_state_dict({"weight": weights["head.weight"],
+                                       "bias": weights["head.bias"]})
+            constants = {"x_mean": scaler.x_mean_, "x_scale": scaler.x_scale_,
+                         "y_mean": getattr(scaler, "y_mean_", np.zeros(1)),
+                         "y_scale": getattr(scaler, "y_scale_", np.ones(1)),
+                         "block_means": recipe.block_means}
+            for name, value in constants.items():
+                self.register_buffer(name, None if value is None else torch.as_tensor(value))
+            self.to(dtype)
+
+        def forward(self, X):
+            X = self.prepare(X.to(self.x_mean.dtype))
+            offsets, target = self.offsets(X)
+            if offsets is not None:
+                X = X - offsets
+            hs, _ = self.rnn((X - self.x_mean) / self.x_scale)           # (N, T, H)
+            raw = self.head(self.pool(hs))
+            if self.classifier:
+                return torch.softmax(raw, dim=-1)
+            out = raw * self.y_scale + self.y_mean
+            if target is not None:
+                out = out + (target if self.return_sequences else target[:, 0])
+            return out[..., 0] if self.squeeze else out
+
+        def prepare(self, X):
+            """The classifier's per-sequence normalisation and block means."""
+            if self.normalization is not None:
+                mean = X.mean(dim=1, keepdim=True)
+                X = X - mean
+                if self.normalization == "zscore":
+                    std = X.pow(2).mean(dim=1, keepdim=True).sqrt()
+                    tolerance = 10 * torch.finfo(X.dtype).eps * mean.abs()
+                    X = X / torch.where(std <= tolerance, torch.ones_like(std), std)
+            if self.block_means is not None:
+                X = torch.einsum("ntd,tj->njd", X, self.block_means)
+            return X
+
+        def offsets(self, X):
+            """Input offsets (N, 1, D) and target offsets, as the WindowScaler takes them."""
+            if self.classifier or self.offset is None:
+                return None, None
+            t = self.target
+            if self.sequences:
+                target = X[:, :, t:t + 1]
+                if self.offset == "mean":
+                    steps = torch.arange(1, X.shape[1] + 1, dtype=X.dtype).reshape(1, -1, 1)
+                    target = target.cumsum(dim=1) / steps
+                return X[:, :1], target
+            offsets = X[:, -1:] if self.offset == "last" else X.mean(dim=1, keepdim=True)
+            return offsets, offsets[:, :, t:t + 1]
+
+        def pool(self, hs):
+            if self.return_sequences:
+                return hs
+            if self.pooling == "mean":
+                return hs.mean(dim=1)
+            if self.pooling == "max":
+                return hs.max(dim=1).values
+            return hs[:, -1]
+
+    return ExportedRNN
+
+
+def to_torch(estimator, dtype=None):
+    """The fitted estimator as a ``torch.nn.Module`` from raw windows to predictions.
+
+    Parameters
+    ----------
+    estimator : fitted RNNForecaster or RNNClassifier
+        With ``cell`` "rnn", "gru" or "lstm".
+    dtype : torch.dtype, default=None
+        ``torch.float64`` (the default) reproduces the estimator to rounding;
+        ``torch.float32`` is faster.
+
+    Returns
+    -------
+    module : torch.nn.Module in evaluation mode
+        ``module(X)`` with ``X`` a tensor of shape (N, n_timesteps_in_,
+        n_step_features_in_) returns what ``predict`` (or ``predict_proba``) returns.
+    """
+    import torch
+
+    recipe = recipe_of(estimator, "to_torch")
+    module = _module_class(torch)(recipe, torch.float64 if dtype is None else dtype)
+    return module.eval()
