@@ -3,7 +3,7 @@
 The story: ``state_dict()`` returns the weights named and laid out as PyTorch's
 ``nn.LSTM`` and ``nn.Linear`` (gate order i, f, g, o; ``weight_ih_l0``, ``head.weight``,
 ...), so a model trained with rnnforecast can be served by PyTorch, and the reverse
-with ``load_state_dict``. We check that both give the same predictions, twice:
+with ``load_state_dict``. We check that both give the same predictions, three times:
 
 1. The network alone: the weights loaded into a fresh ``RNNForecaster`` (which then does
    no scaling of its own) and into PyTorch, fed the same standardised windows.
@@ -12,6 +12,7 @@ with ``load_state_dict``. We check that both give the same predictions, twice:
    feature by its mean and standard deviation over all training windows and time
    steps, and each target (forecast step) by its own mean and standard deviation. The
    PyTorch model applies the same transformations around the network.
+3. ``rnnforecast.estimators.to_torch(model)``: the whole fitted estimator as a module.
 
 Needs PyTorch; without it the example says so and exits successfully.
 
@@ -90,7 +91,16 @@ estimator_gap = np.max(np.abs(model.predict(X) - torch_passengers))
 print(f"Forecasts in passengers, max |rnnforecast - PyTorch|: {estimator_gap:.2e} "
       f"(values around {y.mean():.0f})")
 
-# The estimators read inputs as float32 and compute in float64: agreement to rounding.
-if network_gap > 1e-4 or estimator_gap > 1e-3 * np.abs(y).max():
+# 5. Or let rnnforecast build the whole module, scaling included (any window
+#    normalization, the classifier's options too): raw windows in, passengers out.
+from rnnforecast.estimators import to_torch  # noqa: E402
+
+module = to_torch(model)
+with torch.no_grad():
+    module_gap = np.max(np.abs(module(torch.from_numpy(X)).numpy() - model.predict(X)))
+print(f"to_torch(model) on raw windows, max |rnnforecast - PyTorch|: {module_gap:.2e}")
+
+# The network trained in float32 and predicts in float64: agreement to rounding.
+if network_gap > 1e-4 or max(estimator_gap, module_gap) > 1e-3 * np.abs(y).max():
     sys.exit("rnnforecast and PyTorch disagree")
 print("rnnforecast and PyTorch give the same predictions")
