@@ -25,11 +25,18 @@ baseline, those on which it is worse than seasonal naive and by how much, the to
 and largest seconds, the load average before and after (``os.getloadavg``) and the
 BLAS kernel (``threadpoolctl``).
 
+``--shipped`` runs the same on the package's own series instead, each split the suite's
+way (train = all but the last ``H``): airline passengers (MS, H=12, m=12), IBM close
+(trading days, H=5, m=1) and Seattle temp_max (D, H=7, m=7), univariate. ``--source
+DIR`` runs the command of another source tree (e.g. a ``git worktree`` of an older
+commit, for "before" figures).
+
 Run from the repository root::
 
     python benchmarks/bench_suite.py                          # both paths, all 29 series
     python benchmarks/bench_suite.py --paths cli --series nile_flow,a10_drug_sales
     python benchmarks/bench_suite.py --json benchmarks/results/suite_after.json
+    python benchmarks/bench_suite.py --shipped
 """
 
 import argparse
@@ -47,6 +54,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SUITE = ROOT.parent / "shared" / "benchmarks"
 SEED = 0
+#: The shipped series, split like the suite's: (id, file, column, freq, m, H).
+SHIPPED = [("airline_passengers", "airline_passengers_monthly.csv", "passengers", "MS", 12, 12),
+           ("ibm_close", "ibm_daily.csv", "close", "B", 1, 5),
+           ("seattle_temp_max", "seattle_weather_daily.csv", "temp_max", "D", 7, 7)]
 
 
 def _load_harness(suite):
@@ -66,12 +77,12 @@ def _blas():
                      f"({i.get('num_threads')} threads)" for i in infos) or "none found"
 
 
-def run_cli(train, horizon, workdir):
+def run_cli(train, horizon, workdir, source=ROOT):
     """Forecast of the command on ``train`` (a Series), and its seconds."""
     path = Path(workdir) / "train.csv"
     train.rename("value").rename_axis("date").to_csv(path)
     out = Path(workdir) / "forecast.csv"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(source)}
     cmd = [sys.executable, "-m", "rnnforecast", "forecast", str(path), "--target", "value",
            "--horizon", str(horizon), "--output", str(out), "--plot", ""]
     start = time.perf_counter()
@@ -114,17 +125,36 @@ def _baselines(harness, series_id):
     return scores["snaive"], best, scores[best]
 
 
-def run_series(harness, meta, paths):
-    series = harness.load_series(meta)
+def _shipped(harness, name, file, column, freq, m, horizon):
+    """(meta, series, seasonal-naive MASE, best baseline and its MASE) of a shipped one."""
+    frame = pd.read_csv(ROOT / "datasets" / file, parse_dates=["date"], index_col="date")
+    series = frame[column].astype(float).rename(name)
+    if freq != "B":  # trading days miss holidays: no regular frequency
+        series = series.asfreq(freq)
+    train, test = harness.split(series, horizon)
+    scale = harness.mase_scale(train.to_numpy(), m)
+    snaive = harness.mase(test, harness.seasonal_naive(train, horizon, m), scale)
+    naive = harness.mase(test, harness.naive(train, horizon), scale)
+    best = min([("snaive", snaive), ("naive", naive)], key=lambda kv: kv[1])
+    meta = {"id": name, "freq": freq, "m": m, "H": horizon, "n": len(series)}
+    return meta, series, snaive, *best
+
+
+def run_series(harness, meta, paths, source=ROOT, shipped=None):
+    if shipped is None:
+        series = harness.load_series(meta)
+        snaive, best, best_mase = _baselines(harness, meta["id"])
+    else:
+        meta, series, snaive, best, best_mase = shipped
     horizon, m = int(meta["H"]), int(meta["m"])
     train, test = harness.split(series, horizon)
-    snaive, best, best_mase = _baselines(harness, meta["id"])
     row = {"id": meta["id"], "freq": meta["freq"], "m": m, "H": horizon, "n": meta["n"],
            "snaive": snaive, "best": best, "best_mase": best_mase}
     for name in paths:
         try:
             with tempfile.TemporaryDirectory() as workdir:
-                args = (train, horizon, workdir) if name == "cli" else (train, horizon)
+                args = (train, horizon, workdir, source) if name == "cli" else \
+                    (train, horizon)
                 values, seconds, chosen = PATHS[name](*args)
             error = None
         except Exception as exc:  # recorded; the series counts as a loss
@@ -181,6 +211,10 @@ def main(argv=None):
     parser.add_argument("--series", default=None, help="comma-separated ids (default all)")
     parser.add_argument("--paths", default="cli,lib", help="cli, lib or cli,lib")
     parser.add_argument("--json", type=Path, default=None, help="write the rows here")
+    parser.add_argument("--shipped", action="store_true",
+                        help="the package's own series instead of the suite")
+    parser.add_argument("--source", type=Path, default=ROOT,
+                        help="source tree whose command runs (default this one)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     harness = _load_harness(args.suite)
@@ -196,8 +230,10 @@ def main(argv=None):
     print(f"{'series':28s} {'freq':>5s} {'m':>3s} {'H':>3s}  {head}  {'snaive':>7s} "
           f"{'best':>10s} {'MASE':>6s}  chosen")
     rows = []
-    for meta in manifest:
-        rows.append(run_series(harness, meta, paths))
+    jobs = [(meta, None) for meta in manifest] if not args.shipped else \
+        [(None, _shipped(harness, *spec)) for spec in SHIPPED]
+    for meta, shipped in jobs:
+        rows.append(run_series(harness, meta, paths, args.source.resolve(), shipped))
         _print_row(rows[-1], paths)
     load_after = os.getloadavg()
     summaries = {name: summarize(rows, name) for name in paths}

@@ -75,7 +75,7 @@ def test_unknown_candidate_is_refused_before_training(workdir, capsys):
     assert status == 2 and "Fitting" not in out
     line = one_line(err)
     assert "argument --candidates: 'rnn,arima' names no candidate or an unknown one " \
-           "(arima); use a comma-separated list of rnn, ridge, seasonal_naive, naive" in line
+           "(arima); use a comma-separated list of rnn, ridge, drift, seasonal_naive, naive" in line
 
 
 def test_quiet_and_verbose(workdir, capsys):

@@ -16,16 +16,18 @@
 
 3. fits every candidate on the fit part and scores it on the held-out windows (mean
    absolute error over all origins and lead times): an ensemble of recurrent networks
-   over seeds (members in parallel), a ridge regression on lags, seasonal naive and
-   naive; the networks and the ridge learn the residual over seasonal naive when
-   seasonal naive beats naive on the held-out windows;
-4. refits the candidate with the lowest error on the whole history.
+   over seeds (members in parallel, each stopping early on its own last windows), a
+   ridge regression on lags, drift, seasonal naive and naive; the networks, the ridge
+   and drift work from seasonal naive when it beats naive on the held-out windows;
+4. keeps seasonal naive unless a candidate's error is lower by ``margin`` (10 %), else
+   takes the lowest, and refits it on the whole history (the networks for the epochs
+   early stopping kept in step 3).
 
 Its validation errors are reported as MASE (divided by the mean absolute seasonal
 difference of the fit part), beside seasonal naive's. Intervals are split conformal
-(:func:`~rnnforecast.forecasting.forecast`): the refitted network's own held-out
-residuals, or the candidates' residuals on the held-out windows of step 2, whichever
-are more; the baselines' residuals on every window.
+(:func:`~rnnforecast.forecasting.forecast`) on the chosen candidate's residuals on the
+held-out windows of step 2; the baselines (nothing learned) on their residuals on every
+window; seasonal naive's when the others are too few for the coverage asked.
 
 The cost of training grows with what the data needs rather than with epochs × windows
 (:func:`training_budget`): at most ``max_windows`` of the most recent windows, larger
@@ -46,7 +48,8 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..windowing import make_windows
 from ._baselines import NaiveForecaster, SeasonalNaiveForecaster
-from ._candidates import EnsembleForecaster, RidgeLagForecaster, seasonal_shift
+from ._candidates import (DriftForecaster, EnsembleForecaster, RidgeLagForecaster,
+                          seasonal_shift)
 from ._conformal import local_scale
 from ._forecast import forecast
 from ._future_index import _dates_offset, default_window
@@ -59,10 +62,13 @@ SEASONAL_PERIODS = {"MS": 12, "M": 12, "ME": 12, "SMS": 24, "SM": 24, "QS": 4, "
                     "QE": 4, "BQS": 4, "BMS": 12, "W": 52, "D": 7, "B": 5, "C": 5,
                     "YS": 1, "Y": 1, "YE": 1, "A": 1, "AS": 1, "BYS": 1}
 #: Candidate names and how the report names them.
-CANDIDATES = ("rnn", "ridge", "seasonal_naive", "naive")
-LABELS = {"ridge": "ridge on lags", "seasonal_naive": "seasonal naive", "naive": "naive"}
+CANDIDATES = ("rnn", "ridge", "drift", "seasonal_naive", "naive")
+LABELS = {"ridge": "ridge on lags", "seasonal_naive": "seasonal naive", "naive": "naive",
+          "drift": "drift"}
 #: Most time steps (windows x window length) a network trains on per epoch.
 MAX_WINDOW_STEPS = 48_000
+#: Longest window over which drift measures its slope.
+DRIFT_WINDOW = 1000
 #: Seconds of training before the progress line appears.
 PROGRESS_DELAY = 2.0
 #: Fewest fit-part windows for which the networks are trained at all.
@@ -164,7 +170,9 @@ class AutoForecaster(BaseEstimator):
         Season length ``m``; default from the dates' spacing (:func:`seasonal_period`).
     window : int or None, default=None
         Input window; default :func:`auto_window`.
-    candidates : tuple of str, default=("rnn", "ridge", "seasonal_naive", "naive")
+    candidates : tuple of str, default=("rnn", "ridge", "drift", "seasonal_naive", "naive")
+        "drift" is naive (or seasonal naive, with a season) plus the window's average
+        change per step.
     cell : {"lstm", "gru", "rnn", "jordan"}, default="lstm"
     hidden_size : int, default=32
     n_members : int, default=3
@@ -182,6 +190,10 @@ class AutoForecaster(BaseEstimator):
     n_origins : int, default=10
         Fewest held-out windows for the choice (more on long series: a fifth of the
         windows, at most 500).
+    margin : float, default=0.1
+        Seasonal naive is kept unless another candidate's validation error is lower by
+        at least this fraction (0.1 was chosen on the public suite, see
+        ``benchmarks/README.md``).
     alpha : float, default=1.0
         Ridge penalty of the lag regression (on windows scaled by the mean absolute
         one-step change).
@@ -211,8 +223,8 @@ class AutoForecaster(BaseEstimator):
     def __init__(self, horizon=12, *, seasonal_period=None, window=None,
                  candidates=CANDIDATES, cell="lstm", hidden_size=32, n_members=3,
                  learning_rate=0.005, max_epochs=300, patience=30, max_windows=1000,
-                 max_steps=1500, n_origins=10, alpha=1.0, n_jobs=None, random_state=0,
-                 verbose=1):
+                 max_steps=1500, n_origins=10, margin=0.1, alpha=1.0, n_jobs=None,
+                 random_state=0, verbose=1):
         self.horizon = horizon
         self.seasonal_period = seasonal_period
         self.window = window
@@ -226,6 +238,7 @@ class AutoForecaster(BaseEstimator):
         self.max_windows = max_windows
         self.max_steps = max_steps
         self.n_origins = n_origins
+        self.margin = margin
         self.alpha = alpha
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -263,11 +276,20 @@ class AutoForecaster(BaseEstimator):
         if not len(val_idx):
             return self._fit_without_choice(X, Y)
         predictions = self._score_candidates(X, Y, fit_idx, val_idx)
-        self.chosen_ = min(self.validation_mase_, key=self.validation_mase_.get)
+        self.chosen_ = self._choose(self.validation_mase_)
         self.model_ = self._refit(self.chosen_, X, Y, val_idx, predictions)
         self._fallback = SeasonalNaiveForecaster(self._season_in_window()).fit(X, Y)
         self.summary_ = self._summary()
         return self
+
+    def _choose(self, scores):
+        """The lowest validation error; seasonal naive unless that is lower by
+        ``margin`` (relative), the benchmark kept when the evidence against it is thin."""
+        best = min(scores, key=scores.get)
+        snaive = scores.get("seasonal_naive")
+        if snaive is not None and scores[best] > (1 - self.margin) * snaive:
+            return "seasonal_naive"
+        return best
 
     def _season_in_window(self):
         """Seasonal period usable with this window: 1 when a season does not fit."""
@@ -305,6 +327,9 @@ class AutoForecaster(BaseEstimator):
             _mae(Yv, predictions["naive"])
         if "ridge" in self.candidates:
             predictions["ridge"] = self._ridge().fit(Xf, Yf).predict(Xv)
+        if "drift" in self.candidates:
+            self._drift_model = self._fit_drift(len(val_idx))
+            predictions["drift"] = self._drift_model.conformal_predictions_
         if "rnn" in self.candidates and self._can_train(len(fit_idx)):
             self._networks = self._fit_networks(Xf, Yf, "choosing")
             predictions["rnn"] = self._networks.predict(Xv)
@@ -326,11 +351,27 @@ class AutoForecaster(BaseEstimator):
         m = self.seasonal_period_ if self.seasonal_residual_ else None
         return RidgeLagForecaster(alpha=self.alpha, seasonal_period=m)
 
+    def _fit_drift(self, n_val):
+        """Drift over a long window: the points before the first held-out target (at
+        most ``DRIFT_WINDOW``), its slope much steadier than over the short window.
+        Learning nothing, it is fitted on the held-out windows themselves (their
+        residuals calibrate it), and forecasts from the last window of the history."""
+        n_rows = len(self._history)
+        length = min(n_rows - self.horizon + 1 - n_val, DRIFT_WINDOW)
+        X, Y = make_windows(self._history, length, self.horizon,
+                            target=self._history.columns[0])
+        X = np.asarray(X, dtype=np.float64)[-n_val:]
+        Y = np.asarray(Y, dtype=np.float64).reshape(-1, self.horizon)[-n_val:]
+        m = self.seasonal_period_ if self.seasonal_residual_ else None
+        return DriftForecaster(m).fit(X, Y)
+
     def _refit(self, name, X, Y, val_idx, predictions):
         """The chosen candidate fitted on every window, with its calibration."""
         if name in ("seasonal_naive", "naive"):
             m = self._season_in_window() if name == "seasonal_naive" else 1
             return SeasonalNaiveForecaster(m).fit(X, Y)
+        if name == "drift":
+            return self._drift_model
         model = self._ridge().fit(X, Y) if name == "ridge" else self._fit_networks(
             X, Y, "refitting", epochs=[m.best_epoch_ for m in self._networks.members])
         held_out = Y[val_idx] - predictions[name]            # (K, H)

@@ -20,7 +20,7 @@ from sklearn.linear_model import Ridge
 
 from ._conformal import local_scale
 
-__all__ = ["EnsembleForecaster", "RidgeLagForecaster", "seasonal_shift"]
+__all__ = ["DriftForecaster", "EnsembleForecaster", "RidgeLagForecaster", "seasonal_shift"]
 
 
 def seasonal_shift(X, horizon, seasonal_period, target_feature=0):
@@ -145,3 +145,47 @@ class EnsembleForecaster(_Calibrated):
         shift = seasonal_shift(X, self.n_outputs_, self.seasonal_period,
                                self.target_feature)
         return np.mean(preds, axis=0) + shift
+
+
+class DriftForecaster(_Calibrated):
+    """Naive (or seasonal naive) plus the window's average change per step.
+
+    For a window ``x_1 .. x_T`` the slope is ``(x_T - x_1) / (T - 1)``, or with a
+    season of ``m <= T / 2`` steps the change between the means of the first and the
+    last season divided by ``T - m``; lead time ``h`` adds ``h`` slopes to the last
+    value, or to seasonal naive ``m * ceil(h / m)`` slopes (the random walk with drift
+    and its seasonal version; Hyndman & Athanasopoulos, *Forecasting: Principles and
+    Practice*, 5.2). Nothing is learned, so ``fit`` keeps the residuals of every
+    training window for intervals.
+
+    Parameters
+    ----------
+    seasonal_period : int or None, default=None
+    target_feature : int, default=0
+    """
+
+    def __init__(self, seasonal_period=None, target_feature=0):
+        self.seasonal_period = seasonal_period
+        self.target_feature = target_feature
+
+    def fit(self, X, Y):
+        """Remember the shapes; keep the predictions of X (``conformal_predictions_``)
+        and their residuals. Returns self."""
+        X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+        self._remember_shape(X, Y)
+        self.conformal_predictions_ = self._predict(X)
+        return self.calibrate(X, Y)
+
+    def _predict(self, X):
+        values = X[:, :, self.target_feature]                      # (N, T)
+        n_timesteps, m = values.shape[1], self.seasonal_period or 1
+        lead = np.arange(1, self.n_outputs_ + 1)                   # (H,)
+        if 1 < m <= n_timesteps // 2:
+            slope = (values[:, -m:].mean(1) - values[:, :m].mean(1)) / (n_timesteps - m)
+            steps = m * np.ceil(lead / m)
+            base = values[:, -1:] + seasonal_shift(X, self.n_outputs_, m,
+                                                   self.target_feature)
+        else:
+            slope = (values[:, -1] - values[:, 0]) / max(1, n_timesteps - 1)
+            steps, base = lead, values[:, -1:]
+        return base + slope[:, np.newaxis] * steps                 # (N, H)
