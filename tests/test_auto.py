@@ -176,7 +176,8 @@ def test_progress_line_appears_with_verbose(monkeypatch, capsys):
     monkeypatch.setattr(_auto, "PROGRESS_DELAY", 0.0)
     AutoForecaster(horizon=6, **{**SMALL, "verbose": 1}).fit(_seasonal_trend(120))
     err = capsys.readouterr().err
-    assert "\r" in err and "LSTM (choosing): epoch 1  loss " in err
+    assert "\r" in err and "LSTM 1/2 (choosing): epoch 1  loss " in err
+    assert "LSTM 2/2 (choosing): epoch 1  loss " in err
     assert "validation loss" in err
     assert "\n" not in err  # one line, updated in place and cleared at the end
 

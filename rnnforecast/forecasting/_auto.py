@@ -133,14 +133,15 @@ def training_budget(n_windows, *, max_windows, max_steps, max_epochs, batch_size
     return used, batch, epochs
 
 
-def _fit_member(params, X, Y, seed, label, verbose):
+def _fit_member(params, X, Y, seed, label, verbose, start):
     """One network, fitted on windows X (N, T, D) and targets Y (N, H); with ``label``
-    its epochs show in the progress line (``verbose=1``) or one line each (2)."""
+    its epochs show in the progress line (``verbose=1``, once ``PROGRESS_DELAY``
+    seconds have passed since ``start``, a ``time.time()``) or one line each (2)."""
     from ..estimators import RNNForecaster  # the forecasting layer's one use of a network
 
     model = RNNForecaster(**params, random_state=seed, verbose=int(bool(label)))
-    progress = ProgressLine(label, delay=PROGRESS_DELAY) if label and verbose == 1 \
-        else None
+    progress = ProgressLine(label, delay=PROGRESS_DELAY, start=start) \
+        if label and verbose == 1 else None
     with redirect_stdout(progress) if progress else nullcontext(), \
             warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the budget stops it
@@ -261,6 +262,7 @@ class AutoForecaster(BaseEstimator):
         -------
         self
         """
+        self._start = time.time()  # the progress line counts from here
         self._history = _as_frame(history, target)
         n_rows = len(self._history)
         self.seasonal_period_ = int(self.seasonal_period or seasonal_period(
@@ -407,9 +409,10 @@ class AutoForecaster(BaseEstimator):
         else:  # as many epochs as early stopping kept, no early stopping
             settings = [{**params, "max_iter": int(e), "n_iter_no_change": int(e) + 1}
                         for e in epochs]
-        labels = [f"{self.cell.upper()} ({stage})" if self.verbose and i == 0 else None
-                  for i in range(self.n_members)]
-        jobs = [delayed(_fit_member)(p, X, targets, s, lab, self.verbose)
+        n = self.n_members  # every member reports: parallel ones share the line
+        labels = [f"{self.cell.upper()} {i + 1}/{n} ({stage})" if self.verbose == 1 or
+                  (self.verbose and i == 0) else None for i in range(n)]
+        jobs = [delayed(_fit_member)(p, X, targets, s, lab, self.verbose, self._start)
                 for p, s, lab in zip(settings, seeds, labels)]
         start = time.perf_counter()
         members = Parallel(n_jobs=self._n_jobs(used))(jobs)

@@ -30,14 +30,17 @@ class ProgressLine:
     stream : text stream, default=None
         Where the line goes; default ``sys.stderr`` at the time of writing.
     delay : float, default=2.0
-        Seconds after creation before the line first appears.
+        Seconds after ``start`` before the line first appears.
+    start : float or None, default=None
+        ``time.time()`` when the work began (e.g. in the process that started this
+        one); default now.
     """
 
-    def __init__(self, label, stream=None, delay=2.0):
+    def __init__(self, label, stream=None, delay=2.0, start=None):
         self.label = label
         self.stream = stream
         self.delay = delay
-        self._start = time.perf_counter()
+        self._start = time.time() if start is None else start
         self._pending = ""
         self._width = 0
 
@@ -56,12 +59,12 @@ class ProgressLine:
 
     def _show(self, line):
         match = EPOCH_LINE.search(line)
-        if match is None or time.perf_counter() - self._start < self.delay:
+        if match is None or time.time() - self._start < self.delay:
             return
         text = f"{self.label}: epoch {match['epoch']}  loss {float(match['loss']):.4f}"
         if match["val"] is not None:
             text += f"  validation loss {float(match['val']):.4f}"
-        text += f"  {time.perf_counter() - self._start:.0f} s"
+        text += f"  {time.time() - self._start:.0f} s"
         out = self._out()
         out.write("\r" + text.ljust(self._width))
         out.flush()
