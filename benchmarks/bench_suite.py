@@ -94,6 +94,19 @@ def run_cli(train, horizon, workdir, source=ROOT):
     return table["forecast"].to_numpy(dtype=float), seconds, _chosen_line(done.stdout)
 
 
+def startup_seconds(source=ROOT, repeats=3):
+    """Seconds the command takes to start and print its help (Python and imports):
+    the part of every run that does not depend on the data; the median of a few."""
+    env = {**os.environ, "PYTHONPATH": str(source)}
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "rnnforecast", "forecast", "--help"],
+                       env=env, capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
 def _chosen_line(stdout):
     lines = [line for line in stdout.splitlines() if line.startswith("Chose")]
     return lines[0] if lines else ""
@@ -236,14 +249,19 @@ def main(argv=None):
         rows.append(run_series(harness, meta, paths, args.source.resolve(), shipped))
         _print_row(rows[-1], paths)
     load_after = os.getloadavg()
+    startup = startup_seconds(args.source.resolve()) if "cli" in paths else None
     summaries = {name: summarize(rows, name) for name in paths}
     for name in paths:
         _print_summary(name, summaries[name])
     print(f"load average after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
+    if startup is not None:
+        print(f"the command's start (Python, imports, --help): {startup:.1f} s per run, "
+              f"{startup * len(rows):.1f} s of the command's total")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"rows": rows, "summary": summaries,
                                          "load_before": load_before, "load_after": load_after,
+                                         "startup_seconds": startup,
                                          "blas": _blas()}, indent=1))
 
 

@@ -157,8 +157,8 @@ def _add_choice_options(p):
     p.add_argument("--candidates", type=_candidates, default=list(CANDIDATES),
                    help="forecasters to choose from on the last windows of the data "
                         f"(default {','.join(CANDIDATES)})")
-    p.add_argument("--members", type=_positive_int, default=3,
-                   help="networks in the ensemble, one seed each (default 3)")
+    p.add_argument("--members", type=_positive_int, default=2,
+                   help="networks in the ensemble, one seed each (default 2)")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no progress line while the networks train")
 
