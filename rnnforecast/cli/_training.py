@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import RNNForecaster
 from ..forecasting import AutoForecaster
+from ..forecasting._auto import LABELS
 from ..nn.network import NetworkSpec, param_shapes
 from ._messages import CLIError, count, one_line
 
@@ -149,9 +150,10 @@ def fit_auto_forecaster(args, data):
     found plausible); Ctrl-C during the fit raises KeyboardInterrupt."""
     verbose = 0 if args.quiet else 2 if args.verbose else int(sys.stderr.isatty())
     model = build_auto_forecaster(args, verbose)
-    print(f"Fitting {args.cell.upper()} ensemble of {args.members} (hidden "
-          f"{args.hidden_size}), ridge on lags and the naive baselines on "
-          f"{len(data)} rows, horizon {args.horizon} ...", flush=True)
+    names = [f"{args.cell.upper()} ensemble of {args.members} (hidden {args.hidden_size})"
+             if name == "rnn" else LABELS[name] for name in args.candidates]
+    print(f"Fitting {', '.join(names)} on {len(data)} rows, horizon {args.horizon} ...",
+          flush=True)
     start = time.perf_counter()
     try:
         with SigintRecorder():
