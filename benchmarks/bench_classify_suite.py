@@ -15,7 +15,7 @@ Run from the repository root::
 
 ``--param name=value`` reads ``value`` as JSON and passes it to the estimator;
 ``--seeds 0 1 2`` repeats with several ``random_state`` values (the table then shows the
-mean and the minimum). Seconds are wall-clock on a shared 2-core machine: compare them
+mean and the minimum); ``--ensemble 3`` averages the probabilities of 3 fits per seed. Seconds are wall-clock on a shared 2-core machine: compare them
 with the load average printed beside them.
 """
 
@@ -64,18 +64,27 @@ def baselines(suite, name):
     return {k: table[name][k]["accuracy"] for k in ("1nn_ed", "1nn_dtw")}
 
 
-def run_one(suite, name, params, seed):
-    """Fit on the train part, score on the test part; a dict of figures."""
+def run_one(suite, name, params, seed, ensemble=1):
+    """Fit on the train part, score on the test part; a dict of figures. With
+    ``ensemble`` > 1, that many fits (seeds ``seed * 1000 + k``) average their class
+    probabilities; seconds are their sum."""
     X_tr, y_tr, X_te, y_te = load_set(suite, name)
-    clf = RNNClassifier(**dict(params, random_state=seed))
-    start = time.perf_counter()
+    seeds = [seed] if ensemble == 1 else [seed * 1000 + k for k in range(ensemble)]
+    models, start = [], time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        clf.fit(X_tr, y_tr)
+        for s in seeds:
+            models.append(RNNClassifier(**dict(params, random_state=s)).fit(X_tr, y_tr))
     seconds = time.perf_counter() - start
-    return {"set": name, "seed": seed, "accuracy": float(clf.score(X_te, y_te)),
-            "train_accuracy": float(clf.score(X_tr, y_tr)), "seconds": seconds,
-            "epochs": int(clf.n_iter_), "best_epoch": int(clf.best_epoch_),
+
+    def accuracy(X, y):
+        proba = np.mean([m.predict_proba(X) for m in models], axis=0)
+        return float(np.mean(models[0].classes_[proba.argmax(axis=1)] == y))
+
+    return {"set": name, "seed": seed, "accuracy": accuracy(X_te, y_te),
+            "train_accuracy": accuracy(X_tr, y_tr), "seconds": seconds,
+            "epochs": int(np.mean([m.n_iter_ for m in models])),
+            "best_epoch": int(np.mean([m.best_epoch_ for m in models])),
             "load": os.getloadavg()[0]}
 
 
@@ -116,6 +125,8 @@ def main():
                         help="an RNNClassifier parameter, e.g. cell='\"gru\"'")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--jobs", type=int, default=1, help="fits run in parallel")
+    parser.add_argument("--ensemble", type=int, default=1,
+                        help="average the probabilities of this many fits per seed")
     parser.add_argument("--suite", type=Path, default=SUITE)
     parser.add_argument("--json", type=Path, help="also write every run to this file")
     args = parser.parse_args()
@@ -124,12 +135,13 @@ def main():
         name, _, value = item.partition("=")
         params[name] = json.loads(value)
     print(f"RNNClassifier({', '.join(f'{k}={v!r}' for k, v in params.items())}), "
-          f"seeds {args.seeds}, {args.jobs} job(s), BLAS: {blas_kernel()}, "
+          f"seeds {args.seeds}, ensemble of {args.ensemble}, {args.jobs} job(s), BLAS: {blas_kernel()}, "
           f"load {os.getloadavg()[0]:.2f}", flush=True)
     jobs = [(name, seed) for name in args.sets for seed in args.seeds]
     rows = []
     for r in Parallel(n_jobs=args.jobs, return_as="generator")(
-            delayed(run_one)(args.suite, name, params, seed) for name, seed in jobs):
+            delayed(run_one)(args.suite, name, params, seed, args.ensemble)
+            for name, seed in jobs):
         rows.append(r)
         print(f"{r['set']:>22s} seed {r['seed']}: test {r['accuracy']:.3f}  train "
               f"{r['train_accuracy']:.3f}  {r['seconds']:.1f}s  epochs {r['epochs']} "

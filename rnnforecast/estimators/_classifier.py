@@ -30,11 +30,77 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
     (n_samples, n_timesteps), e.g. next-character prediction. Labels may be of any type.
 
     The head produces one logit per class; softmax output with cross-entropy loss gives
-    the output delta ``softmax(z) - onehot(y)``. Inputs are standardised per feature with
-    statistics learned in fit.
+    the output delta ``softmax(z) - onehot(y)``. Whole sequences (many-to-one) are read
+    through three steps: each may be normalised on its own (``window_normalization``),
+    long ones are shortened to block means (``max_timesteps``), then every feature is
+    standardised with statistics learned in fit; the head reads the top layer's hidden
+    states pooled over time (``pooling``).
 
-    Parameters are those of :class:`RNNForecaster` (without ``loss``,
-    ``window_normalization`` and ``target_feature``); see its documentation.
+    The defaults were chosen on the classification suite of ``benchmarks/`` (6 UCR/UEA
+    sets and GunPoint; ``benchmarks/README.md``, Sequence classification): a GRU, the
+    maximum of its hidden states over time, sequences shortened to at most 250 steps,
+    Adam at 0.01 annealed by a cosine schedule over 200 epochs.
+
+    Parameters
+    ----------
+    cell : {"rnn", "jordan", "lstm", "gru"}, default="gru"
+        Recurrent layer (see :class:`RNNForecaster`). The GRU learned every set of the
+        suite; the LSTM stayed near chance on long ones within 200 epochs.
+    hidden_size : int, default=64
+    num_layers : int, default=1
+    nonlinearity : {"tanh", "relu"}, default="tanh"
+        For ``cell="rnn"`` and ``cell="jordan"``.
+    dropout : float in [0, 1), default=0.0
+        Dropout between stacked layers during training.
+    solver : {"adam", "sgd", "rmsprop"}, default="adam"
+    learning_rate_init : float, default=0.01
+    batch_size : int, default=32
+    max_iter : int, default=200
+        Number of epochs (and the length of the cosine schedule).
+    tol : float, default=1e-4
+    early_stopping : bool, default=False
+        Hold out a stratified shuffled ``validation_fraction`` of the sequences, stop
+        when the validation loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs and keep the weights of the best epoch. Without it, training stops when
+        the training loss has not improved by ``tol`` for ``n_iter_no_change`` epochs.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=50
+        Patience of either stopping rule. Recurrent networks on long sequences often sit
+        on a plateau for tens of epochs before they learn; 10 stopped them there.
+    alpha : float, default=1e-4
+    clip_norm : float or None, default=5.0
+    bptt_truncate : int or None, default=None
+    return_sequences : bool, default=False
+        One label per time step (sequences are then read as they are:
+        ``window_normalization``, ``max_timesteps`` and ``pooling`` do not apply).
+    dtype : {"float32", "float64"}, default="float32"
+    n_threads : int, default=1
+    random_state : int, RandomState instance or None, default=None
+    verbose : bool or int, default=0
+    warm_start : bool, default=False
+    pooling : {"last", "mean", "max"}, default="max"
+        What the head reads: the last hidden state of the top layer, the mean of its
+        hidden states over time, or their element-wise maximum (the Jordan network pools
+        its outputs). "last" must carry the whole sequence in one state; "max" lets a
+        unit report a pattern wherever it occurred.
+    window_normalization : {"zscore", "mean"} or None, default=None
+        Normalise each sequence on its own, per feature, before the scaling learned in
+        fit: "zscore" subtracts its mean and divides by its standard deviation (the
+        UCR archive's z-normalisation), "mean" subtracts its mean. It discards each
+        sequence's level and amplitude, which carry the class on some sets (on
+        JapaneseVowels "zscore" cost 0.25 accuracy), so it is off by default.
+    max_timesteps : int or None, default=250
+        Sequences longer than this are shortened to block means of
+        ``k = ceil(n_timesteps / max_timesteps)`` steps (piecewise aggregate
+        approximation, :func:`rnnforecast.preprocessing.piecewise_mean`), at fit and
+        predict time. None reads every step.
+    learning_rate : {"constant", "cosine"}, default="cosine"
+        Schedule of Adam's step size over the epochs: constant ``learning_rate_init``, or
+        cosine annealing from ``learning_rate_init`` to 0 at ``max_iter`` (PyTorch's
+        ``CosineAnnealingLR``; Loshchilov & Hutter, 2017).
+    class_weight : dict, "balanced" or None, default=None
+        Weight of each class in the loss, as in scikit-learn: ``{label: weight}``, or
+        "balanced" for ``n_samples / (n_classes * np.bincount(y))``.
 
     Attributes
     ----------
@@ -45,6 +111,16 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
     validation_scores_ : list of float
         Validation accuracy per epoch (only with ``early_stopping``).
     best_validation_score_ : float
+    best_epoch_ : int
+        Epoch whose weights are kept (the last one without early stopping).
+
+    References
+    ----------
+    Loshchilov, I. & Hutter, F. (2017). SGDR: stochastic gradient descent with warm
+    restarts. ICLR.
+    Keogh, E., Chakrabarti, K., Pazzani, M. & Mehrotra, S. (2001). Dimensionality
+    reduction for fast similarity search in large time series databases. Knowledge and
+    Information Systems, 3(3), 263-286.
     """
 
     _parameter_constraints = {
@@ -56,13 +132,13 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         "class_weight": [StrOptions({"balanced"}), dict, None],
     }
 
-    def __init__(self, cell="lstm", hidden_size=32, num_layers=1, nonlinearity="tanh",
-                 dropout=0.0, solver="adam", learning_rate_init=0.005, batch_size=32,
+    def __init__(self, cell="gru", hidden_size=64, num_layers=1, nonlinearity="tanh",
+                 dropout=0.0, solver="adam", learning_rate_init=0.01, batch_size=32,
                  max_iter=200, tol=1e-4, early_stopping=False, validation_fraction=0.1,
-                 n_iter_no_change=10, alpha=1e-4, clip_norm=5.0, bptt_truncate=None,
+                 n_iter_no_change=50, alpha=1e-4, clip_norm=5.0, bptt_truncate=None,
                  return_sequences=False, dtype="float32", n_threads=1, random_state=None,
-                 verbose=0, warm_start=False, pooling="last", window_normalization=None,
-                 max_timesteps=None, learning_rate="constant", class_weight=None):
+                 verbose=0, warm_start=False, pooling="max", window_normalization=None,
+                 max_timesteps=250, learning_rate="cosine", class_weight=None):
         super().__init__(
             cell=cell, hidden_size=hidden_size, num_layers=num_layers,
             nonlinearity=nonlinearity, dropout=dropout, solver=solver,
@@ -96,12 +172,13 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
 
     def _check_X(self, X, reset):
         """Validated sequences, each normalised on its own (``window_normalization``) and
-        shortened to ``max_timesteps`` block means; raw after ``load_state_dict`` on an
-        unfitted estimator."""
+        shortened to ``max_timesteps`` block means; as they are with one label per time
+        step (``return_sequences``) and after ``load_state_dict`` on an unfitted
+        estimator."""
         X = super()._check_X(X, reset)
         if reset:
             self._raw_input = False
-        if getattr(self, "_raw_input", False):
+        if getattr(self, "_raw_input", False) or self.return_sequences:
             return X
         return piecewise_mean(normalize_sequences(X, self.window_normalization),
                               self.max_timesteps)
