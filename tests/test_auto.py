@@ -199,3 +199,30 @@ def test_progress_line_waits_for_its_delay():
     line.write("Epoch    2  loss 0.500000  validation loss 0.600000  score 0.1\n")
     assert stream.getvalue().startswith("\rLSTM: epoch 2  loss 0.5000  validation loss "
                                         "0.6000")
+
+
+# ------------------------------------------------------------ parameters
+@pytest.mark.parametrize("params, message", [
+    ({"horizon": 0}, r"The 'horizon' parameter of AutoForecaster must be an int in the "
+                     r"range \[1, inf\)\. Got 0 instead\."),
+    ({"window": 1}, r"The 'window' parameter of AutoForecaster must be an int in the "
+                    r"range \[2, inf\) or None\. Got 1 instead\."),
+    ({"n_members": 0}, r"The 'n_members' parameter of AutoForecaster must be an int"),
+    ({"candidates": ("rnn", "arima")}, r"The 'candidates' parameter of AutoForecaster "
+                                       r"must be a non-empty tuple of 'rnn', 'ridge', "
+                                       r"'drift', 'seasonal_naive', 'naive'\. Got "
+                                       r"\('rnn', 'arima'\) instead\."),
+    ({"candidates": "rnn"}, r"Got 'rnn' instead\."),
+    ({"margin": 1.0}, r"The 'margin' parameter of AutoForecaster must be a float in the "
+                      r"range \[0, 1\)\. Got 1\.0 instead\."),
+])
+def test_parameters_are_checked_in_fit(params, message):
+    model = AutoForecaster(**params)  # the constructor only stores them
+    with pytest.raises(ValueError, match=message):
+        model.fit(_seasonal_trend(60))
+
+
+def test_networks_alone_on_too_short_a_history_fall_back_to_seasonal_naive():
+    model = AutoForecaster(horizon=6, candidates=("rnn",), **SMALL).fit(_seasonal_trend(50))
+    assert model.chosen_ == "seasonal_naive"
+    assert "the networks were not trained: too few windows" in model.summary_

@@ -40,7 +40,8 @@ horizon), ``_future_index`` (timestamps), ``_conformal`` (intervals), ``_forecas
 
 import warnings
 
-from ._auto import AutoForecaster, auto_window, seasonal_period, training_budget
+from ._auto import AutoForecaster
+from ._auto_rules import auto_window, seasonal_period, training_budget
 from ._baselines import NaiveForecaster, SeasonalNaiveForecaster
 from ._conformal import conformal_quantiles, local_scale, recursive_residuals
 from ._forecast import forecast

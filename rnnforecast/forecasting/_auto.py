@@ -46,21 +46,18 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import check_int
 from ..windowing import make_windows
+from ._auto_rules import auto_window, seasonal_period, training_budget
 from ._baselines import NaiveForecaster, SeasonalNaiveForecaster
 from ._candidates import (DriftForecaster, EnsembleForecaster, RidgeLagForecaster,
                           seasonal_shift)
 from ._conformal import local_scale
 from ._forecast import forecast
-from ._future_index import _dates_offset, default_window
 from ._progress import ProgressLine
 
-__all__ = ["AutoForecaster", "auto_window", "seasonal_period", "training_budget"]
+__all__ = ["AutoForecaster"]
 
-#: Seasonal period per base frequency of the dates (sub-daily spacings: one day).
-SEASONAL_PERIODS = {"MS": 12, "M": 12, "ME": 12, "SMS": 24, "SM": 24, "QS": 4, "Q": 4,
-                    "QE": 4, "BQS": 4, "BMS": 12, "W": 52, "D": 7, "B": 5, "C": 5,
-                    "YS": 1, "Y": 1, "YE": 1, "A": 1, "AS": 1, "BYS": 1}
 #: Candidate names and how the report names them.
 CANDIDATES = ("rnn", "ridge", "drift", "seasonal_naive", "naive")
 LABELS = {"ridge": "ridge on lags", "seasonal_naive": "seasonal naive", "naive": "naive",
@@ -73,64 +70,6 @@ DRIFT_WINDOW = 1000
 PROGRESS_DELAY = 2.0
 #: Fewest fit-part windows for which the networks are trained at all.
 MIN_RNN_WINDOWS = 20
-
-
-def seasonal_period(index):
-    """The seasonal period of a time index: a year of months (12), quarters (4) or
-    weeks (52), a week of days (7) or business days (5), a day of sub-daily steps
-    (24 for hours, 48 for half hours); 1 for years, integers or irregular dates.
-
-    Parameters
-    ----------
-    index : pandas.Index of shape (n_time,)
-
-    Returns
-    -------
-    m : int
-    """
-    if not isinstance(index, pd.DatetimeIndex) or len(index) < 3:
-        return 1
-    offset = index.freq if index.freq is not None else _dates_offset(index)
-    if offset is None:
-        return 1
-    base = offset.freqstr.split("-")[0].lstrip("1")
-    if base in SEASONAL_PERIODS:
-        return SEASONAL_PERIODS[base]
-    try:
-        step = pd.Timedelta(offset)
-    except (TypeError, ValueError):  # calendar offsets without a fixed length
-        return 1
-    day = pd.Timedelta(days=1)
-    return int(day // step) if pd.Timedelta(0) < step < day and day % step == \
-        pd.Timedelta(0) else 1
-
-
-def auto_window(index, horizon, n_rows, m):
-    """A window of at least two seasons, the frequency's default and ``horizon``,
-    at most a third of the rows, and never shorter than one season when the rows allow::
-
-        window = min(max(default_window, 2 m, horizon), max(n_rows // 3, m))
-
-    Returns
-    -------
-    window : int
-    """
-    wanted = max(default_window(index, horizon, n_rows), 2 * m, horizon)
-    return max(2, min(wanted, max(n_rows // 3, m)))
-
-
-def training_budget(n_windows, *, max_windows, max_steps, max_epochs, batch_size):
-    """How a network trains on ``n_windows`` windows: (windows used, batch size, epochs).
-
-    The most recent ``max_windows`` windows at most; the batch doubles from
-    ``batch_size`` for every ``2000`` windows used; the epochs are what ``max_steps``
-    gradient steps allow, between 20 and ``max_epochs``.
-    """
-    used = min(n_windows, max_windows)
-    batch = batch_size * 2 ** (used // 2000)
-    steps_per_epoch = max(1, math.ceil(0.8 * used / batch))
-    epochs = int(np.clip(max_steps // steps_per_epoch, min(20, max_epochs), max_epochs))
-    return used, batch, epochs
 
 
 def _fit_member(params, X, Y, seed, label, verbose, start):
@@ -268,6 +207,7 @@ class AutoForecaster(BaseEstimator):
         self
         """
         self._start = time.time()  # the progress line counts from here
+        self._check_params()
         self._history = _as_frame(history, target)
         n_rows = len(self._history)
         self.seasonal_period_ = int(self.seasonal_period or seasonal_period(
@@ -289,6 +229,24 @@ class AutoForecaster(BaseEstimator):
         self.summary_ = self._summary()
         return self
 
+    def _check_params(self):
+        """The parameters' rules, checked once per fit (scikit-learn's convention)."""
+        name = type(self).__name__
+        check_int(self.horizon, "horizon", 1, name)
+        check_int(self.seasonal_period, "seasonal_period", 1, name, allow_none=True)
+        check_int(self.window, "window", 2, name, allow_none=True)
+        for param in ("n_members", "max_epochs", "patience", "max_windows", "max_steps",
+                      "n_origins"):
+            check_int(getattr(self, param), param, 1, name)
+        unknown = [c for c in self.candidates if c not in CANDIDATES]
+        if isinstance(self.candidates, str) or unknown or not len(self.candidates):
+            raise ValueError(
+                f"The 'candidates' parameter of {name} must be a non-empty tuple of "
+                f"{', '.join(map(repr, CANDIDATES))}. Got {self.candidates!r} instead.")
+        if not 0 <= self.margin < 1:
+            raise ValueError(f"The 'margin' parameter of {name} must be a float in the "
+                             f"range [0, 1). Got {self.margin!r} instead.")
+
     def _choose(self, scores):
         """The lowest validation error; seasonal naive unless that is lower by
         ``margin`` (relative), the benchmark kept when the evidence against it is thin."""
@@ -297,8 +255,8 @@ class AutoForecaster(BaseEstimator):
         if snaive is not None and scores[best] > (1 - self.margin) * snaive:
             best = "seasonal_naive"
         # without a season in the window, seasonal naive is naive: say so
-        return "naive" if best == "seasonal_naive" and self._season_in_window() == 1 \
-            else best
+        return "naive" if best == "seasonal_naive" and "naive" in scores and \
+            self._season_in_window() == 1 else best
 
     def _season_in_window(self):
         """Seasonal period usable with this window: 1 when a season does not fit."""
@@ -347,6 +305,9 @@ class AutoForecaster(BaseEstimator):
         scale = _mase_scale(X[:, :, 0], Y, fit_idx, m)
         self.validation_mase_ = {k: _mae(Yv, p) / scale for k, p in predictions.items()
                                  if k in self.candidates}
+        if not self.validation_mase_:  # the networks alone, too few windows to train
+            self.validation_mase_ = {"seasonal_naive": _mae(Yv, predictions[
+                "seasonal_naive"]) / scale}
         self._snaive_mase = _mae(Yv, predictions["seasonal_naive"]) / scale
         return predictions
 
@@ -479,10 +440,13 @@ class AutoForecaster(BaseEstimator):
                            if k not in (chosen, "seasonal_naive"))
         residual = ", residual over seasonal naive" if self.seasonal_residual_ and \
             chosen in ("rnn", "ridge") else ""
+        skipped = "; the networks were not trained: too few windows" if "rnn" in \
+            self.candidates and "rnn" not in scores else ""
         return (f"Chose {self._label(chosen)}{residual} (window {self.window_}, seasonal "
                 f"period {self.seasonal_period_}): validation MASE {scores[chosen]:.2f} vs "
                 f"seasonal naive {self._snaive_mase:.2f}" + (f"; {others}" if others else "")
-                + f", on the last {self.n_validation_windows_} windows of the history")
+                + f", on the last {self.n_validation_windows_} windows of the history"
+                + skipped)
 
     @property
     def worse_than_seasonal_naive_(self):
