@@ -30,8 +30,9 @@ held-out windows of step 2; the baselines (nothing learned) on their residuals o
 window; seasonal naive's when the others are too few for the coverage asked.
 
 The cost of training grows with what the data needs rather than with epochs × windows
-(:func:`training_budget`): at most ``max_windows`` of the most recent windows, larger
-batches on long series and a budget of ``max_steps`` gradient steps per member.
+(:func:`training_budget`): at most ``max_windows`` of the most recent windows (fewer
+for long windows), a budget of ``max_steps`` gradient steps per member and a patience
+scaled to it; the members train in parallel when their fits are large enough.
 """
 
 import math
@@ -102,6 +103,14 @@ class AutoForecaster(BaseEstimator):
     See the module docstring for what ``fit`` does. The command ``rnnforecast forecast``
     uses this class with its defaults.
 
+    Examples
+    --------
+    >>> from rnnforecast.datasets import load_airline
+    >>> model = AutoForecaster(horizon=12).fit(load_airline())  # doctest: +SKIP
+    >>> model.summary_                                          # doctest: +SKIP
+    'Chose ridge on lags, residual over seasonal naive (window 24, ...'
+    >>> model.predict(interval=0.9)       # forecast, lower, upper  # doctest: +SKIP
+
     Parameters
     ----------
     horizon : int, default=12
@@ -111,8 +120,9 @@ class AutoForecaster(BaseEstimator):
     window : int or None, default=None
         Input window; default :func:`auto_window`.
     candidates : tuple of str, default=("rnn", "ridge", "drift", "seasonal_naive", "naive")
-        "drift" is naive (or seasonal naive, with a season) plus the window's average
-        change per step.
+        "drift" is naive (or seasonal naive, with a season) plus the average change per
+        step over the history before the held-out windows (at most ``DRIFT_WINDOW``
+        points).
     cell : {"lstm", "gru", "rnn", "jordan"}, default="lstm"
     hidden_size : int, default=32
     n_members : int, default=2
@@ -121,7 +131,8 @@ class AutoForecaster(BaseEstimator):
     learning_rate : float, default=0.005
     max_epochs : int, default=300
     patience : int, default=30
-        Epochs without improvement of the validation loss before a network stops.
+        Epochs without improvement of the validation loss before a network stops (at
+        most a fifth of the epochs its budget allows, at least 5).
     max_windows : int, default=1000
         Most recent windows a network trains on (fewer for long windows: at most
         ``MAX_WINDOW_STEPS`` time steps, i.e. 1000 windows of 48 steps).
