@@ -226,3 +226,22 @@ def test_networks_alone_on_too_short_a_history_fall_back_to_seasonal_naive():
     model = AutoForecaster(horizon=6, candidates=("rnn",), **SMALL).fit(_seasonal_trend(50))
     assert model.chosen_ == "seasonal_naive"
     assert "the networks were not trained: too few windows" in model.summary_
+
+
+def test_predict_refuses_steps_beyond_the_horizon():
+    model = AutoForecaster(horizon=6, **SMALL).fit(_seasonal_trend(80))
+    assert len(model.predict(steps=3)) == 3
+    with pytest.raises(ValueError, match=r"The 'steps' parameter of AutoForecaster\.predict "
+                                         r"must be an int in the range \[1, 6\], .* Got 7 "
+                                         r"instead\. Fit with horizon=7"):
+        model.predict(steps=7)
+
+
+def test_fourier_terms_are_inputs_of_the_networks_only():
+    series = _seasonal_trend(120)
+    model = AutoForecaster(horizon=6, **SMALL).fit(series)
+    network = model._networks.members[0]
+    assert network.n_step_features_in_ == 1 + 2 * 2   # the series, sin and cos of k=1, 2
+    assert model.predict().name == "y"
+    plain = AutoForecaster(horizon=6, fourier_terms=0, **SMALL).fit(series)
+    assert plain._networks.members[0].n_step_features_in_ == 1

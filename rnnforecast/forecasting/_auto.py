@@ -3,8 +3,9 @@
 ``AutoForecaster(horizon=12).fit(series).predict(interval=0.9)`` is what the
 ``rnnforecast forecast`` command runs. Fitting
 
-1. reads the seasonal period ``m`` from the dates' spacing (:func:`seasonal_period`)
-   and picks a window of at least two seasons (:func:`auto_window`);
+1. reads the seasonal period ``m`` from the dates' spacing (:func:`seasonal_period`),
+   picks a window of at least two seasons (:func:`auto_window`) and gives the
+   networks Fourier terms of the season's phase as extra inputs;
 2. holds out the last ``K`` windows of the history (rolling origins, after a purge gap
    of ``horizon - 1`` windows so that no held-out target was a training target)::
 
@@ -152,6 +153,11 @@ class AutoForecaster(BaseEstimator):
     alpha : float, default=1.0
         Ridge penalty of the lag regression (on windows scaled by the mean absolute
         one-step change).
+    fourier_terms : int, default=2
+        With a season (``m > 1``), the networks also read ``sin(2 pi k t / m)`` and
+        ``cos(2 pi k t / m)``, ``k = 1 .. fourier_terms``, of each input step's
+        position ``t`` in the history (the ridge does not: with them it overfitted
+        on the suite); 0 for none.
     n_jobs : int or None, default=None
         Networks fitted in parallel (joblib); None uses every core.
     random_state : int, default=0
@@ -179,7 +185,7 @@ class AutoForecaster(BaseEstimator):
                  candidates=CANDIDATES, cell="lstm", hidden_size=32, n_members=2,
                  learning_rate=0.005, max_epochs=300, patience=30, max_windows=1000,
                  max_steps=1500, n_origins=10, margin=0.1, seasonal_residual=True,
-                 alpha=1.0, n_jobs=None, random_state=0, verbose=1):
+                 alpha=1.0, fourier_terms=2, n_jobs=None, random_state=0, verbose=1):
         self.horizon = horizon
         self.seasonal_period = seasonal_period
         self.window = window
@@ -196,6 +202,7 @@ class AutoForecaster(BaseEstimator):
         self.margin = margin
         self.seasonal_residual = seasonal_residual
         self.alpha = alpha
+        self.fourier_terms = fourier_terms
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
@@ -223,6 +230,10 @@ class AutoForecaster(BaseEstimator):
         n_rows = len(self._history)
         self.seasonal_period_ = int(self.seasonal_period or seasonal_period(
             self._history.index))
+        self._n_columns = self._history.shape[1]  # the columns given, before Fourier's
+        if self.fourier_terms and self.seasonal_period_ > 1:
+            self._history = _with_fourier(self._history, self.seasonal_period_,
+                                          self.fourier_terms)
         self.window_ = int(self.window or auto_window(self._history.index, self.horizon,
                                                       n_rows, self.seasonal_period_))
         X, Y = make_windows(self._history, self.window_, self.horizon,
@@ -249,6 +260,7 @@ class AutoForecaster(BaseEstimator):
         for param in ("n_members", "max_epochs", "patience", "max_windows", "max_steps",
                       "n_origins"):
             check_int(getattr(self, param), param, 1, name)
+        check_int(self.fourier_terms, "fourier_terms", 0, name)
         unknown = [c for c in self.candidates if c not in CANDIDATES]
         if isinstance(self.candidates, str) or unknown or not len(self.candidates):
             raise ValueError(
@@ -330,7 +342,8 @@ class AutoForecaster(BaseEstimator):
 
     def _ridge(self):
         m = self.seasonal_period_ if self.seasonal_residual_ else None
-        return RidgeLagForecaster(alpha=self.alpha, seasonal_period=m)
+        return RidgeLagForecaster(alpha=self.alpha, seasonal_period=m,
+                                  n_inputs=self._n_columns)  # not the Fourier terms
 
     def _fit_drift(self, n_val):
         """Drift over a long window: the points before the first held-out target (at
@@ -413,8 +426,7 @@ class AutoForecaster(BaseEstimator):
         Parameters
         ----------
         steps : int, default=None
-            Number of values; default ``horizon`` (longer horizons are recursive, for a
-            univariate history only).
+            Number of values, at most ``horizon`` (the default).
         interval : float in (0, 1), default=None
             Coverage of a split-conformal interval. When the chosen forecaster has too
             few calibration residuals for it, seasonal naive's residuals on every
@@ -428,6 +440,11 @@ class AutoForecaster(BaseEstimator):
             ``forecast``, ``lower``, ``upper`` when ``interval`` is given.
         """
         check_is_fitted(self, "model_")
+        if steps is not None and not (isinstance(steps, int) and 1 <= steps <= self.horizon):
+            raise ValueError(
+                f"The 'steps' parameter of AutoForecaster.predict must be an int in the "
+                f"range [1, {self.horizon}], the horizon the candidates were chosen for. "
+                f"Got {steps!r} instead. Fit with horizon={steps!r} to forecast further.")
         residuals = None
         self.interval_fallback_ = False
         if interval is not None and _too_few(self.model_, interval):
@@ -483,6 +500,18 @@ def _as_frame(history, target):
                          f"of history. Got {target!r} instead; columns: "
                          f"{list(history.columns)}.")
     return history[[column, *(c for c in history.columns if c != column)]]
+
+
+def _with_fourier(frame, m, n_terms):
+    """The history with sin and cos of the season's phase as extra columns.
+
+    frame : DataFrame of shape (n_time, n_features); row ``t`` gets
+    ``sin(2 pi k t / m)`` and ``cos(2 pi k t / m)`` for ``k = 1 .. n_terms``.
+    """
+    t = np.arange(len(frame))
+    extra = {f"{f.__name__}{k}": f(2 * np.pi * k * t / m)
+             for k in range(1, n_terms + 1) for f in (np.sin, np.cos)}
+    return frame.assign(**extra)
 
 
 def _mase_scale(values, Y, fit_idx, m):

@@ -82,16 +82,20 @@ class RidgeLagForecaster(_Calibrated):
     alpha : float, default=1.0
     seasonal_period : int or None, default=None
     target_feature : int, default=0
+    n_inputs : int or None, default=None
+        Features of the window used as inputs, the first ``n_inputs`` (default all).
     """
 
-    def __init__(self, alpha=1.0, seasonal_period=None, target_feature=0):
+    def __init__(self, alpha=1.0, seasonal_period=None, target_feature=0, n_inputs=None):
         self.alpha = alpha
         self.seasonal_period = seasonal_period
         self.target_feature = target_feature
+        self.n_inputs = n_inputs
 
     def _inputs(self, X):
-        last = X[:, -1:, :]                                        # (N, 1, D)
-        return ((X - last) / self.scale_).reshape(len(X), -1)      # (N, T * D)
+        X = X[:, :, :self.n_inputs]                                # (N, T, D')
+        last = X[:, -1:, :]                                        # (N, 1, D')
+        return ((X - last) / self.scale_).reshape(len(X), -1)      # (N, T * D')
 
     def fit(self, X, Y):
         """Fit on windows X (N, T, D) and targets Y (N, H). Returns self."""
