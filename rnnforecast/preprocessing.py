@@ -81,9 +81,9 @@ def nonzero_scale(scale, offset):
     return np.where(constant, 1.0, scale)
 
 
-def _sequence_offsets(X):
-    """Each sequence's mean per feature, (n_samples, 1, n_features)."""
-    return X.mean(axis=1, keepdims=True)
+def _sequence_centered(X):
+    """Each sequence minus its mean, per feature."""
+    return X - X.mean(axis=1, keepdims=True)                      # (n, T, D)
 
 
 def _sequence_zscores(X):
@@ -94,7 +94,7 @@ def _sequence_zscores(X):
 
 #: ``normalization`` option -> the per-sequence transformation.
 SEQUENCE_NORMALIZATIONS = {
-    "mean": lambda X: X - _sequence_offsets(X),
+    "mean": _sequence_centered,
     "zscore": _sequence_zscores,
 }
 

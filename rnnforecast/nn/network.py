@@ -244,7 +244,7 @@ def _head_backward(dout, cache, grads):
     pooling = POOLINGS[cache.spec.pooling]
     grads["head.weight"] = dy @ pooling.pool(hs).T
     grads["head.bias"] = dy.sum(axis=1)
-    if cache.spec.pooling == "last":
+    if cache.spec.pooling == "last":        # only h_T: the cells add it to dh_T directly
         return None, W.T @ dy
     return pooling.unpool(W.T @ dy, hs), None                  # backprop through pooling
 
