@@ -70,6 +70,9 @@ MAX_WINDOW_STEPS = 48_000
 DRIFT_WINDOW = 1000
 #: Seconds of training before the progress line appears.
 PROGRESS_DELAY = 2.0
+#: Fewest window time steps per epoch for which the members train in parallel
+#: processes: below it, training takes less than starting a worker.
+PARALLEL_MIN_STEPS = 20_000
 #: Fewest fit-part windows for which the networks are trained at all.
 MIN_RNN_WINDOWS = 20
 
@@ -415,7 +418,7 @@ class AutoForecaster(BaseEstimator):
     def _n_jobs(self, n_windows):
         """Workers for the members: every core, but one for small fits, whose training
         takes less than starting a worker process."""
-        if n_windows * self.window_ < 20_000:
+        if n_windows * self.window_ < PARALLEL_MIN_STEPS:
             return 1
         return max(1, min(self.n_members, effective_n_jobs(self.n_jobs)))
 
