@@ -1,8 +1,9 @@
 """The ``rnnforecast`` command: forecast a CSV, backtest it, or run the demo.
 
     rnnforecast forecast FILE.csv --target COLUMN [--date-column date] [--horizon 12]
-        [--window 24] [--cell lstm] [--epochs 300] [--interval 0.9] [--fill none]
-        [--output forecast.csv] [--plot forecast.png]
+        [--seasonal-period M] [--window W] [--candidates rnn,ridge,drift,...]
+        [--members 2] [--cell lstm] [--epochs 300] [--interval 0.9] [--fill none]
+        [--output forecast.csv] [--plot forecast.png] [--quiet]
     rnnforecast backtest FILE.csv --target COLUMN [--folds 4] [--seasonal-period 12] ...
     rnnforecast demo [--output forecast.csv] [--plot forecast.png]
 
@@ -14,6 +15,11 @@ option that fixes it and exits with status 2; any other error is one line too (s
 1); Ctrl-C exits with status 130. Outputs are written to temporary files beside them
 and renamed over the old files only once all are complete, so a failed or interrupted
 run leaves no output behind and never touches an existing file.
+
+``forecast`` (and ``demo``) fit an :class:`~rnnforecast.forecasting.AutoForecaster`:
+candidates (an LSTM ensemble, ridge on lags, drift, seasonal naive, naive) compared on
+the last windows of the data, the best refitted; the command prints which one and how
+it validated against seasonal naive. ``backtest`` evaluates the bare network.
 
 Dates are read in one format for the whole column: ``--date-format``, else the format
 pandas guesses from the first row (``--dayfirst`` for day/month/year). Timestamps whose
