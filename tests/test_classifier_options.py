@@ -119,3 +119,15 @@ def test_option_errors():
                         ("class_weight", "auto")]:
         with pytest.raises(ValueError, match=f"The '{name}' parameter of RNNClassifier"):
             RNNClassifier(**FAST, **{name: value}).fit(X, y)
+
+
+def test_the_classifier_defaults_leave_the_forecaster_alone():
+    from rnnforecast import RNNForecaster
+    forecaster = RNNForecaster().get_params()
+    assert (forecaster["cell"], forecaster["hidden_size"], forecaster["learning_rate_init"],
+            forecaster["n_iter_no_change"]) == ("lstm", 32, 0.005, 10)
+    assert not {"pooling", "max_timesteps", "learning_rate", "class_weight"} & set(forecaster)
+    classifier = RNNClassifier().get_params()
+    assert (classifier["cell"], classifier["hidden_size"], classifier["pooling"],
+            classifier["max_timesteps"], classifier["learning_rate"]) == \
+        ("gru", 64, "max", 250, "cosine")

@@ -44,8 +44,8 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
     Parameters
     ----------
     cell : {"rnn", "jordan", "lstm", "gru"}, default="gru"
-        Recurrent layer (see :class:`RNNForecaster`). The GRU learned every set of the
-        suite; the LSTM stayed near chance on long ones within 200 epochs.
+        Recurrent layer (see :class:`RNNForecaster`). On the suite the GRU averaged
+        0.831 accuracy and the LSTM 0.762, losing some seeds on the small sets.
     hidden_size : int, default=64
     num_layers : int, default=1
     nonlinearity : {"tanh", "relu"}, default="tanh"
@@ -93,11 +93,15 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         Sequences longer than this are shortened to block means of
         ``k = ceil(n_timesteps / max_timesteps)`` steps (piecewise aggregate
         approximation, :func:`rnnforecast.preprocessing.piecewise_mean`), at fit and
-        predict time. None reads every step.
+        predict time. None reads every step. On the suite's longest sets (1,460 and
+        2,000 steps) 500 steps or every step were more accurate than 250, at 2-8 times
+        the fit time.
     learning_rate : {"constant", "cosine"}, default="cosine"
-        Schedule of Adam's step size over the epochs: constant ``learning_rate_init``, or
-        cosine annealing from ``learning_rate_init`` to 0 at ``max_iter`` (PyTorch's
-        ``CosineAnnealingLR``; Loshchilov & Hutter, 2017).
+        Schedule of the optimizer's step size over the epochs: constant
+        ``learning_rate_init``, or cosine annealing from ``learning_rate_init`` to 0 at
+        ``max_iter`` (PyTorch's ``CosineAnnealingLR``; Loshchilov & Hutter, 2017). Each
+        ``fit`` (also with ``warm_start``) starts the schedule again; ``partial_fit``
+        runs at ``learning_rate_init``.
     class_weight : dict, "balanced" or None, default=None
         Weight of each class in the loss, as in scikit-learn: ``{label: weight}``, or
         "balanced" for ``n_samples / (n_classes * np.bincount(y))``.
