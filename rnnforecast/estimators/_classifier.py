@@ -82,7 +82,10 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         What the head reads: the last hidden state of the top layer, the mean of its
         hidden states over time, or their element-wise maximum (the Jordan network pools
         its outputs). "last" must carry the whole sequence in one state; "max" lets a
-        unit report a pattern wherever it occurred.
+        unit report a pattern wherever it occurred. Pooling adds no weights: the
+        ``state_dict`` names are the same for all three; in PyTorch terms the head reads
+        ``output[:, -1]``, ``output.mean(dim=1)`` or ``output.amax(dim=1)`` of the
+        recurrent layer's ``output``.
     window_normalization : {"zscore", "mean"} or None, default=None
         Normalise each sequence on its own, per feature, before the scaling learned in
         fit: "zscore" subtracts its mean and divides by its standard deviation (the
