@@ -311,3 +311,14 @@ def test_two_dimensional_windows_are_univariate(windows):
     est = RNNForecaster(**FAST).fit(X[:, :, 0], y)
     assert est.n_features_in_ == WINDOW and est.n_step_features_in_ == 1
     np.testing.assert_array_equal(est.predict(X[:, :, 0]), est.predict(X))
+
+
+def test_every_epoch_is_a_log_record_with_its_figures(windows, caplog):
+    import logging
+    with caplog.at_level(logging.DEBUG, logger="rnnforecast.training"):
+        RNNForecaster(**dict(FAST, max_iter=3), early_stopping=True).fit(*windows)
+    records = [r for r in caplog.records if r.name == "rnnforecast.training"]
+    assert [r.epoch for r in records] == [1, 2, 3]
+    assert all(r.loss > 0 and r.validation_loss > 0 and r.levelname == "DEBUG"
+               for r in records)
+    assert records[0].getMessage().startswith("Epoch    1  loss")

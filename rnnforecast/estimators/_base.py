@@ -1,5 +1,6 @@
 """Shared machinery of the recurrent estimators: parameters, input checks, training loop."""
 
+import logging
 import time
 import warnings
 from numbers import Integral, Real
@@ -22,6 +23,8 @@ from ._training import EarlyStopping, TrainingDiverged, run_epoch, time_ordered_
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
 SOLVER_ARGS = {"sgd": {"momentum": 0.9, "nesterov": True}, "rmsprop": {}, "adam": {}}
+#: Where every epoch's figures go (see ``_BaseRNN._report``); route it with ``logging``.
+TRAINING_LOG = logging.getLogger("rnnforecast.training")
 #: Parameters (and NetworkSpec fields) that shape the weights: fixed once trained.
 SHAPE_PARAMETERS = ("cell", "hidden_size", "num_layers", "nonlinearity", "return_sequences")
 #: A training loss this many times that of predicting the mean means divergence.
@@ -408,13 +411,22 @@ class _BaseRNN(BaseEstimator):
         return -float(val_loss)
 
     def _report(self, epoch, loss, start):
-        if not self.verbose:
-            return
+        """One record per epoch on the ``rnnforecast.training`` logger (DEBUG level, with
+        the figures as attributes ``epoch``, ``loss``, ``validation_loss``, ``score`` and
+        ``elapsed``), printed too when ``verbose``."""
+        validating = bool(getattr(self, "validation_scores_", None))
+        figures = {"estimator": type(self).__name__, "epoch": self.n_iter_,
+                   "loss": float(loss), "elapsed": time.perf_counter() - start,
+                   "validation_loss": self.validation_loss_curve_[-1] if validating else None,
+                   "score": self.validation_scores_[-1] if validating else None}
         line = f"Epoch {self.n_iter_:>4d}  loss {loss:.6f}"
-        if getattr(self, "validation_scores_", None):
-            line += (f"  validation loss {self.validation_loss_curve_[-1]:.6f}"
-                     f"  score {self.validation_scores_[-1]:.6f}")
-        print(line + f"  elapsed {time.perf_counter() - start:.1f}s", flush=True)
+        if validating:
+            line += (f"  validation loss {figures['validation_loss']:.6f}"
+                     f"  score {figures['score']:.6f}")
+        line += f"  elapsed {figures['elapsed']:.1f}s"
+        TRAINING_LOG.debug("%s", line, extra=figures)
+        if self.verbose:
+            print(line, flush=True)
 
     def _finish_training(self, stopper, early_stopping, stopped, max_iter, warn):
         """Keep the best weights (early stopping) and record which epoch they are from."""
