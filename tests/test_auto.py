@@ -190,13 +190,17 @@ def test_no_progress_without_verbose(monkeypatch, capsys):
 
 
 def test_progress_line_waits_for_its_delay():
+    import logging
+    record = logging.LogRecord("rnnforecast.training", logging.DEBUG, __file__, 1,
+                               "Epoch 2", None, None)
+    record.epoch, record.loss, record.validation_loss = 2, 0.5, 0.6
     stream = io.StringIO()
     line = ProgressLine("LSTM", stream=stream, delay=3600)
-    line.write("Epoch    1  loss 0.500000  validation loss 0.600000  score 0.1\n")
+    line.emit(record)
     line.close()
     assert stream.getvalue() == ""
     line = ProgressLine("LSTM", stream=stream, delay=0)
-    line.write("Epoch    2  loss 0.500000  validation loss 0.600000  score 0.1\n")
+    line.emit(record)
     assert stream.getvalue().startswith("\rLSTM: epoch 2  loss 0.5000  validation loss "
                                         "0.6000")
 

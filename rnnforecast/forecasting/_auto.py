@@ -39,7 +39,7 @@ scaled to it; the members train in parallel when their fits are large enough.
 import math
 import time
 import warnings
-from contextlib import nullcontext, redirect_stdout
+from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
@@ -83,17 +83,13 @@ def _fit_member(params, X, Y, seed, label, verbose, start):
     seconds have passed since ``start``, a ``time.time()``) or one line each (2)."""
     from ..estimators import RNNForecaster  # the forecasting layer's one use of a network
 
-    model = RNNForecaster(**params, random_state=seed, verbose=int(bool(label)))
+    model = RNNForecaster(**params, random_state=seed, verbose=int(bool(label) and
+                                                                   verbose > 1))
     progress = ProgressLine(label, delay=PROGRESS_DELAY, start=start) \
-        if label and verbose == 1 else None
-    with redirect_stdout(progress) if progress else nullcontext(), \
-            warnings.catch_warnings():
+        if label and verbose == 1 else nullcontext()
+    with progress, warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the budget stops it
-        try:
-            model.fit(X, Y)
-        finally:
-            if progress:
-                progress.close()
+        model.fit(X, Y)
     return model
 
 

@@ -1,27 +1,25 @@
 """One updating progress line for long fits: epoch, loss and validation loss.
 
-A fitted estimator with ``verbose=1`` prints one line per epoch, e.g.::
-
-    Epoch   12  loss 0.123456  validation loss 0.234567  score 0.5  elapsed 1.2s
-
-:class:`ProgressLine` is a text stream that takes those lines (``redirect_stdout``) and
-shows only the latest one, rewritten in place with a carriage return, once the fit has
-run for ``delay`` seconds; a short fit shows nothing. :meth:`close` clears the line.
+The estimators put one record per epoch on the ``rnnforecast.training`` logger (DEBUG
+level, with the figures ``epoch``, ``loss`` and ``validation_loss`` as attributes).
+:class:`ProgressLine` is a logging handler that shows only the latest of them, rewritten
+in place with a carriage return, once the fit has run for ``delay`` seconds; a short fit
+shows nothing. Use it as a context manager around a fit: it listens to the records of
+the thread that entered it, and :meth:`close` clears the line.
 """
 
-import re
+import logging
 import sys
+import threading
 import time
 
 __all__ = ["ProgressLine"]
 
-#: The figures of an epoch line, as the estimators print it.
-EPOCH_LINE = re.compile(r"Epoch\s+(?P<epoch>\d+)\s+loss\s+(?P<loss>\S+)"
-                        r"(?:\s+validation loss\s+(?P<val>\S+))?")
+TRAINING_LOGGER = "rnnforecast.training"
 
 
-class ProgressLine:
-    """A write-only text stream turning epoch lines into one line updated in place.
+class ProgressLine(logging.Handler):
+    """A logging handler turning epoch records into one line updated in place.
 
     Parameters
     ----------
@@ -37,33 +35,39 @@ class ProgressLine:
     """
 
     def __init__(self, label, stream=None, delay=2.0, start=None):
+        super().__init__(logging.DEBUG)
         self.label = label
         self.stream = stream
         self.delay = delay
         self._start = time.time() if start is None else start
-        self._pending = ""
         self._width = 0
+        self._thread = threading.get_ident()
+        self._logger = logging.getLogger(TRAINING_LOGGER)
+        self._level = None
+
+    def __enter__(self):
+        self._level = self._logger.level
+        if not self._logger.isEnabledFor(logging.DEBUG):
+            self._logger.setLevel(logging.DEBUG)
+        self._logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc_info):
+        self._logger.removeHandler(self)
+        self._logger.setLevel(self._level)
+        self.close()
 
     def _out(self):
         return self.stream if self.stream is not None else sys.stderr
 
-    def write(self, text):
-        self._pending += text
-        *lines, self._pending = self._pending.split("\n")
-        for line in lines:
-            self._show(line)
-        return len(text)
-
-    def flush(self):
-        self._out().flush()
-
-    def _show(self, line):
-        match = EPOCH_LINE.search(line)
-        if match is None or time.time() - self._start < self.delay:
+    def emit(self, record):
+        epoch = getattr(record, "epoch", None)
+        if epoch is None or record.thread != self._thread or \
+                time.time() - self._start < self.delay:
             return
-        text = f"{self.label}: epoch {match['epoch']}  loss {float(match['loss']):.4f}"
-        if match["val"] is not None:
-            text += f"  validation loss {float(match['val']):.4f}"
+        text = f"{self.label}: epoch {epoch}  loss {record.loss:.4f}"
+        if getattr(record, "validation_loss", None) is not None:
+            text += f"  validation loss {record.validation_loss:.4f}"
         text += f"  {time.time() - self._start:.0f} s"
         out = self._out()
         out.write("\r" + text.ljust(self._width))
@@ -77,3 +81,4 @@ class ProgressLine:
             out.write("\r" + " " * self._width + "\r")
             out.flush()
             self._width = 0
+        super().close()
