@@ -34,3 +34,16 @@ def assert_same_weights(a, b):
     assert a.keys() == b.keys()
     for key in a:
         np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+
+
+#: Estimator options every export (ONNX, PyTorch) is checked with, by id.
+EXPORT_FORECASTER_OPTIONS = {
+    "2 layers": dict(num_layers=2),
+    "mean offset": dict(window_normalization="mean"),
+    "no offset": dict(window_normalization=None, nonlinearity="relu"),
+}
+EXPORT_CLASSIFIER_OPTIONS = {
+    "2 layers": dict(num_layers=2, pooling="last"),
+    "mean pooling zscore": dict(pooling="mean", window_normalization="zscore"),
+    "max pooling blocks": dict(pooling="max", max_timesteps=3, window_normalization="mean"),
+}

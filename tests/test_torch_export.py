@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from _estimator_helpers import FAST, labelled_windows, windowed_series
+from _estimator_helpers import (EXPORT_CLASSIFIER_OPTIONS, EXPORT_FORECASTER_OPTIONS, FAST,
+                                labelled_windows, windowed_series)
 from rnnforecast import RNNClassifier, RNNForecaster, make_windows
 from rnnforecast.estimators import to_torch
 
@@ -18,9 +19,8 @@ def run(module, X):
 
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
-@pytest.mark.parametrize("extra", [dict(num_layers=2), dict(window_normalization="mean"),
-                                   dict(window_normalization=None, nonlinearity="relu")],
-                         ids=["2 layers", "mean offset", "no offset"])
+@pytest.mark.parametrize("extra", EXPORT_FORECASTER_OPTIONS.values(),
+                         ids=EXPORT_FORECASTER_OPTIONS.keys())
 def test_forecaster_module_equals_predict(cell, extra):
     X, y = windowed_series()
     X = X * 50 + 100
@@ -39,11 +39,8 @@ def test_many_to_many_forecaster_module_equals_predict(normalization):
 
 
 @pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
-@pytest.mark.parametrize("extra", [dict(num_layers=2, pooling="last"),
-                                   dict(pooling="mean", window_normalization="zscore"),
-                                   dict(pooling="max", max_timesteps=3,
-                                        window_normalization="mean")],
-                         ids=["2 layers", "mean pooling zscore", "max pooling blocks"])
+@pytest.mark.parametrize("extra", EXPORT_CLASSIFIER_OPTIONS.values(),
+                         ids=EXPORT_CLASSIFIER_OPTIONS.keys())
 def test_classifier_module_equals_predict_proba(cell, extra):
     X, y = labelled_windows()
     model = RNNClassifier(**FAST, cell=cell, **extra).fit(X, y)
