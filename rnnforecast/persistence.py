@@ -8,7 +8,7 @@
 - ``a<k>.npy``: the arrays (weights, scaling, residuals, labels), stored without pickle.
 
 ``load(path)`` reads it back with ``allow_pickle=False``: no code from the file runs.
-Objects are rebuilt only for classes of the rnnforecast package (plus NumPy's random
+Objects are rebuilt only for classes of rnnforecast and scikit-learn (plus NumPy's random
 generator): each is made with ``cls.__new__`` and given its attributes, so neither the
 class's ``__init__`` nor any method runs. Anything else in the file is refused.
 
@@ -32,6 +32,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from ._version import __version__
 
@@ -40,7 +41,9 @@ __all__ = ["load", "save"]
 #: Version of the archive layout; a reader refuses layouts newer than it knows.
 FORMAT_VERSION = 1
 MANIFEST = "model.json"
-PACKAGE = "rnnforecast"
+#: Packages whose classes are rebuilt (with ``__new__``, no method called): rnnforecast's
+#: own, and scikit-learn's for the models that rnnforecast objects hold (e.g. a Ridge).
+TRUSTED_PACKAGES = ("rnnforecast.", "sklearn.")
 
 
 # --------------------------------------------------------------------------- encode
@@ -82,7 +85,25 @@ class _Encoder:
         if isinstance(value, np.random.Generator):
             return {"__generator__": type(value.bit_generator).__name__,
                     "state": value.bit_generator.state}
+        if isinstance(value, (pd.Series, pd.DataFrame, pd.Index)):
+            return self.pandas(value)
         return self.instance(value)
+
+    def pandas(self, value):
+        """A Series or DataFrame of numeric columns, or an index, as arrays and names."""
+        if isinstance(value, pd.Index):
+            return {"__index__": _index_fields(value, self)}
+        frame = value.to_frame() if isinstance(value, pd.Series) else value
+        bad = [c for c in frame.columns if frame[c].dtype.kind not in "fiub"]
+        if bad:
+            raise ValueError(
+                "The 'model' argument of save holds a DataFrame with non-numeric columns "
+                f"{bad[:5]}, which cannot be saved without pickle.")
+        return {"__frame__": isinstance(value, pd.DataFrame),
+                "name": None if isinstance(value, pd.DataFrame) else self.encode(value.name),
+                "columns": [self.encode(c) for c in frame.columns],
+                "values": [self.array(frame[c].to_numpy()) for c in frame.columns],
+                "index": _index_fields(frame.index, self)}
 
     def mapping(self, value):
         if not all(isinstance(key, str) for key in value):
@@ -91,14 +112,34 @@ class _Encoder:
 
     def instance(self, value):
         name = _class_name(value)
-        if not name.startswith(PACKAGE + ".") or not hasattr(value, "__dict__"):
+        if not name.startswith(TRUSTED_PACKAGES) or not hasattr(value, "__dict__"):
             raise ValueError(
                 f"The 'model' argument of save holds a {name}, which cannot be saved "
-                "without pickle: only rnnforecast objects, NumPy arrays and plain values "
-                "can. Use pickle (from a trusted source only) for other objects.")
+                "without pickle: only rnnforecast and scikit-learn objects, NumPy arrays, "
+                "numeric pandas objects and plain values can. Use pickle (from a trusted "
+                "source only) for other objects.")
         state = value.__getstate__() if hasattr(value, "__getstate__") else vars(value)
         state = {k: v for k, v in (state or {}).items() if k != "_rnnforecast_version"}
         return {"__object__": name, "state": self.mapping(state)}
+
+
+def _index_fields(index, encoder):
+    """A pandas index as plain fields: a RangeIndex by its bounds, a DatetimeIndex by its
+    int64 timestamps (with unit, time zone and frequency), any other by its values."""
+    fields = {"name": encoder.encode(index.name)}
+    if isinstance(index, pd.RangeIndex):
+        return {**fields, "range": [index.start, index.stop, index.step]}
+    if isinstance(index, pd.DatetimeIndex):
+        return {**fields, "datetimes": encoder.array(index.asi8), "unit": index.unit,
+                "tz": None if index.tz is None else str(index.tz),
+                "freq": None if index.freq is None else index.freqstr}
+    if index.dtype.kind not in "fiub" and not all(isinstance(v, str) for v in index):
+        raise ValueError(
+            f"The 'model' argument of save holds a pandas {type(index).__name__} of dtype "
+            f"{index.dtype}, which cannot be saved without pickle.")
+    values = index.to_numpy()
+    return {**fields, "values": encoder.array(values.astype(object) if values.dtype.kind == "O"
+                                              else values)}
 
 
 def _class_name(value):
@@ -158,6 +199,30 @@ class _Decoder:
         generator.bit_generator.state = tree["state"]
         return generator
 
+    def _frame(self, tree):
+        columns = [self.decode(c) for c in tree["columns"]]
+        values = [self.decode(v) for v in tree["values"]]
+        frame = pd.DataFrame(dict(zip(range(len(columns)), values)),
+                             index=self.index(tree["index"]))
+        frame.columns = columns
+        return frame if tree["__frame__"] else frame.iloc[:, 0].rename(
+            self.decode(tree["name"]))
+
+    def _index(self, tree):
+        return self.index(tree["__index__"])
+
+    def index(self, fields):
+        name = self.decode(fields["name"])
+        if "range" in fields:
+            return pd.RangeIndex(*fields["range"], name=name)
+        if "datetimes" in fields:
+            stamps = self.decode(fields["datetimes"]).astype(f"datetime64[{fields['unit']}]")
+            index = pd.DatetimeIndex(stamps, name=name)
+            if fields["tz"] is not None:
+                index = index.tz_localize("UTC").tz_convert(fields["tz"])
+            return pd.DatetimeIndex(index, freq=fields["freq"])
+        return pd.Index(self.decode(fields["values"]), name=name)
+
     def _object(self, tree):
         cls = self.package_class(tree["__object__"])
         obj = cls.__new__(cls)
@@ -167,8 +232,8 @@ class _Decoder:
     def package_class(self, name):
         """The rnnforecast class called ``name``; anything else is refused."""
         module, _, qualname = name.rpartition(".")
-        if not (module == PACKAGE or module.startswith(PACKAGE + ".")):
-            raise self.corrupt(f"a class from outside rnnforecast, {name!r}")
+        if not (module + ".").startswith(TRUSTED_PACKAGES):
+            raise self.corrupt(f"a class from outside rnnforecast and scikit-learn, {name!r}")
         try:
             cls = importlib.import_module(module)
             for part in qualname.split("."):

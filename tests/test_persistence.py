@@ -155,5 +155,29 @@ def test_classes_from_outside_the_package_are_never_built(saved):
     rewrite_manifest(saved, smuggle)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        with pytest.raises(ValueError, match="a class from outside rnnforecast"):
+        with pytest.raises(ValueError, match="a class from outside rnnforecast and scikit-learn"):
             load(saved)
+
+
+def test_auto_forecaster_round_trip(tmp_path):
+    from rnnforecast.datasets import load_airline
+    from rnnforecast.forecasting import AutoForecaster
+    model = AutoForecaster(horizon=6, candidates=("seasonal_naive", "ridge", "drift"),
+                           verbose=0).fit(load_airline())
+    loaded = load(save(model, tmp_path / "auto.npz"))
+    assert loaded.chosen_ == model.chosen_
+    pd.testing.assert_frame_equal(loaded.predict(interval=0.8), model.predict(interval=0.8))
+
+
+@pytest.mark.parametrize("value", [
+    pd.Series([1.0, 2.0], index=pd.date_range("2024-03-30", periods=2, freq="D",
+                                              tz="Europe/Paris"), name="y"),
+    pd.DataFrame({"a": [1, 2], 3: [0.5, 1.5]}, index=pd.Index(["x", "y"], name="key")),
+    pd.Series([1.0, 2.0, 3.0]),
+], ids=["series with time zone", "frame with string index", "unnamed series"])
+def test_pandas_objects_round_trip(tmp_path, value):
+    loaded = load(save({"value": value}, tmp_path / "value.npz"))["value"]
+    assert_equal = (pd.testing.assert_frame_equal if isinstance(value, pd.DataFrame)
+                    else pd.testing.assert_series_equal)
+    assert_equal(loaded, value)
+    assert getattr(loaded.index, "freq", None) == getattr(value.index, "freq", None)
