@@ -52,3 +52,38 @@ def test_jordan_is_refused():
     X, y = windowed_series()
     with pytest.raises(ValueError, match="feeds its output back into every layer"):
         to_torch(RNNForecaster(**FAST, cell="jordan").fit(X, y))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_a_torch_network_with_its_scaling_becomes_an_estimator(cell):
+    from rnnforecast.estimators import from_torch
+    X, y = windowed_series()
+    X, y = X * 50 + 100, y * 50 + 100
+    model = RNNForecaster(**FAST, cell=cell, num_layers=2).fit(X, y)
+    module, scaler = to_torch(model), model._scaler
+    wrapped = from_torch(module.rnn, module.head, RNNForecaster(cell=cell),
+                         n_timesteps=X.shape[1], x_mean=scaler.x_mean_,
+                         x_scale=scaler.x_scale_, y_mean=scaler.y_mean_,
+                         y_scale=scaler.y_scale_)
+    np.testing.assert_allclose(wrapped.predict(X), model.predict(X), rtol=1e-12)
+    assert wrapped.forecast(np.arange(20.0) + 100).shape == (y.shape[1],)
+
+
+def test_a_torch_classifier_keeps_its_labels():
+    from rnnforecast.estimators import from_torch
+    X, y = labelled_windows()
+    model = RNNClassifier(**FAST, pooling="mean").fit(X, y)
+    module = to_torch(model)
+    wrapped = from_torch(module.rnn, module.head, RNNClassifier(pooling="mean"),
+                         n_timesteps=X.shape[1], x_mean=model._scaler.x_mean_,
+                         x_scale=model._scaler.x_scale_, classes=model.classes_)
+    np.testing.assert_array_equal(wrapped.predict(X), model.predict(X))
+
+
+def test_from_torch_refuses_another_cell_and_bad_statistics():
+    from rnnforecast.estimators import from_torch
+    lstm, head = torch.nn.LSTM(1, 4, batch_first=True), torch.nn.Linear(4, 2)
+    with pytest.raises(ValueError, match="torch.nn.GRU for cell='gru'"):
+        from_torch(lstm, head, RNNForecaster(cell="gru"), n_timesteps=8)
+    with pytest.raises(ValueError, match="'x_scale' parameter of from_torch must hold 1"):
+        from_torch(lstm, head, RNNForecaster(), n_timesteps=8, x_scale=[1.0, 2.0])

@@ -4,6 +4,7 @@ from ._classifier import RNNClassifier
 from ._forecaster import RNNForecaster
 from ._onnx import to_onnx
 from ._streaming import StreamingForecaster
-from ._torch import to_torch
+from ._torch import from_torch, to_torch
 
-__all__ = ["RNNClassifier", "RNNForecaster", "StreamingForecaster", "to_onnx", "to_torch"]
+__all__ = ["RNNClassifier", "RNNForecaster", "StreamingForecaster", "from_torch", "to_onnx",
+           "to_torch"]

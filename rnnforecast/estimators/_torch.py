@@ -8,14 +8,17 @@ through the steps of :mod:`._export`. The recurrent layers are PyTorch's own ``n
 ``nn.Linear``. In float64 the module equals the estimator to rounding; in float32 to
 float32 rounding.
 
-``torch`` is an optional dependency, imported only here.
+:func:`from_torch` goes the other way: a network trained in PyTorch, with the scaling it
+was trained with, becomes a fitted estimator (``predict``, ``forecast``, intervals aside).
+
+``torch`` is an optional dependency, imported only where it is needed.
 """
 
 import numpy as np
 
 from ._export import recipe_of
 
-__all__ = ["to_torch"]
+__all__ = ["from_torch", "to_torch"]
 
 LAYERS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 
@@ -131,3 +134,82 @@ def to_torch(estimator, dtype=None):
     recipe = recipe_of(estimator, "to_torch")
     module = _module_class(torch)(recipe, torch.float64 if dtype is None else dtype)
     return module.eval()
+
+
+#: PyTorch layer class name -> rnnforecast cell.
+CELLS_OF_LAYERS = {name: cell for cell, name in LAYERS.items()}
+
+
+def _statistic(value, size, name, default):
+    """A scaling statistic as a float64 array of shape (size,), checked."""
+    array = np.full(size, default, dtype=np.float64) if value is None else \
+        np.asarray(value, dtype=np.float64).reshape(-1)
+    if array.shape != (size,) or not np.all(np.isfinite(array)):
+        raise ValueError(f"The '{name}' parameter of from_torch must hold {size} finite "
+                         f"value(s), one per feature or output. Got {value!r} instead.")
+    return array
+
+
+def from_torch(rnn, head, estimator, *, n_timesteps, x_mean=None, x_scale=None,
+               y_mean=None, y_scale=None, classes=None):
+    """A trained PyTorch ``nn.RNN``/``nn.GRU``/``nn.LSTM`` and ``nn.Linear`` head as a
+    fitted rnnforecast estimator, with the scaling they were trained with.
+
+    The estimator's own parameters say how windows are prepared (``window_normalization``,
+    ``target_feature``; for the classifier also ``pooling``, ``max_timesteps``); the
+    statistics say how inputs and targets were standardised: the network reads
+    ``(X - offset - x_mean) / x_scale`` and its outputs are ``y_scale * raw + y_mean``
+    (+ the offset of the target), as :class:`~rnnforecast.preprocessing.WindowScaler`
+    does after a fit.
+
+    Parameters
+    ----------
+    rnn : torch.nn.RNN, torch.nn.GRU or torch.nn.LSTM
+        One direction; ``batch_first`` does not matter (the weights are the same).
+    head : torch.nn.Linear
+        Reading the last hidden state (or the pooled states, ``pooling``).
+    estimator : RNNForecaster or RNNClassifier
+        Its ``cell`` must match ``rnn``; it is set up and returned.
+    n_timesteps : int
+        Window length the network was trained on.
+    x_mean, x_scale : array-like of shape (n_features,), default=None (0 and 1)
+    y_mean, y_scale : array-like of shape (n_outputs,), default=None (0 and 1)
+        Forecaster only.
+    classes : array-like of shape (n_outputs,), default=None
+        Classifier only: the label of each output (default 0 .. n_outputs - 1).
+
+    Returns
+    -------
+    estimator : the estimator, ready to ``predict`` and ``forecast``
+    """
+    import warnings
+
+    from ..preprocessing import WindowScaler
+
+    cell = CELLS_OF_LAYERS.get(type(rnn).__name__)
+    if cell != estimator.cell or getattr(rnn, "bidirectional", False):
+        raise ValueError(
+            f"The 'rnn' parameter of from_torch must be a one-direction torch.nn."
+            f"{LAYERS.get(estimator.cell, 'LSTM')} for cell={estimator.cell!r}. Got "
+            f"{type(rnn).__name__}(bidirectional={getattr(rnn, 'bidirectional', False)}).")
+    state = {k: v.detach().cpu().numpy() for k, v in rnn.state_dict().items()}
+    state.update({f"head.{k}": v.detach().cpu().numpy() for k, v in head.state_dict().items()})
+    if cell == "rnn":
+        estimator.set_params(nonlinearity=rnn.nonlinearity)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the scaling is set just below
+        estimator.load_state_dict(state)
+    spec = estimator._network.spec
+    classifier = hasattr(estimator, "classes_")
+    scaler = WindowScaler() if classifier else WindowScaler(
+        estimator.window_normalization, estimator.target_feature, estimator.return_sequences)
+    scaler.x_mean_ = _statistic(x_mean, spec.input_size, "x_mean", 0.0)
+    scaler.x_scale_ = _statistic(x_scale, spec.input_size, "x_scale", 1.0)
+    scaler.y_mean_ = _statistic(y_mean, spec.output_size, "y_mean", 0.0)
+    scaler.y_scale_ = _statistic(y_scale, spec.output_size, "y_scale", 1.0)
+    estimator._scaler, estimator.n_timesteps_in_ = scaler, int(n_timesteps)
+    if classifier:
+        estimator._raw_input = False
+        if classes is not None:
+            estimator.classes_ = np.asarray(classes)
+    return estimator
