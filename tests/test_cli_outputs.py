@@ -221,3 +221,14 @@ def test_demo_validates_its_plot_first(workdir, capsys):
                                     "--plot", "demo.xyz"])
     assert_refused(status, out, err, r"--plot demo\.xyz: matplotlib cannot write")
     assert _snapshot(workdir) == before
+
+
+def test_progress_messages_go_through_the_cli_logger(workdir, caplog):
+    """An application can route the command's messages; the command shows them on stdout."""
+    import logging
+    with caplog.at_level(logging.INFO, logger="rnnforecast.cli"):
+        status = main(["forecast", "data.csv", "--target", "y", *FAST])
+    assert status == 0
+    messages = [r.getMessage() for r in caplog.records if r.name == "rnnforecast.cli"]
+    assert any(m.startswith("Fitting") for m in messages)
+    assert any(m.startswith("Forecast written to") for m in messages)

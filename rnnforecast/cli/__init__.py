@@ -41,7 +41,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ._commands import load_series, run_backtest, run_demo, run_forecast
 from ._csv import parse_dates, read_series_csv
 from ._gaps import check_future_dates, find_missing_dates, handle_missing
-from ._messages import CLIError, one_line, with_option_names
+from ._messages import CLIError, console, one_line, with_option_names
 from ._outputs import check_outputs, staged
 from ._parser import make_parser
 from ..forecasting import default_window
@@ -129,7 +129,7 @@ def main(argv=None):
         args = make_parser().parse_args(argv)
     except SystemExit as exc:  # --help (0) or a usage error (2), already printed
         return exc.code
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings(record=True) as caught, console():
         status = _run(args)
     if status == 0:
         _print_warnings(caught)

@@ -7,7 +7,7 @@ import pandas as pd
 from ..datasets import dataset_path
 from ._csv import check_features, read_series_csv
 from ._gaps import check_future_dates, handle_missing
-from ._messages import CLIError
+from ._messages import LOG, CLIError
 from ._outputs import check_outputs, staged, write_forecast
 from ..forecasting import auto_window, default_window, seasonal_period
 from ..model_selection import backtest
@@ -37,7 +37,7 @@ def run_forecast(args):
     check_features(args.target, args.features)
     outputs = check_outputs(args)
     data, freq = load_series(args)
-    window = _check_length(data, args)
+    _check_length(data, args)
     check_future_dates(data.index, args.horizon, freq, Path(args.file).name)
     check_memory(args, data.shape[1])
     model, notes = fit_auto_forecaster(args, data)
@@ -49,7 +49,8 @@ def run_forecast(args):
     table = result if isinstance(result, pd.DataFrame) else result.rename("forecast").to_frame()
     history = data[args.target]
     check_plausible(table, history, args)
-    print(*notes, sep="\n", end="\n" * bool(notes))
+    for note in notes:
+        LOG.info(note)
     write_forecast(table, history, outputs)
     print(table.to_string(float_format=lambda v: f"{v:.2f}"))
     return table
@@ -73,19 +74,19 @@ def run_backtest(args):
             seasonal_period=args.seasonal_period, n_jobs=args.n_jobs)
     columns = [c for c in ("forecast", "lower", "upper") if c in result.predictions]
     check_plausible(result.predictions[columns], data[args.target], args)
-    print(f"Backtest of {len(result.fold_metrics)} folds, horizon {args.horizon}:")
+    LOG.info(f"Backtest of {len(result.fold_metrics)} folds, horizon {args.horizon}:")
     for name, value in result.metrics.items():
-        print(f"  {name:<6} {value:.4f}")
+        LOG.info(f"  {name:<6} {value:.4f}")
     if output is not None:
         with staged([output]) as part:
             result.predictions.to_csv(part[output], index=False)
-        print(f"Backtest forecasts written to {output}")
+        LOG.info(f"Backtest forecasts written to {output}")
     return result
 
 
 def run_demo(args):
     args.file = str(dataset_path(DEMO["file"]))
     args.target, args.horizon = DEMO["target"], DEMO["horizon"]
-    print(f"Demo: forecasting the next {args.horizon} months of {args.target} "
+    LOG.info(f"Demo: forecasting the next {args.horizon} months of {args.target} "
           f"({Path(args.file).name}, shipped with rnnforecast)")
     return run_forecast(args)

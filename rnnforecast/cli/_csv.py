@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from pandas.tseries.api import guess_datetime_format
 
-from ._messages import CLIError, dates_text
+from ._messages import LOG, CLIError, dates_text
 
 #: Separator -> how to pass it; suggested when a file reads as one column.
 SEPARATORS = {";": "';'", "\t": "'\\t'", "|": "'|'"}
@@ -88,10 +88,10 @@ def parse_dates(values, column, name, date_format=None, dayfirst=False):
         except (ValueError, TypeError, OverflowError):
             continue
         if utc:
-            print(f"Note: the UTC offsets change within column {column!r} (daylight "
+            LOG.info(f"Note: the UTC offsets change within column {column!r} (daylight "
                   "saving); its dates are converted to UTC.")
         elif not date_format and re.match(r"%m\W%d", fmt) and (dates.dt.day <= 12).all():
-            print(f"Note: dates such as {text.iloc[0]!r} are read month first; pass "
+            LOG.info(f"Note: dates such as {text.iloc[0]!r} are read month first; pass "
                   "--dayfirst if the day comes first.")
         return dates
     raise _date_error(text, column, name, fmt, bool(date_format), dayfirst)

@@ -12,7 +12,7 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 from ..forecasting import future_index
-from ._messages import LISTED, CLIError, count, dates_text, one_line
+from ._messages import LISTED, LOG, CLIError, count, dates_text, one_line
 
 FREQ_EXAMPLES = "e.g. D (daily), B (business days), W (weekly), MS (month start), h (hourly)"
 FREQ_NAMES = {"D": "daily", "B": "business-day", "W": "weekly", "MS": "monthly",
@@ -109,7 +109,7 @@ def _drop_missing(data, offset, missing, name):
         done.append(f"{count(len(missing), 'missing date')} skipped (the windows span "
                     "the gaps)")
     if done:
-        print("; ".join(done) + ".")
+        LOG.info("; ".join(done) + ".")
     return kept
 
 
@@ -125,7 +125,7 @@ def _fill(data, offset, missing, name, how):
                                             (len(missing), "missing date")) if n]
     dropped = len(data) - len(filled)
     if done:
-        print(f"Filled {' and '.join(done)} {words}" + (
+        LOG.info(f"Filled {' and '.join(done)} {words}" + (
             f"; dropped {count(dropped, 'leading row')} with nothing before them"
             if dropped else "") + ".")
     return filled

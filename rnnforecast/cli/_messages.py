@@ -1,4 +1,17 @@
-"""The command's errors and the pieces of its one-line messages."""
+"""The command's errors, its progress messages and the pieces of its one-line messages.
+
+Progress messages ("Fitting ...", what was chosen, what was written) go through the
+``rnnforecast.cli`` logger at INFO level, so that an application running the command's
+functions can route them; the command itself shows them on stdout (:func:`console`).
+Errors and warnings are one line each on stderr.
+"""
+
+import contextlib
+import logging
+import sys
+
+#: The command's progress messages.
+LOG = logging.getLogger("rnnforecast.cli")
 
 #: Dates named in a message about missing values or dates.
 LISTED = 3
@@ -31,3 +44,22 @@ def with_option_names(message):
     for name, option in OPTION_NAMES.items():
         message = message.replace(name, option)
     return message
+
+
+@contextlib.contextmanager
+def console():
+    """Within the block, show the ``rnnforecast.cli`` messages on stdout, as plain lines
+    (unless an application gave that logger handlers of its own)."""
+    if LOG.handlers:
+        yield
+        return
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    level = LOG.level
+    LOG.addHandler(handler)
+    LOG.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        LOG.removeHandler(handler)
+        LOG.setLevel(level)

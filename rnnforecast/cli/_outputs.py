@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ._csv import check_input_file
-from ._messages import CLIError
+from ._messages import LOG, CLIError
 
 def _output_path(text, option, suffix=None):
     """The file ``option`` will write (``suffix`` added when it has none), or None."""
@@ -121,4 +121,4 @@ def write_forecast(table, history, outputs):
                               format=outputs["--plot"].suffix[1:].lower())
     for option, what in (("--output", "Forecast"), ("--plot", "Plot")):
         if outputs[option] is not None:
-            print(f"{what} written to {outputs[option]}")
+            LOG.info(f"{what} written to {outputs[option]}")

@@ -10,13 +10,12 @@ import time
 import warnings
 
 import numpy as np
-import pandas as pd
 
 from .. import RNNForecaster
 from ..forecasting import AutoForecaster
 from ..forecasting._auto import LABELS
 from ..nn.network import NetworkSpec, param_shapes
-from ._messages import CLIError, count, one_line
+from ._messages import LOG, CLIError, count, one_line
 
 #: Forecasts more than this many history ranges beyond the history are refused.
 IMPLAUSIBLE_SPANS = 10
@@ -126,8 +125,8 @@ def fit_forecaster(args, X, y, window):
     """The fitted model and the notes on its training (printed once the forecast is
     found plausible); Ctrl-C during the fit raises KeyboardInterrupt."""
     model = build_forecaster(args)
-    print(f"Fitting {args.cell.upper()} (hidden {args.hidden_size}) on {len(X)} windows of "
-          f"{window} steps, horizon {args.horizon} ...", flush=True)
+    LOG.info(f"Fitting {args.cell.upper()} (hidden {args.hidden_size}) on {len(X)} windows of "
+          f"{window} steps, horizon {args.horizon} ...")
     start = time.perf_counter()
     try:
         with SigintRecorder():
@@ -141,7 +140,7 @@ def fit_forecaster(args, X, y, window):
         raise KeyboardInterrupt
     fitted, *notes = training_report(model, args.epochs, args.patience,
                                      time.perf_counter() - start)
-    print(fitted, flush=True)
+    LOG.info(fitted)
     return model, notes
 
 
@@ -152,8 +151,7 @@ def fit_auto_forecaster(args, data):
     model = build_auto_forecaster(args, verbose)
     names = [f"{args.cell.upper()} ensemble of {args.members} (hidden {args.hidden_size})"
              if name == "rnn" else LABELS[name] for name in args.candidates]
-    print(f"Fitting {', '.join(names)} on {len(data)} rows, horizon {args.horizon} ...",
-          flush=True)
+    LOG.info(f"Fitting {', '.join(names)} on {len(data)} rows, horizon {args.horizon} ...")
     start = time.perf_counter()
     try:
         with SigintRecorder():
@@ -173,8 +171,8 @@ def fit_auto_forecaster(args, data):
         lines += training_report(first, args.epochs, args.patience, model.network_seconds_,
                                  budget=model.network_budget_["max_epochs"])
     fitted, *notes = lines or [f"Fitted in {seconds:.1f} s"]
-    print(fitted, flush=True)
-    print(model.summary_, flush=True)
+    LOG.info(fitted)
+    LOG.info(model.summary_)
     return model, notes + _validation_notes(model)
 
 
