@@ -145,3 +145,14 @@ def test_export_to_pytorch(tmp_path):
     assert "rnnforecast and PyTorch give the same predictions" in out
     weights = np.load(tmp_path / "airline_lstm_state_dict.npz")
     assert {"weight_ih_l0", "weight_hh_l1", "head.weight"} <= set(weights.files)
+
+
+def test_export_to_onnx(tmp_path):
+    out = run_example("export_to_onnx", tmp_path)
+    if importlib.util.find_spec("onnxruntime") is None:
+        assert out.strip() == "onnxruntime not installed; skipping"
+        return
+    assert "reloaded probabilities identical: True" in out
+    gap = float(re.search(r"max \|onnxruntime - predict_proba\|: " + NUMBER, out).group(1))
+    assert gap < 1e-4
+    assert (tmp_path / "gunpoint.onnx").stat().st_size > 0
