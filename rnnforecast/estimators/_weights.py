@@ -1,0 +1,159 @@
+"""The fitted network's weights: their container, PyTorch-compatible state dicts, and the
+rnnforecast version kept in pickles.
+
+:class:`_WeightsMixin` gives the estimators ``state_dict`` / ``load_state_dict`` and the
+pickling hooks; it relies on the estimator for its parameters, ``_new_optimizer``,
+``_reset_training_record`` and ``_after_load_state_dict``.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from .._version import __version__
+from ..nn.network import param_shapes, spec_from_params
+
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+class _Network:
+    """The fitted network: a spec and its parameter dict (PyTorch names and layouts).
+
+    Prediction runs in float64 whatever the training dtype, so that a sample's prediction
+    does not depend on the other samples of its batch (float32 BLAS kernels round
+    differently for different batch sizes). The float64 copy of the weights is made once
+    and kept until the weights change: whoever changes ``params`` in place calls
+    ``changed()``.
+    """
+
+    def __init__(self, spec, params):
+        self.spec, self.params = spec, params
+        self._params64 = None
+
+    def changed(self):
+        """Forget the float64 copy of the weights (they were updated in place)."""
+        self._params64 = None
+
+    def set_params(self, params):
+        """Replace the values of the weights (e.g. restore a snapshot)."""
+        self.params.update(params)
+        self.changed()
+
+    def params64(self):
+        """The weights in float64, copied once per change."""
+        if self._params64 is None:
+            self._params64 = {k: v.astype(np.float64, copy=False) for k, v in self.params.items()}
+        return self._params64
+
+
+class _WeightsMixin:
+    """``state_dict`` / ``load_state_dict`` and the version kept in pickles."""
+
+    # ----------------------------------------------------------------- persistence
+    def __getstate__(self):
+        """Pickled state, with the rnnforecast version that wrote it."""
+        state = super().__getstate__()
+        state["_rnnforecast_version"] = __version__
+        return state
+
+    def __setstate__(self, state):
+        """Warn when the pickle comes from another rnnforecast version, as scikit-learn
+        does for its own version (it warns separately)."""
+        version = state.pop("_rnnforecast_version", "unknown (before 0.1.0)")
+        if version != __version__:
+            warnings.warn(
+                f"Unpickling a {type(self).__name__} written by rnnforecast {version} with "
+                f"rnnforecast {__version__}: its internal state may differ, which can "
+                "break it or change its predictions. Refit it with this version, or use "
+                f"rnnforecast {version}.", UserWarning, stacklevel=2)
+        super().__setstate__(state)
+
+    # ----------------------------------------------------------------- weights
+    def state_dict(self):
+        """The weights as a dict of arrays, named and laid out as PyTorch's.
+
+        Keys ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}``
+        (gate order i, f, g, o for LSTM and r, z, n for GRU, as ``nn.LSTM``/``nn.GRU``) and
+        ``head.weight``, ``head.bias`` (as ``nn.Linear``). The arrays are copies.
+        """
+        check_is_fitted(self, "_network")
+        return {k: v.copy() for k, v in self._network.params.items()}
+
+    def load_state_dict(self, state_dict):
+        """Set the weights from a dict shaped like ``state_dict()``; returns self.
+
+        The architecture is read from the arrays' shapes (``cell`` and ``nonlinearity``
+        come from the estimator's parameters); ``hidden_size`` and ``num_layers`` are set
+        to match, so that ``clone``, ``warm_start`` and ``partial_fit`` continue with the
+        loaded network. A fitted estimator with the same number of input features and
+        outputs keeps its input and target scaling (weights moved between estimators
+        fitted on the same data predict the same). Otherwise the estimator becomes
+        usable for prediction without input or target scaling, on windows of any length.
+        """
+        params = _real_arrays(state_dict, DTYPES[self.dtype])
+        spec = self._spec_from_shapes(params)
+        _check_state_dict(params, spec)
+        keep_scaling = hasattr(self, "_network") and (
+            (self._network.spec.input_size, self._network.spec.output_size)
+            == (spec.input_size, spec.output_size))
+        self._check_loaded_outputs(spec)
+        if not keep_scaling:
+            warnings.warn(
+                f"{type(self).__name__}.load_state_dict set weights without their scaling: "
+                "until the estimator is fitted again it reads raw windows (no window "
+                "normalization, no standardisation) and returns the network's raw "
+                "outputs. Load the weights into an estimator fitted on the same data to "
+                "keep its scaling.", UserWarning, stacklevel=2)
+        self.set_params(hidden_size=spec.hidden_size, num_layers=spec.num_layers)
+        self._network = _Network(spec, params)
+        self._optimizer = self._new_optimizer()
+        if not hasattr(self, "n_iter_"):
+            self._reset_training_record()
+        if not keep_scaling:
+            self._input_ndim = 3  # windows of any length: no column count to check
+        self._after_load_state_dict(spec, keep_scaling)
+        return self
+
+    def _check_loaded_outputs(self, spec):
+        """Hook: refuse weights whose outputs contradict the fitted estimator."""
+
+    def _spec_from_shapes(self, params):
+        """The network spec of the arrays (``cell`` and the rest from the parameters)."""
+        return spec_from_params(self.cell, params, nonlinearity=self.nonlinearity,
+                                dropout=self.dropout, return_sequences=self.return_sequences,
+                                bptt_truncate=self.bptt_truncate)
+
+
+def _real_arrays(state_dict, dtype):
+    """The state_dict's values as finite real arrays of ``dtype``, or a ValueError
+    naming the first key whose value is not."""
+    params = {}
+    for key, value in state_dict.items():
+        array = np.asarray(value) if value is not None else np.asarray(None)
+        if array.dtype.kind not in "fiub":
+            raise ValueError(
+                f"The state_dict entry {key!r} must be an array of real numbers. Got "
+                f"{type(value).__name__} of dtype {array.dtype} instead.")
+        if not np.all(np.isfinite(array)):
+            raise ValueError(
+                f"The state_dict entry {key!r} must hold finite values. Got "
+                f"{int(np.sum(~np.isfinite(array)))} NaN or infinite value(s).")
+        params[key] = array.astype(dtype)
+    return params
+
+
+def _check_state_dict(params, spec):
+    """Raise a ValueError naming the keys or shapes of ``params`` that ``spec`` rejects."""
+    expected = param_shapes(spec)
+    if set(params) != set(expected):
+        raise ValueError(
+            f"The state_dict keys do not match cell={spec.cell!r} with "
+            f"num_layers={spec.num_layers}.\n    missing: {sorted(set(expected) - set(params))}"
+            f"\n    unexpected: {sorted(set(params) - set(expected))}")
+    wrong = [f"{k}: {params[k].shape}, expected {shape}" for k, shape in expected.items()
+             if params[k].shape != shape]
+    if wrong:
+        raise ValueError(f"The state_dict arrays do not fit cell={spec.cell!r} with "
+                         f"hidden_size={spec.hidden_size}:" +
+                         "".join(f"\n    {line}" for line in wrong))
