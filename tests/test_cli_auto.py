@@ -86,3 +86,14 @@ def test_quiet_and_verbose(workdir, capsys):
                                     "--verbose", "--plot", ""])
     assert status == 0, err
     assert re.search(r"^Epoch\s+1\s+loss", out, re.MULTILINE), out
+
+
+def test_a_flat_series_gets_no_note_about_scores_that_print_equal(workdir, capsys):
+    dates = pd.date_range("2020-01-01", periods=120, freq="D")
+    pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "y": 5.0}).to_csv("flat.csv",
+                                                                       index=False)
+    status, out, err = run(capsys, ["forecast", "flat.csv", "--target", "y", "--horizon", "7",
+                                    "--plot", ""])  # defaults: the networks reach 0.00 too
+    assert status == 0, err
+    assert not re.search(r"validated worse than seasonal naive \(MASE (\S+) vs \1\)", out)
+    assert (pd.read_csv("forecast.csv")["forecast"] == 5.0).all()

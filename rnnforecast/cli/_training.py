@@ -187,7 +187,9 @@ def _validation_notes(model):
                       "seasonal_naive to --candidates", UserWarning)
         return []
     rnn = scores.get("rnn")
-    if rnn is not None and snaive is not None and rnn > snaive and model.chosen_ != "rnn":
+    # compared as printed: a tie at two decimals (e.g. a flat series, all 0.00) is no news
+    if rnn is not None and snaive is not None and round(rnn, 2) > round(snaive, 2) and \
+            model.chosen_ != "rnn":
         return [f"Note: the networks validated worse than seasonal naive (MASE {rnn:.2f} "
                 f"vs {snaive:.2f}), so {model._label(model.chosen_)} forecasts."]
     return []
