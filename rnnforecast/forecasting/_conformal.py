@@ -17,6 +17,13 @@ If ``k > n`` (fewer than ``(1 - α) / α`` residuals), no finite quantile has th
 guarantee: :func:`conformal_quantiles` returns ``q = inf`` with a warning, and
 ``forecast``, ``backtest`` and ``forecast_many`` refuse the coverage with an error.
 
+**Several levels at once.** ``interval=[0.8, 0.95]`` asks for one interval per level
+from the same residuals, sorted once: the half-width of a level is the ``k``-th
+smallest score with ``k`` growing with the level, so a higher level is never
+narrower, at every step and for every window (the intervals are nested). The bounds
+of level ``c`` are named after its percentage, ``lower_80`` / ``upper_80``
+(:func:`interval_columns`); a single number keeps the columns ``lower`` / ``upper``.
+
 **Beyond the trained horizon.** Residuals of a direct ``H``-step model say nothing
 about step ``H + 1``, which the recursive procedure produces from its own
 predictions. :func:`recursive_residuals` measures them instead: it runs the very
@@ -59,8 +66,12 @@ from ..windowing import make_windows
 from ._protocol import window_shape
 from ._recursive import check_steps, recursive_predict
 
-__all__ = ["check_calibration", "check_coverage", "conformal_quantiles", "interval_widths",
-           "local_scale", "recursive_residuals"]
+__all__ = ["check_calibration", "check_coverage", "check_levels", "conformal_quantiles",
+           "highest_coverage", "interval_columns", "interval_widths", "level_label",
+           "level_widths", "local_scale", "recursive_residuals"]
+
+#: Containers read as several interval levels; any other value is one level.
+LEVEL_CONTAINERS = (list, tuple, np.ndarray)
 
 
 def check_coverage(coverage, name, owner):
@@ -73,6 +84,91 @@ def check_coverage(coverage, name, owner):
             f"{name}=0.9 for a 90 % interval."
         )
     return float(coverage)
+
+
+def level_label(level):
+    """The percentage that names the bounds of ``level``: 0.8 -> "80", 0.975 -> "97.5".
+
+    Float noise is rounded away (``100 * 0.07`` is 7.000000000000001, its label "7"),
+    unless rounding would give 0 or 100.
+    """
+    percent = round(100 * level, 10)
+    if not 0 < percent < 100:
+        percent = 100 * level
+    return np.format_float_positional(percent, trim="-")
+
+
+def _levels_refused(interval, name, owner, rule):
+    """The error for a list of levels that breaks ``rule``."""
+    return ValueError(
+        f"The '{name}' parameter of {owner} must be a coverage in (0, 1) or a list of "
+        f"distinct coverages in (0, 1), one prediction interval each; {rule}. Got "
+        f"{interval!r} instead. Use e.g. {name}=[0.8, 0.95] for 80 % and 95 % intervals."
+    )
+
+
+def _check_level_list(interval, name, owner):
+    """Several levels, checked and sorted in increasing order."""
+    if np.ndim(interval) != 1:
+        raise _levels_refused(interval, name, owner, "a list must be flat, one level per "
+                              "item")
+    if len(interval) == 0:
+        raise _levels_refused(interval, name, owner, "a list must hold at least one level")
+    levels = list(interval)
+    for level in levels:
+        is_real = isinstance(level, numbers.Real) and not isinstance(level, (bool, np.bool_))
+        if not is_real or not 0 < level < 1:
+            raise _levels_refused(interval, name, owner,
+                                  f"{level!r} is not a number strictly between 0 and 1")
+    labels = [level_label(float(level)) for level in levels]
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise _levels_refused(interval, name, owner, "level(s) " + ", ".join(
+            f"{label} %" for label in repeated) + " repeated; give each level once")
+    return tuple(sorted(float(level) for level in levels))
+
+
+def check_levels(interval, name, owner):
+    """Checked interval level(s): a float for one number, a sorted tuple for a list.
+
+    Parameters
+    ----------
+    interval : float or list, tuple or ndarray of shape (n_levels,) of float
+        Coverage(s) in (0, 1).
+    name, owner : str
+        Argument and function named in error messages.
+
+    Returns
+    -------
+    levels : float or tuple of float
+        One coverage (the bounds are then ``lower``/``upper``), or the distinct
+        coverages in increasing order (bounds named by :func:`interval_columns`).
+    """
+    if isinstance(interval, LEVEL_CONTAINERS):
+        return _check_level_list(interval, name, owner)
+    return check_coverage(interval, name, owner)
+
+
+def highest_coverage(interval, name, owner):
+    """The highest checked level of ``interval`` (a number or a list), or None for None.
+
+    It decides whether the calibration residuals are enough for every level.
+    """
+    if interval is None:
+        return None
+    levels = check_levels(interval, name, owner)
+    return levels[-1] if isinstance(levels, tuple) else levels
+
+
+def interval_columns(levels):
+    """Names of the bound columns, lower then upper of each level in increasing order.
+
+    ``0.9`` gives ``["lower", "upper"]``; ``(0.8, 0.95)`` gives
+    ``["lower_80", "upper_80", "lower_95", "upper_95"]``.
+    """
+    if not isinstance(levels, tuple):
+        return ["lower", "upper"]
+    return [f"{side}_{level_label(level)}" for level in levels for side in ("lower", "upper")]
 
 
 def _check_residuals(residuals, name, owner):
@@ -118,10 +214,32 @@ def _quantiles(scores, coverage):
     quantiles : ndarray of shape (steps,)
         ``inf`` when ``k > n_calibration``.
     """
-    rank = _rank(len(scores), coverage)
-    if rank > len(scores):
-        return np.full(scores.shape[1], np.inf)
-    return np.sort(scores, axis=0)[rank - 1]  # (steps,)
+    return _quantiles_at(np.sort(scores, axis=0), (coverage,))[0]
+
+
+def _quantiles_at(ordered, levels):
+    """The conformal quantile of each level from scores sorted once.
+
+    Parameters
+    ----------
+    ordered : ndarray of shape (n_calibration, steps)
+        Non-negative scores, each column sorted in increasing order.
+    levels : tuple of float in (0, 1)
+
+    Returns
+    -------
+    quantiles : ndarray of shape (n_levels, steps)
+        ``inf`` for a level whose rank exceeds ``n_calibration``. The rank grows with
+        the level, so each column is non-decreasing down the levels when they are
+        sorted: nested intervals.
+    """
+    n_calibration, steps = ordered.shape
+    quantiles = np.full((len(levels), steps), np.inf)
+    for i, level in enumerate(levels):
+        rank = _rank(n_calibration, level)
+        if rank <= n_calibration:
+            quantiles[i] = ordered[rank - 1]
+    return quantiles
 
 
 def conformal_quantiles(residuals, coverage):
@@ -283,9 +401,10 @@ def check_calibration(residuals, scales, steps, coverage, owner):
         Local scales of the calibration windows; None for plain split conformal.
     steps : int
         Lead times needed.
-    coverage : float in (0, 1)
-        Checked coverage; ``n_calibration`` must reach ``coverage / (1 - coverage)``,
-        so that no half-width is infinite.
+    coverage : float in (0, 1) or tuple of float
+        Checked coverage, or levels sorted in increasing order (:func:`check_levels`);
+        ``n_calibration`` must reach ``c / (1 - c)`` for the highest level ``c``, so
+        that no half-width is infinite.
     owner : str
         Function named in error messages.
 
@@ -304,7 +423,7 @@ def check_calibration(residuals, scales, steps, coverage, owner):
             "it. Calibrate the recursive procedure on held-out data instead: "
             f"residuals = recursive_residuals(estimator, calibration_data, steps={steps})."
         )
-    _check_enough(len(values), coverage, owner)
+    _check_enough(len(values), max(_as_levels(coverage)), owner)
     if scales is None:
         return values[:, :steps], None
     scales = np.asarray(scales, dtype=np.float64)
@@ -313,6 +432,11 @@ def check_calibration(residuals, scales, steps, coverage, owner):
             f"The conformal scales given to {owner} must hold one value per calibration "
             f"residual row, shape ({len(values)},). Got shape {scales.shape} instead.")
     return values[:, :steps], _positive(scales, scales)
+
+
+def _as_levels(coverage):
+    """Checked level(s) as a tuple: ``(coverage,)`` for one float."""
+    return coverage if isinstance(coverage, tuple) else (coverage,)
 
 
 def interval_widths(residuals, scales, windows, coverage, target_feature=0):
@@ -337,9 +461,33 @@ def interval_widths(residuals, scales, windows, coverage, target_feature=0):
     -------
     widths : ndarray of shape (n_windows, steps)
     """
+    return level_widths(residuals, scales, windows, (coverage,), target_feature)[0]
+
+
+def level_widths(residuals, scales, windows, levels, target_feature=0):
+    """Half-widths of several levels at once, from scores sorted once.
+
+    Parameters
+    ----------
+    residuals : ndarray of shape (n_calibration, steps)
+    scales : ndarray of shape (n_calibration,) or None
+        Both as returned by :func:`check_calibration` for the highest level.
+    windows : ndarray of shape (n_windows, n_timesteps, n_features)
+    levels : float or tuple of float
+        Checked levels in increasing order (:func:`check_levels`).
+    target_feature : int, default=0
+
+    Returns
+    -------
+    widths : ndarray of shape (n_levels, n_windows, steps)
+        Non-decreasing along the levels: a higher level is never narrower.
+    """
+    levels = _as_levels(levels)
     n_windows, steps = len(windows), residuals.shape[1]
     if scales is None:
-        return np.broadcast_to(_quantiles(np.abs(residuals), coverage), (n_windows, steps))
-    q = _quantiles(np.abs(residuals) / scales[:, np.newaxis], coverage)  # (steps,)
+        q = _quantiles_at(np.sort(np.abs(residuals), axis=0), levels)  # (L, steps)
+        return np.broadcast_to(q[:, np.newaxis, :], (len(levels), n_windows, steps))
+    scores = np.abs(residuals) / scales[:, np.newaxis]  # (n_calibration, steps)
+    q = _quantiles_at(np.sort(scores, axis=0), levels)  # (L, steps)
     current = _positive(local_scale(windows, target_feature), scales)  # (n_windows,)
-    return q[np.newaxis, :] * current[:, np.newaxis]
+    return q[:, np.newaxis, :] * current[np.newaxis, :, np.newaxis]  # (L, N, steps)

@@ -10,7 +10,7 @@ import pandas as pd
 
 from .._validation import as_2d_array, check_finite
 from ..windowing import resolve_target
-from ._conformal import check_calibration, check_coverage, interval_widths
+from ._conformal import check_calibration, check_levels, interval_columns, level_widths
 from ._future_index import extend_index
 from ._protocol import calibration, target_feature_of, window_shape
 from ._recursive import check_steps, recursive_predict
@@ -65,11 +65,23 @@ def _forecast_name(history, columns, target_feature):
     return "forecast" if columns is None else columns[target_feature]
 
 
-def _to_pandas(y_pred, widths, future, name):
-    """A Series of forecasts, or a DataFrame with interval bounds when ``widths``."""
+def _to_pandas(y_pred, widths, levels, future, name):
+    """A Series of forecasts, or a DataFrame with interval bounds when ``widths``.
+
+    Parameters
+    ----------
+    y_pred : ndarray of shape (steps,)
+    widths : ndarray of shape (n_levels, steps) or None
+    levels : float, tuple of float or None
+        As checked by :func:`~._conformal.check_levels`; names the bound columns.
+    """
     if widths is None:
         return pd.Series(y_pred, index=future, name=name)
-    bounds = {"forecast": y_pred, "lower": y_pred - widths, "upper": y_pred + widths}
+    bounds = {"forecast": y_pred}
+    names = iter(interval_columns(levels))
+    for width in widths:  # one level after the other, in increasing order
+        bounds[next(names)] = y_pred - width
+        bounds[next(names)] = y_pred + width
     return pd.DataFrame(bounds, index=future)
 
 
@@ -98,8 +110,10 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
         Spacing of the future index, see
         :func:`~rnnforecast.forecasting.future_index`; inferred from
         ``history.index`` when None (arrays continue their row numbers).
-    interval : float in (0, 1), default=None
-        Coverage of split-conformal prediction intervals, e.g. 0.9.
+    interval : float in (0, 1) or list of float, default=None
+        Coverage of split-conformal prediction intervals, e.g. 0.9; a list or tuple
+        such as ``[0.8, 0.95]`` gives one interval per level (distinct levels, any
+        order), all from the same residuals and nested.
     residuals : array-like of shape (n_calibration, horizon), default=None
         Calibration residuals ``y - y_pred`` with ``horizon >= steps``, for
         ``interval``; default ``estimator.conformal_residuals_``. For ``steps`` beyond
@@ -110,10 +124,15 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
 
     Returns
     -------
-    forecast : pandas.Series of shape (steps,) or pandas.DataFrame of shape (steps, 3)
+    forecast : pandas.Series of shape (steps,) or pandas.DataFrame of shape \
+(steps, 1 + 2 * n_levels)
         Indexed by the ``steps`` labels after ``history``'s last one. A Series named
         after the target column ("forecast" for arrays and unnamed Series); with
-        ``interval``, a DataFrame with columns ``forecast``, ``lower``, ``upper``.
+        one ``interval`` level, a DataFrame with columns ``forecast``, ``lower``,
+        ``upper``; with a list of levels, the columns ``forecast`` then
+        ``lower_<p>``, ``upper_<p>`` for each level in increasing order, ``<p>`` its
+        percentage: ``interval=[0.95, 0.8]`` gives ``forecast``, ``lower_80``,
+        ``upper_80``, ``lower_95``, ``upper_95``.
 
     Raises
     ------
@@ -125,7 +144,7 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
     """
     n_timesteps, n_features, horizon = window_shape(estimator, OWNER)
     steps = check_steps(horizon if steps is None else steps, n_features, horizon, OWNER)
-    coverage = None if interval is None else check_coverage(interval, "interval", OWNER)
+    levels = None if interval is None else check_levels(interval, "interval", OWNER)
     values, index, columns = as_2d_array(history, "history", OWNER, ensure_finite=False)
     window = _last_window(values, index, columns, n_timesteps, n_features)
     target_feature = _target_feature(estimator, target, columns, n_features)
@@ -133,10 +152,10 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
     future = extend_index(labels, steps, freq, owner=OWNER, name="history")
     X = window[np.newaxis]  # (1, T, D)
     widths = None
-    if coverage is not None:
-        stored = calibration(estimator, residuals, owner=OWNER, coverage=coverage)
-        checked = check_calibration(*stored, steps, coverage, OWNER)
-        widths = interval_widths(*checked, X, coverage, target_feature)[0]  # (steps,)
+    if levels is not None:
+        stored = calibration(estimator, residuals, owner=OWNER, coverage=interval)
+        checked = check_calibration(*stored, steps, levels, OWNER)
+        widths = level_widths(*checked, X, levels, target_feature)[:, 0]  # (n_levels, steps)
     y_pred = recursive_predict(estimator, X, steps, horizon, target_feature)[0]
     name = _forecast_name(history, columns, target_feature)
-    return _to_pandas(y_pred, widths, future, name)
+    return _to_pandas(y_pred, widths, levels, future, name)
