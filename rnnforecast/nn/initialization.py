@@ -15,9 +15,11 @@ Everything is drawn in float64 from the caller's generator and then cast, so a g
 seed yields the same weights in float32 and float64 (up to rounding).
 """
 
+from itertools import product
+
 import numpy as np
 
-from .network import CELLS, layer_keys, param_shapes
+from .network import CELLS, layer_keys, num_directions, param_shapes
 
 
 def glorot_uniform(rng, fan_out, fan_in):
@@ -44,14 +46,15 @@ def init_params(spec, rng, dtype=np.float32):
     Returns dict of ndarray with the names and shapes of ``network.param_shapes(spec)``:
     ``weight_ih_l{k}`` (G*H, D_k), ``weight_hh_l{k}`` (G*H, H) (Jordan: (H, O)),
     ``bias_ih_l{k}``, ``bias_hh_l{k}`` (G*H,), ``head.weight`` (O, H), ``head.bias``
-    (O,), where G is the number of gates (1, 4 or 3). Each gate block is drawn
-    separately.
+    (O,), where G is the number of gates (1, 4 or 3), and the ``_reverse`` weights of a
+    bidirectional network (drawn the same way, after each layer's forward ones). Each
+    gate block is drawn separately.
     """
     G, H = CELLS[spec.cell].n_gates, spec.hidden_size
     shapes = param_shapes(spec)
     params = {}
-    for l in range(spec.num_layers):
-        k_ih, k_hh, k_bih, k_bhh = layer_keys(l)
+    for l, d in product(range(spec.num_layers), range(num_directions(spec))):
+        k_ih, k_hh, k_bih, k_bhh = layer_keys(l, d)
         fan_in, rec_cols = shapes[k_ih][1], shapes[k_hh][1]
         w_ih = np.vstack([glorot_uniform(rng, H, fan_in) for _ in range(G)])
         w_hh = np.vstack([orthogonal(rng, H, rec_cols) for _ in range(G)])

@@ -10,6 +10,12 @@ rnnforecast and ``nn.RNN``/``nn.LSTM``/``nn.GRU`` unchanged.
   ``POOLINGS``), ``out`` is ``(N, O)``;
 * many-to-many: the head reads every hidden state, ``out`` is ``(N, T, O)``.
 
+With ``bidirectional`` (rnn, lstm and gru cells), every layer also runs a second set of
+weights over the reversed sequence, as PyTorch's ``bidirectional=True``: its parameters
+carry the suffix ``_reverse`` (``weight_ih_l0_reverse``, ...), its outputs are put back in
+time order and stacked under the forward ones, so a layer's output at step t is
+``[h_t (forward); h_t (reverse)]``, ``2H`` wide, which the next layer and the head read.
+
 ``forward`` returns ``(out, cache)``; ``backward(dout, cache)`` returns the gradients
 (same keys as ``params``), the gradient w.r.t. the input and w.r.t. the initial state.
 ``predict`` returns ``(out, final state)`` and ``encode`` the top layer's final hidden
@@ -28,6 +34,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 from . import _elman, _gru, _jordan, _lstm
+from ._pooling import POOLINGS, Pooling  # noqa: F401  (Pooling: part of the public names)
 
 
 class NetworkSpec(NamedTuple):
@@ -40,7 +47,14 @@ class NetworkSpec(NamedTuple):
     pooling : {"last", "mean", "max"}
         What the many-to-one head reads (see ``POOLINGS``); ignored with
         ``return_sequences``. The Jordan network pools its raw outputs instead (the same
-        network for "mean", whose head is linear).
+        network for "mean", whose head is linear). With ``bidirectional``, "last" reads
+        the last step of the output sequence, as PyTorch's ``output[:, -1]``: the forward
+        direction's final state beside the reverse direction's *first* one.
+    bidirectional : bool
+        A reverse direction in every layer (rnn, lstm and gru cells, full BPTT only; see
+        the module docstring). The state then holds ``2 * num_layers`` layers' states,
+        index ``2 * l + d`` for layer l and direction d (0 forward, 1 reverse), as in
+        PyTorch.
     """
 
     cell: str
@@ -53,77 +67,36 @@ class NetworkSpec(NamedTuple):
     return_sequences: bool = False
     bptt_truncate: Optional[int] = None
     pooling: str = "last"
+    bidirectional: bool = False
 
 
 class NetworkCache(NamedTuple):
     spec: NetworkSpec
     layer_caches: list     # one per layer (one JordanCache for the whole Jordan network)
     masks: list            # inverted-dropout masks between layers, or None
-    top: np.ndarray        # (H, T, N) output sequence of the last layer (a view)
+    top: np.ndarray        # (dirs*H, T, N) output sequence of the last layer (a view)
     head_weight: np.ndarray
     state: tuple           # final state, in the layout of ``initial_state``
 
 
-def layer_keys(l):
-    return (f"weight_ih_l{l}", f"weight_hh_l{l}", f"bias_ih_l{l}", f"bias_hh_l{l}")
+#: Suffix of each direction's parameter names, as PyTorch names them.
+DIRECTIONS = ("", "_reverse")
 
 
-def layer_params(params, l):
-    """(W_ih, W_hh, b_ih, b_hh) of layer ``l``."""
-    return tuple(params[k] for k in layer_keys(l))
+def num_directions(spec):
+    """2 for a bidirectional network, else 1."""
+    return 2 if spec.bidirectional else 1
 
 
-# ---------------------------------------------------------------------------
-# Pooling over time: what the many-to-one head reads
-# ---------------------------------------------------------------------------
-
-def _pool_last(hs):
-    """hs (T, H, N) -> (H, N), the last step."""
-    return hs[-1]
+def layer_keys(l, direction=0):
+    """Parameter names of layer ``l`` in ``direction`` (0 forward, 1 reverse)."""
+    s = DIRECTIONS[direction]
+    return (f"weight_ih_l{l}{s}", f"weight_hh_l{l}{s}", f"bias_ih_l{l}{s}", f"bias_hh_l{l}{s}")
 
 
-def _unpool_last(dpooled, hs):
-    """Only the last step receives the gradient: (T, H, N)."""
-    dhs = np.zeros_like(hs)
-    dhs[-1] = dpooled
-    return dhs
-
-
-def _pool_mean(hs):
-    """hs (T, H, N) -> (H, N), the mean over the steps."""
-    return hs.mean(axis=0)
-
-
-def _unpool_mean(dpooled, hs):
-    """Every step receives ``dpooled / T``: (T, H, N)."""
-    dhs = np.empty_like(hs)
-    dhs[:] = dpooled / hs.dtype.type(hs.shape[0])
-    return dhs
-
-
-def _pool_max(hs):
-    """hs (T, H, N) -> (H, N), the element-wise maximum over the steps."""
-    return hs.max(axis=0)
-
-
-def _unpool_max(dpooled, hs):
-    """The gradient goes to the step holding each maximum (the first one on ties)."""
-    dhs = np.zeros_like(hs)
-    np.put_along_axis(dhs, hs.argmax(axis=0)[None], dpooled[None], axis=0)  # (T, H, N)
-    return dhs
-
-
-class Pooling(NamedTuple):
-    pool: object       # (T, H, N) -> (H, N)
-    unpool: object     # (dpooled (H, N), hs (T, H, N)) -> dhs (T, H, N)
-
-
-#: ``pooling`` option -> the pooling and its backward (the same for any axis-1 size).
-POOLINGS = {
-    "last": Pooling(_pool_last, _unpool_last),
-    "mean": Pooling(_pool_mean, _unpool_mean),
-    "max": Pooling(_pool_max, _unpool_max),
-}
+def layer_params(params, l, direction=0):
+    """(W_ih, W_hh, b_ih, b_hh) of layer ``l`` in ``direction``."""
+    return tuple(params[k] for k in layer_keys(l, direction))
 
 
 # ---------------------------------------------------------------------------
@@ -134,7 +107,10 @@ class _Stacked:
     """Layers of one cell module, each over the whole sequence, then the head.
 
     Every layer feeds back its own hidden state: ``W_hh`` is ``(G*H, H)`` and the state
-    holds one ``(num_layers, N, H)`` array per state of the cell, as in PyTorch.
+    holds one ``(num_layers * dirs, N, H)`` array per state of the cell, as in PyTorch.
+    The reverse direction of a bidirectional layer runs the cell's own functions over
+    the time-reversed view of the layer's input; the caches and final states are listed
+    per layer and direction, index ``l * dirs + d``.
     """
 
     def __init__(self, module):
@@ -147,63 +123,86 @@ class _Stacked:
 
     @staticmethod
     def state_shape(spec, n_samples):
-        return (spec.num_layers, n_samples, spec.hidden_size)
+        return (spec.num_layers * num_directions(spec), n_samples, spec.hidden_size)
 
     def forward(self, params, spec, X, state0, masks):
         x = np.asarray(X).transpose(1, 2, 0)                   # (T, D, N) view
         x, caches, state = self._run(params, spec, x, state0, masks, keep_cache=True)
         out = _head_forward(params, spec, x)
-        top = x.transpose(1, 0, 2)                             # (H, T, N) view
+        top = x.transpose(1, 0, 2)                             # (dirs*H, T, N) view
         return out, NetworkCache(spec, caches, masks, top, params["head.weight"], state)
 
     def predict(self, params, spec, X, state0):
-        """out, final state and the top sequence (H, T, N), without caches."""
+        """out, final state and the top sequence (dirs*H, T, N), without caches."""
         x = np.asarray(X).transpose(1, 2, 0)                   # (T, D, N) view
         x, _, state = self._run(params, spec, x, state0, [None] * spec.num_layers,
                                 keep_cache=False)
         return _head_forward(params, spec, x), state, x.transpose(1, 0, 2)
 
     def _run(self, params, spec, x, state0, masks, keep_cache):
-        """Run the layers over x (T, D, N): top sequence (T, H, N), the layers' caches
-        and the final state in PyTorch's layout. Without ``keep_cache``, layers run
-        their cell's ``infer`` where it has one, and the caches are None."""
+        """Run the layers over x (T, D, N): top sequence (T, dirs*H, N), the caches
+        (one per layer and direction) and the final state in PyTorch's layout. Without
+        ``keep_cache``, layers run their cell's ``infer`` where it has one, and the
+        caches are None."""
         dtype = params["head.weight"].dtype
-        infer = None if keep_cache else self.infer
+        dirs = num_directions(spec)
         caches, finals = [], []
         for l in range(spec.num_layers):
-            s0 = tuple(np.ascontiguousarray(s[l].T, dtype=dtype) for s in state0)  # (H, N)
-            if infer is None:
-                x, s_final, cache = self.module.forward(x, s0, layer_params(params, l),
-                                                        spec.nonlinearity, spec.bptt_truncate)
-            else:
-                (x, s_final), cache = infer(x, s0, layer_params(params, l)), None
+            outs = []
+            for d in range(dirs):
+                s0 = tuple(np.ascontiguousarray(s[l * dirs + d].T, dtype=dtype)
+                           for s in state0)                    # (H, N)
+                x_d = x if d == 0 else x[::-1]                 # reverse: read backwards
+                hs, s_final, cache = self._layer(params, spec, x_d, s0, l, d, keep_cache)
+                outs.append(hs if d == 0 else hs[::-1])        # back in time order
+                caches.append(cache)
+                finals.append(s_final)
+            x = outs[0] if dirs == 1 else np.concatenate(outs, axis=1)  # (T, dirs*H, N)
             if l < spec.num_layers - 1 and masks[l] is not None:
-                x = x * masks[l]                               # (T, H, N)
-            caches.append(cache)
-            finals.append(s_final)
+                x = x * masks[l]                               # (T, dirs*H, N)
         state = tuple(_stack_states([f[k] for f in finals]) for k in range(len(state0)))
         return x, caches, state
 
+    def _layer(self, params, spec, x, s0, l, d, keep_cache):
+        """One direction of one layer: hs (T, H, N), final state, cache (or None)."""
+        weights = layer_params(params, l, d)
+        if keep_cache or self.infer is None:
+            return self.module.forward(x, s0, weights, spec.nonlinearity, spec.bptt_truncate)
+        hs, s_final = self.infer(x, s0, weights)
+        return hs, s_final, None
+
     def backward(self, dout, cache, dstate, input_grad):
         spec = cache.spec
-        grads = {}
-        dtop, dh_last = _head_backward(dout, cache, grads)     # (H, T, N) or (H, N)
-        dstates = []
-        for l in range(spec.num_layers - 1, -1, -1):
-            if l < spec.num_layers - 1 and cache.masks[l] is not None:
+        dirs, L = num_directions(spec), spec.num_layers
+        grads, dstates = {}, [None] * (L * dirs)
+        dtop, dh_last = _head_backward(dout, cache, grads)     # (T, dirs*H, N) or (H, N)
+        for l in range(L - 1, -1, -1):
+            if l < L - 1 and cache.masks[l] is not None:
                 dtop *= cache.masks[l]                         # backprop through dropout
-            ds_final = None if dstate is None else tuple(np.ascontiguousarray(d[l].T)
-                                                         for d in dstate)
-            if l == spec.num_layers - 1 and dh_last is not None:  # the last output is h_T
-                ds_final = _add_to_first(ds_final, dh_last, len(cache.state))
-            dtop, ds0, layer_grads = self.module.backward(
-                dtop, cache.layer_caches[l], ds_final, input_grad=input_grad or l > 0)
-            grads.update(zip(layer_keys(l), layer_grads))
-            dstates.append(ds0)
-        dstates.reverse()
+            dxs = []
+            for d in range(dirs):
+                i = l * dirs + d
+                ds_final = None if dstate is None else tuple(np.ascontiguousarray(s[i].T)
+                                                             for s in dstate)
+                if l == L - 1 and dh_last is not None:         # the last output is h_T
+                    ds_final = _add_to_first(ds_final, dh_last, len(cache.state))
+                dhs = _direction_part(dtop, d, dirs, spec.hidden_size)
+                dx, dstates[i], layer_grads = self.module.backward(
+                    dhs, cache.layer_caches[i], ds_final, input_grad=input_grad or l > 0)
+                grads.update(zip(layer_keys(l, d), layer_grads))
+                dxs.append(dx if d == 0 or dx is None else dx[::-1])
+            dtop = dxs[0] if dirs == 1 or dxs[0] is None else dxs[0] + dxs[1]
         dstate0 = tuple(_stack_states([d[k] for d in dstates])
                         for k in range(len(dstates[0])))
         return grads, None if dtop is None else dtop.transpose(2, 0, 1), dstate0
+
+
+def _direction_part(dtop, d, dirs, H):
+    """The gradient w.r.t. the outputs of direction ``d``, in that direction's own time
+    order: dtop (T, dirs*H, N) -> (T, H, N) (a view); None stays None."""
+    if dirs == 1 or dtop is None:
+        return dtop
+    return dtop[:, :H] if d == 0 else dtop[::-1, H:]
 
 
 def _stack_states(per_layer):
@@ -216,7 +215,8 @@ def _stack_states(per_layer):
 
 
 def _head_forward(params, spec, hs):
-    """hs (T, H, N) -> out (N, O) from the pooled steps, or (N, T, O) from every step."""
+    """hs (T, dirs*H, N) -> out (N, O) from the pooled steps, or (N, T, O) from every
+    step."""
     W, b = params["head.weight"], params["head.bias"]
     if not spec.return_sequences:
         pooled = POOLINGS[spec.pooling].pool(hs)               # (H, N)
@@ -229,9 +229,9 @@ def _head_forward(params, spec, hs):
 def _head_backward(dout, cache, grads):
     """Fill the head's gradients; return the gradient w.r.t. the top sequence.
 
-    Many-to-many, and many-to-one with mean or max pooling: (dtop (T, H, N), None).
-    Many-to-one with the last step: (None, dh (H, N)), the gradient w.r.t. the last
-    output only.
+    Many-to-many, and many-to-one with mean or max pooling (or bidirectional):
+    (dtop (T, dirs*H, N), None). Many-to-one with the last step of one direction:
+    (None, dh (H, N)), the gradient w.r.t. the last output only.
     """
     W = cache.head_weight
     hs = cache.top.transpose(1, 0, 2)                          # (T, H, N)
@@ -244,8 +244,8 @@ def _head_backward(dout, cache, grads):
     pooling = POOLINGS[cache.spec.pooling]
     grads["head.weight"] = dy @ pooling.pool(hs).T
     grads["head.bias"] = dy.sum(axis=1)
-    if cache.spec.pooling == "last":        # only h_T: the cells add it to dh_T directly
-        return None, W.T @ dy
+    if cache.spec.pooling == "last" and not cache.spec.bidirectional:
+        return None, W.T @ dy               # only h_T: the cells add it to dh_T directly
     return pooling.unpool(W.T @ dy, hs), None                  # backprop through pooling
 
 
@@ -336,6 +336,30 @@ def _kind(cell):
                          "instead.") from None
 
 
+def check_bidirectional(spec):
+    """Raise a ValueError when ``spec`` asks for a reverse direction it cannot have.
+
+    The Jordan network feeds its output back into every layer; a reverse direction would
+    read, at step t, an output that depends on the reverse states of steps it has not run
+    yet, so it has no bidirectional form. Truncated BPTT is refused too: its segments are
+    counted back from the last step of a direction, which the two directions do not share.
+    """
+    if not spec.bidirectional:
+        return
+    if not isinstance(_kind(spec.cell).runner, _Stacked):
+        raise ValueError(
+            f"The `bidirectional` option needs a cell with its own hidden state "
+            f"('rnn', 'lstm' or 'gru'). Got bidirectional=True with cell={spec.cell!r}: "
+            "the Jordan network feeds its output, which would depend on the reverse "
+            "direction's future steps, back into every layer. Use another cell or "
+            "bidirectional=False.")
+    if spec.bptt_truncate is not None:
+        raise ValueError(
+            f"The `bidirectional` option supports full BPTT only. Got bidirectional=True "
+            f"with bptt_truncate={spec.bptt_truncate!r}. Set bptt_truncate=None or "
+            "bidirectional=False.")
+
+
 # ---------------------------------------------------------------------------
 # Public functions
 # ---------------------------------------------------------------------------
@@ -343,21 +367,25 @@ def _kind(cell):
 def param_shapes(spec):
     """Shape of every parameter of ``spec``, as ``init_params`` makes them.
 
-    Returns dict of name -> tuple, in the order ``init_params`` draws them:
-    ``weight_ih_l{k}`` (G*H, D_k) with D_0 = input_size and D_k = H above,
+    Returns dict of name -> tuple, in the order ``init_params`` draws them (PyTorch's
+    order): ``weight_ih_l{k}`` (G*H, D_k) with D_0 = input_size and D_k = dirs*H above,
     ``weight_hh_l{k}`` (G*H, H) (Jordan: (H, O), the output is fed back),
-    ``bias_ih_l{k}`` and ``bias_hh_l{k}`` (G*H,), ``head.weight`` (O, H),
-    ``head.bias`` (O,), where G is the cell's number of gate blocks (1, 4 or 3).
+    ``bias_ih_l{k}`` and ``bias_hh_l{k}`` (G*H,), the same with the suffix ``_reverse``
+    after each layer's forward ones when ``bidirectional``, ``head.weight``
+    (O, dirs*H), ``head.bias`` (O,), where G is the cell's number of gate blocks
+    (1, 4 or 3) and dirs the number of directions.
     """
     kind = _kind(spec.cell)
-    G, H, O = kind.n_gates, spec.hidden_size, spec.output_size
+    check_bidirectional(spec)
+    G, H, O, dirs = kind.n_gates, spec.hidden_size, spec.output_size, num_directions(spec)
     rec_cols = kind.runner.recurrent_size(spec)
     shapes = {}
     for l in range(spec.num_layers):
-        fan_in = spec.input_size if l == 0 else H
-        shapes.update(zip(layer_keys(l), ((G * H, fan_in), (G * H, rec_cols), (G * H,),
-                                          (G * H,))))
-    shapes["head.weight"] = (O, H)
+        fan_in = spec.input_size if l == 0 else dirs * H
+        for d in range(dirs):
+            shapes.update(zip(layer_keys(l, d), ((G * H, fan_in), (G * H, rec_cols),
+                                                 (G * H,), (G * H,))))
+    shapes["head.weight"] = (O, dirs * H)
     shapes["head.bias"] = (O,)
     return shapes
 
@@ -371,8 +399,9 @@ def spec_from_params(cell, params, **spec_kwargs):
         return_sequences, bptt_truncate)
 
     ``input_size`` and ``hidden_size`` come from ``weight_ih_l0`` (G*H, D),
-    ``output_size`` from ``head.weight`` (O, H) and ``num_layers`` from the number of
-    ``weight_ih_l*`` arrays. Only these arrays are read: compare every shape with
+    ``output_size`` from ``head.weight`` (O, dirs*H), ``num_layers`` from the number of
+    forward ``weight_ih_l*`` arrays and ``bidirectional`` from the presence of
+    ``weight_ih_l0_reverse``. Only these arrays are read: compare every shape with
     ``param_shapes`` of the result to validate the whole dict.
     """
     kind = _kind(cell)
@@ -380,16 +409,19 @@ def spec_from_params(cell, params, **spec_kwargs):
             np.ndim(params["weight_ih_l0"]) != 2 or np.ndim(params["head.weight"]) != 2:
         raise ValueError("state_dict must hold the 2-D arrays 'weight_ih_l0' and "
                          f"'head.weight'; got keys {sorted(params)}.")
-    num_layers = sum(1 for k in params if k.startswith("weight_ih_l"))
+    num_layers = sum(1 for k in params
+                     if k.startswith("weight_ih_l") and not k.endswith(DIRECTIONS[1]))
     (GH, D), O = np.shape(params["weight_ih_l0"]), np.shape(params["head.weight"])[0]
+    spec_kwargs["bidirectional"] = layer_keys(0, 1)[0] in params
     return NetworkSpec(cell, D, GH // kind.n_gates, O, num_layers=num_layers, **spec_kwargs)
 
 
 def state_shapes(spec, n_samples):
     """Shapes of the arrays of a network state.
 
-    rnn, gru: ``(h,)`` with h ``(num_layers, N, H)``; lstm: ``(h, c)``, each
-    ``(num_layers, N, H)``, as in PyTorch; jordan: ``(y,)`` with y ``(N, O)``, the
+    rnn, gru: ``(h,)`` with h ``(num_layers * dirs, N, H)``; lstm: ``(h, c)``, each
+    ``(num_layers * dirs, N, H)``, as in PyTorch (dirs: 2 when ``bidirectional``, the
+    layer l's direction d at index ``l * dirs + d``); jordan: ``(y,)`` with y ``(N, O)``, the
     previous raw output.
     """
     kind = CELLS[spec.cell]
@@ -420,10 +452,12 @@ def forward(params, spec, X, state0=None, *, training=False, rng=None):
     """
     N, T, _ = X.shape
     dtype = params["head.weight"].dtype
+    check_bidirectional(spec)
     if state0 is None:
         state0 = initial_state(spec, N, dtype)
     use_dropout = training and spec.dropout > 0 and spec.num_layers > 1
-    masks = [_dropout_mask(rng, (T, spec.hidden_size, N), spec.dropout, dtype)
+    width = num_directions(spec) * spec.hidden_size
+    masks = [_dropout_mask(rng, (T, width, N), spec.dropout, dtype)
              if use_dropout else None for _ in range(spec.num_layers - 1)]
     return CELLS[spec.cell].runner.forward(params, spec, X, state0, masks)
 
@@ -447,8 +481,8 @@ def encode(params, spec, X, state0=None):
     X : ndarray of shape (N, T, D)
     state0 : tuple of ndarray (see ``state_shapes``) or None for zeros
 
-    Returns ndarray of shape (N, H): for "last" ``forward(...)[1].top[:, -1].T``, bit for
-    bit, as ``predict`` computes it (the sequence's encoding, e.g. for features).
+    Returns ndarray of shape (N, dirs*H): for "last" ``forward(...)[1].top[:, -1].T``,
+    bit for bit, as ``predict`` computes it (the sequence's encoding, e.g. for features).
     """
     _, _, top = _predict(params, spec, X, state0)
     pooled = POOLINGS[spec.pooling].pool(top.transpose(1, 0, 2))   # (H, N)
@@ -456,6 +490,7 @@ def encode(params, spec, X, state0=None):
 
 
 def _predict(params, spec, X, state0):
+    check_bidirectional(spec)
     if state0 is None:
         state0 = initial_state(spec, X.shape[0], params["head.weight"].dtype)
     return CELLS[spec.cell].runner.predict(params, spec, X, state0)
