@@ -12,6 +12,8 @@ Besides NumPy and pandas it imports only the rule that places forecasts on the t
 (:mod:`rnnforecast.forecasting._future_index`), so plots and forecasts agree.
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -21,10 +23,13 @@ __all__ = ["plot_backtest", "plot_forecast", "plot_loss_curve"]
 
 #: Column names read from a DataFrame passed as ``forecast`` to :func:`plot_forecast`.
 FORECAST_COLUMNS = ("forecast", "lower", "upper")
+#: Bound columns of one level of a multi-level forecast: ``lower_80``, ``upper_97.5``.
+LEVEL_COLUMN = re.compile(r"(lower|upper)_(\d+(?:\.\d+)?)")
 #: Columns required by :func:`plot_backtest` (``timestamp`` may be the index instead).
 BACKTEST_COLUMNS = ("origin", "timestamp", "forecast", "actual")
 
 _MARKER_MAX_POINTS = 30  # forecast lines this short get a marker on every point
+_BAND_ALPHA = 0.25  # opacity of a single interval band
 _COLORS = {"history": "C0", "forecast": "C1", "actual": "k", "validation": "C2"}
 
 
@@ -108,6 +113,31 @@ def _split_forecast_frame(forecast, lower, upper):
     return forecast[values], given["lower"], given["upper"]
 
 
+def _level_bounds(forecast):
+    """``[(label, lower, upper)]`` of the level-named bound columns, widest level first.
+
+    ``forecast`` is the DataFrame of ``forecast(..., interval=[0.8, 0.95])``; every
+    ``lower_<p>`` needs its ``upper_<p>``.
+    """
+    if not isinstance(forecast, pd.DataFrame):
+        return []
+    found = {}
+    for column in forecast.columns:
+        match = LEVEL_COLUMN.fullmatch(column) if isinstance(column, str) else None
+        if match:
+            found.setdefault(match[2], {})[match[1]] = forecast[column]
+    for percent, sides in found.items():
+        if len(sides) != 2:
+            have, missing = ("lower", "upper") if "lower" in sides else ("upper", "lower")
+            raise ValueError(
+                f"A DataFrame passed as `forecast` must give each interval level both "
+                f"bounds. Got the column '{have}_{percent}' without '{missing}_{percent}'; "
+                "add it or drop the column."
+            )
+    ordered = sorted(found, key=float, reverse=True)
+    return [(f"{p} % interval", found[p]["lower"], found[p]["upper"]) for p in ordered]
+
+
 def _future_index(history_index, n_steps):
     """The ``n_steps`` labels after ``history_index``, as :func:`forecast` places them."""
     try:
@@ -179,7 +209,9 @@ def plot_forecast(
         frequency (given, inferred, or business days for trading data), or the next
         integer positions.
         A DataFrame must have a ``"forecast"`` column and may have ``"lower"`` and
-        ``"upper"`` columns, read as the interval bounds.
+        ``"upper"`` columns, read as the interval bounds, and level-named bounds
+        ``lower_<p>``/``upper_<p>`` (``forecast(..., interval=[0.8, 0.95])``), each
+        level drawn as its own band, the narrower ones darker.
     lower, upper : pandas.Series or array-like of shape (n_steps,), default=None
         Interval bounds, drawn as a shaded band when both are given. Arrays are aligned
         with the forecast steps.
@@ -196,8 +228,8 @@ def plot_forecast(
     Returns
     -------
     ax : matplotlib.axes.Axes
-        Lines in drawing order: history, forecast, then actual when given; the interval
-        band is a collection (``ax.collections``).
+        Lines in drawing order: history, forecast, then actual when given; each
+        interval band is a collection (``ax.collections``), widest first.
 
     Examples
     --------
@@ -207,19 +239,23 @@ def plot_forecast(
     >>> ax.figure.savefig("airline.png")  # doctest: +SKIP
     """
     _check_history_tail(history_tail)
+    levels = _level_bounds(forecast)
     forecast, lower, upper = _split_forecast_frame(forecast, lower, upper)
     history = _as_series(history, "history")
     forecast = _forecast_series(forecast, history.index)
     if history_tail is not None:
         history = history.iloc[-history_tail:]
     band = _interval(lower, upper, forecast.index)
+    bands = [] if band is None else [("interval", *band)]
+    bands += [(label, *_interval(low, up, forecast.index)) for label, low, up in levels]
     if actual is not None:
         actual = _align(actual, forecast.index, "actual")
 
     ax = _new_axes(ax)
     _draw_forecast_lines(ax, history, forecast)
-    if band is not None:
-        _draw_band(ax, forecast.index, *band)
+    for i, (label, band_lower, band_upper) in enumerate(bands):
+        alpha = _BAND_ALPHA if len(bands) == 1 else 0.12 + 0.18 * i / (len(bands) - 1)
+        _draw_band(ax, forecast.index, band_lower, band_upper, label, alpha)
     if actual is not None:
         ax.plot(_x_values(actual.index), actual.to_numpy(), color=_COLORS["actual"],
                 linestyle="--", linewidth=1.2, label="actual")
@@ -252,10 +288,14 @@ def _draw_forecast_lines(ax, history, forecast):
             marker=marker, markersize=3.5, label="forecast")
 
 
-def _draw_band(ax, index, lower, upper):
-    """Shade the interval between ``lower`` and ``upper`` over the forecast steps."""
+def _draw_band(ax, index, lower, upper, label="interval", alpha=_BAND_ALPHA):
+    """Shade the interval between ``lower`` and ``upper`` over the forecast steps.
+
+    Nested levels are drawn widest first, each a little more opaque than the last, so
+    the narrower ones show darker (also in the legend).
+    """
     ax.fill_between(_x_values(index), lower.to_numpy(), upper.to_numpy(),
-                    color=_COLORS["forecast"], alpha=0.25, linewidth=0, label="interval")
+                    color=_COLORS["forecast"], alpha=alpha, linewidth=0, label=label)
 
 
 def _finish_forecast_axes(ax, history, title):

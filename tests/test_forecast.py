@@ -246,8 +246,9 @@ def fitted_rnn():
 @pytest.mark.parametrize(
     "call",
     [lambda model, series: forecast(model, series, interval=0.9),
-     lambda model, series: model.forecast(series, interval=0.9)],
-    ids=["forecast", "RNNForecaster.forecast"],
+     lambda model, series: model.forecast(series, interval=0.9),
+     lambda model, series: forecast(model, series, interval=[0.8, 0.9])],
+    ids=["forecast", "RNNForecaster.forecast", "levels"],
 )
 def test_forecast_checks_fit_and_residuals_once(fitted_rnn, monkeypatch, call):
     model, series = fitted_rnn
