@@ -252,3 +252,72 @@ def test_the_old_import_path_warns_and_forwards():
             assert getattr(forecasting, name) is getattr(model_selection, name)
     with pytest.raises(AttributeError, match="has no attribute 'backtests'"):
         getattr(forecasting, "backtests")
+
+
+# ------------------------------------------------------------ what a user sees
+def test_the_result_prints_as_a_summary():
+    result = backtest(NaiveForecaster(), TOY, window=2, horizon=2, initial_train_size=4)
+    assert repr(result) == (
+        "BacktestResult: 2 forecast origins (3 to 5), horizon 2, 4 forecasts\n"
+        "  MAE 8  RMSE 8.689  MAPE 41.18  sMAPE 53.02  MASE 4\n"
+        "  (attributes: predictions, metrics, fold_metrics)"
+    )
+
+
+def test_the_summary_names_dates_and_counts_actuals_inside_the_intervals():
+    result = backtest(NaiveForecaster(), daily_series(sine_series()), window=4, horizon=2,
+                      interval=0.8)
+    frame = result.predictions
+    inside = ((frame["lower"] <= frame["actual"]) & (frame["actual"] <= frame["upper"])).sum()
+    first, last = result.fold_metrics.index[[0, -1]]
+    assert f"({first.date()} to {last.date()})" in repr(result)  # no midnight times
+    line = (f"actuals inside the interval: {inside} of {len(frame)} "
+            f"({100 * inside / len(frame):.1f}%)")
+    assert line in repr(result).splitlines()[2]
+    assert line in result._repr_html_()
+
+
+def test_the_notebook_display_holds_the_metrics_and_the_origins():
+    result = backtest(NaiveForecaster(), TOY, window=2, horizon=2, initial_train_size=4)
+    page = result._repr_html_()
+    assert page.startswith("<div><p><strong>Backtest</strong>: 2 forecast origins (3 to 5)")
+    cells = re.findall(r"<t[hd]>([^<]*)</t[hd]>", page)  # the two tables, row by row
+    header = ["", "MAE", "RMSE", "MAPE", "sMAPE", "MASE"]
+    assert cells[:12] == header + ["all origins", "8", "8.689", "41.18", "53.02", "4"]
+    assert cells[12:18] == header and cells[18:24] == ["origin"] + [""] * 5
+    assert cells[24::6] == ["3", "5"] and cells[25::6] == ["6.5", "9.5"]  # MAE per origin
+
+
+def test_the_notebook_display_escapes_labels_and_shortens_long_tables():
+    labels = pd.Index([f"<t{i}>" for i in range(40)])
+    series = pd.Series(np.arange(40.0), index=labels)
+    result = backtest(NaiveForecaster(), series, window=2, horizon=1, initial_train_size=4)
+    page = result._repr_html_()
+    assert "(&lt;t3&gt; to &lt;t38&gt;)" in page and "<t3>" not in page
+    assert len(result.fold_metrics) == 36
+    assert page.count("<tr>") < 20  # first and last origins only, not all 36 rows
+
+
+class WarnsWhenFitted(NaiveForecaster):
+    """A naive forecaster whose every fit warns that it did not converge, and more."""
+
+    def fit(self, X, y):
+        warnings.warn("maximum iterations (3) reached.", ConvergenceWarning)
+        warnings.warn("an unrelated note", UserWarning)
+        return super().fit(X, y)
+
+
+def test_refits_that_do_not_converge_warn_once_together():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = backtest(WarnsWhenFitted(), np.arange(40.0), window=3, horizon=2,
+                          initial_train_size=20, step=5)
+    assert len(result.fold_metrics) == 4
+    convergence = [w for w in caught if w.category is ConvergenceWarning]
+    assert [str(w.message) for w in convergence] == [
+        "4 of the 4 fits of the backtest stopped before converging; the first said: "
+        "maximum iterations (3) reached. Raise the estimator's iteration limit (max_iter) "
+        "if the forecasts look undertrained."]
+    assert convergence[0].filename == __file__  # points at the call of backtest
+    assert [str(w.message) for w in caught if w.category is UserWarning] == \
+        ["an unrelated note"] * 4  # other warnings are shown as they were

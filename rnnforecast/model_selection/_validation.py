@@ -20,12 +20,15 @@ Tashman, L. J. (2000). Out-of-sample tests of forecasting accuracy: an analysis 
 review. International Journal of Forecasting, 16(4), 437-450.
 """
 
+import html
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import as_2d_array, check_int, check_option
 from ..forecasting._conformal import check_calibration, check_coverage, interval_widths
@@ -44,9 +47,13 @@ STRATEGIES = {
 }
 
 
-@dataclass
+@dataclass(repr=False)
 class BacktestResult:
     """Forecasts and accuracy of a :func:`backtest`.
+
+    Printed, it is a short summary (origins, horizon, metrics and, with intervals, how
+    many actuals fell inside them); in a notebook the same as HTML with the metrics per
+    origin. Draw it with :func:`rnnforecast.plotting.plot_backtest`.
 
     Attributes
     ----------
@@ -67,6 +74,58 @@ class BacktestResult:
     predictions: pd.DataFrame
     metrics: dict
     fold_metrics: pd.DataFrame
+
+    def _headline(self):
+        """One sentence: origins, their first and last labels, horizon, forecasts."""
+        origins = self.fold_metrics.index
+        horizon = int(self.predictions["step"].max())
+        span = f"{_label(origins[0])}" if len(origins) == 1 else \
+            f"{_label(origins[0])} to {_label(origins[-1])}"
+        noun = "origin" if len(origins) == 1 else "origins"
+        return (f"{len(origins)} forecast {noun} ({span}), horizon {horizon}, "
+                f"{len(self.predictions)} forecasts")
+
+    def _coverage_line(self):
+        """How many actuals lie inside their interval, or None without intervals."""
+        if "lower" not in self.predictions:
+            return None
+        frame = self.predictions
+        inside = int(((frame["lower"] <= frame["actual"]) &
+                      (frame["actual"] <= frame["upper"])).sum())
+        return (f"actuals inside the interval: {inside} of {len(frame)} "
+                f"({100 * inside / len(frame):.1f}%)")
+
+    def __repr__(self):
+        figures = "  ".join(f"{name} {value:.4g}" for name, value in self.metrics.items())
+        lines = [f"BacktestResult: {self._headline()}", f"  {figures}"]
+        coverage = self._coverage_line()
+        if coverage is not None:
+            lines.append(f"  {coverage}")
+        lines.append("  (attributes: predictions, metrics, fold_metrics)")
+        return "\n".join(lines)
+
+    def _repr_html_(self):
+        """The summary, the pooled metrics and the metrics per origin, for notebooks."""
+        pooled = pd.DataFrame([self.metrics], index=["all origins"])
+        coverage = self._coverage_line()
+        text = html.escape(self._headline()) + \
+            ("" if coverage is None else "; " + html.escape(coverage))
+        table = {"float_format": "{:.4g}".format, "border": 0}
+        return (f"<div><p><strong>Backtest</strong>: {text}</p>"
+                f"{pooled.to_html(**table)}"
+                f"<p>Metrics per origin:</p>"
+                f"{self.fold_metrics.to_html(max_rows=HTML_MAX_ROWS, **table)}</div>")
+
+
+#: Most rows of the per-origin table shown in a notebook (first and last halves).
+HTML_MAX_ROWS = 12
+
+
+def _label(value):
+    """An origin label as text: a date without its midnight time, else ``str``."""
+    if isinstance(value, pd.Timestamp) and value == value.normalize():
+        return str(value.date())
+    return str(value)
 
 
 def _initial_size(initial_train_size, n_time, window, horizon, seasonal_period):
@@ -119,12 +178,48 @@ def _forecast_from(model, values, origins, window, horizon, target_feature, cove
     return forecasts, interval_widths(*checked, X, coverage, target_feature)
 
 
+def _fit_counting_convergence(*fit_args):
+    """:func:`_fit`, with its ConvergenceWarnings counted instead of shown.
+
+    Returns the fitted model and the message of its ConvergenceWarning (None if it
+    converged). Other warnings are shown as usual.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = _fit(*fit_args)
+    unconverged = None
+    for warning in caught:
+        if issubclass(warning.category, ConvergenceWarning):
+            unconverged = str(warning.message)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename,
+                                   warning.lineno)
+    return model, unconverged
+
+
 def _fit_and_forecast(estimator, values, start, origin, window, horizon, target_feature,
                       coverage):
-    """One refit job: fit on rows ``start .. origin - 1``, forecast the next rows."""
-    model = _fit(estimator, values, start, origin, window, horizon, target_feature)
-    return _forecast_from(model, values, np.array([origin]), window, horizon, target_feature,
-                          coverage)
+    """One refit job: fit on rows ``start .. origin - 1``, forecast the next rows.
+
+    Returns the forecasts and half-widths of :func:`_forecast_from`, and the fit's
+    ConvergenceWarning message or None.
+    """
+    model, unconverged = _fit_counting_convergence(estimator, values, start, origin, window,
+                                                   horizon, target_feature)
+    forecasts, widths = _forecast_from(model, values, np.array([origin]), window, horizon,
+                                       target_feature, coverage)
+    return forecasts, widths, unconverged
+
+
+def _warn_unconverged(messages):
+    """One ConvergenceWarning for all refits that did not converge, not one per fit."""
+    unconverged = [message for message in messages if message is not None]
+    if unconverged:
+        warnings.warn(
+            f"{len(unconverged)} of the {len(messages)} fits of the {OWNER} stopped before "
+            f"converging; the first said: {unconverged[0]} Raise the estimator's iteration "
+            "limit (max_iter) if the forecasts look undertrained.",
+            ConvergenceWarning, stacklevel=4)
 
 
 def _run_refits(estimator, values, starts, origins, settings, n_jobs):
@@ -134,8 +229,9 @@ def _run_refits(estimator, values, starts, origins, settings, n_jobs):
         for start, origin in zip(starts, origins)
     )
     results = Parallel(n_jobs=n_jobs)(jobs)
-    forecasts = np.concatenate([forecast for forecast, _ in results])
-    widths = None if results[0][1] is None else np.concatenate([w for _, w in results])
+    _warn_unconverged([unconverged for _, _, unconverged in results])
+    forecasts = np.concatenate([forecast for forecast, _, _ in results])
+    widths = None if results[0][1] is None else np.concatenate([w for _, w, _ in results])
     return forecasts, widths
 
 
