@@ -25,7 +25,8 @@ SOLVER_ARGS = {"sgd": {"momentum": 0.9, "nesterov": True}, "rmsprop": {}, "adam"
 #: Where every epoch's figures go (see ``_BaseRNN._report``); route it with ``logging``.
 TRAINING_LOG = logging.getLogger("rnnforecast.training")
 #: Parameters (and NetworkSpec fields) that shape the weights: fixed once trained.
-SHAPE_PARAMETERS = ("cell", "hidden_size", "num_layers", "nonlinearity", "return_sequences")
+SHAPE_PARAMETERS = ("cell", "hidden_size", "num_layers", "nonlinearity", "return_sequences",
+                    "bidirectional")
 #: A training loss this many times that of predicting the mean means divergence.
 DIVERGENCE_FACTOR = 10.0
 PREDICT_BATCH = 512

@@ -1,6 +1,6 @@
 """RNNClassifier: a recurrent classifier for whole sequences or every time step."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils import TransformerTags
@@ -12,7 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (_check_sample_weight, check_array, check_is_fitted,
                                       column_or_1d)
 
-from ..nn.losses import LOSSES, softmax
+from ..nn.losses import LOSSES, smooth_labels, softmax
 from ..nn.network import POOLINGS
 from ..preprocessing import (SEQUENCE_NORMALIZATIONS, WindowScaler, normalize_sequences,
                              piecewise_mean)
@@ -108,6 +108,17 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
     class_weight : dict, "balanced" or None, default=None
         Weight of each class in the loss, as in scikit-learn: ``{label: weight}``, or
         "balanced" for ``n_samples / (n_classes * np.bincount(y))``.
+    bidirectional : bool, default=False
+        Every recurrent layer also reads the sequence backwards with its own weights
+        (PyTorch's ``bidirectional=True``, ``state_dict`` names ``*_reverse``); the next
+        layer and the head read both directions' states, ``2 * hidden_size`` wide. For
+        the cells "rnn", "gru" and "lstm", with full BPTT (``bptt_truncate=None``). With
+        ``pooling="last"`` the reverse half of the last step has read one step only, as
+        PyTorch's ``output[:, -1]``; "max" and "mean" read every step of both.
+    label_smoothing : float in [0, 1], default=0.0
+        The cross-entropy's targets become ``(1 - eps) * onehot(y) + eps / n_classes``,
+        as PyTorch's ``CrossEntropyLoss(label_smoothing=eps)``, in training and in the
+        validation loss of early stopping.
 
     Attributes
     ----------
@@ -137,6 +148,8 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         "max_timesteps": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rate": [options(*LEARNING_RATE_SCHEDULES)],
         "class_weight": [StrOptions({"balanced"}), dict, None],
+        "bidirectional": ["boolean"],
+        "label_smoothing": [Interval(Real, 0, 1, closed="both")],
     }
 
     def __init__(self, cell="gru", hidden_size=64, num_layers=1, nonlinearity="tanh",
@@ -145,7 +158,8 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
                  n_iter_no_change=50, alpha=1e-4, clip_norm=5.0, bptt_truncate=None,
                  return_sequences=False, dtype="float32", n_threads=1, random_state=None,
                  verbose=0, warm_start=False, pooling="max", window_normalization=None,
-                 max_timesteps=250, learning_rate="cosine", class_weight=None):
+                 max_timesteps=250, learning_rate="cosine", class_weight=None,
+                 bidirectional=False, label_smoothing=0.0):
         super().__init__(
             cell=cell, hidden_size=hidden_size, num_layers=num_layers,
             nonlinearity=nonlinearity, dropout=dropout, solver=solver,
@@ -160,6 +174,8 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         self.max_timesteps = max_timesteps
         self.learning_rate = learning_rate
         self.class_weight = class_weight
+        self.bidirectional = bidirectional
+        self.label_smoothing = label_smoothing
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -168,7 +184,8 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         return tags
 
     def _make_spec(self, n_features, n_outputs):
-        return super()._make_spec(n_features, n_outputs)._replace(pooling=self.pooling)
+        return super()._make_spec(n_features, n_outputs)._replace(
+            pooling=self.pooling, bidirectional=self.bidirectional)
 
     def _spec_from_shapes(self, params):
         return super()._spec_from_shapes(params)._replace(pooling=self.pooling)
@@ -225,8 +242,38 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         return self._fit(X, y, classes=classes, incremental=True,
                          sample_weight=sample_weight)
 
+    def _check_bidirectional(self):
+        """Refuse the combinations that have no reverse direction (see ``nn.network``)."""
+        if not self.bidirectional:
+            return
+        if self.cell == "jordan":
+            raise ValueError(
+                "The 'bidirectional' parameter of RNNClassifier needs cell 'rnn', 'gru' or "
+                "'lstm'. Got bidirectional=True with cell='jordan', whose output, fed back "
+                "into every layer, would depend on the reverse direction's future steps. "
+                "Set cell='gru' (or another) or bidirectional=False.")
+        if self.bptt_truncate is not None:
+            raise ValueError(
+                "The 'bidirectional' parameter of RNNClassifier needs full BPTT. Got "
+                f"bidirectional=True with bptt_truncate={self.bptt_truncate!r}. Set "
+                "bptt_truncate=None or bidirectional=False.")
+
+    def _targets(self, Y):
+        """What the loss reads: the class codes, or their smoothed rows (..., n_classes)
+        with ``label_smoothing``."""
+        if not self.label_smoothing:
+            return Y
+        return smooth_labels(Y, len(self.classes_), self.label_smoothing)
+
+    def _reference_loss(self, Y):
+        """The loss of equal class probabilities on the targets (codes or rows)."""
+        K = len(self.classes_)
+        rows = Y.reshape(-1, K) if Y.dtype.kind == "f" else Y.reshape(-1)
+        return float(LOSSES["softmax_cross_entropy"](np.zeros((len(rows), K)), rows)[0])
+
     def _fit(self, X, y, classes, incremental, sample_weight=None):
         first = self._start_fit(incremental)
+        self._check_bidirectional()
         self._check_y_given(y)
         X = self._check_X(X, reset=first)
         y = self._check_labels(y, X)
@@ -239,8 +286,9 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         if first:  # warm_start and partial_fit keep the scaling of the first fit
             self._scaler = WindowScaler().fit(X if split is None else X[split[0]])
         Xs, _ = self._scaler.transform(X, DTYPES[self.dtype])
-        return self._fit_network(Xs, Y, len(self.classes_), self._validation(X, Y, weights),
-                                 split, incremental=incremental, sample_weight=weights)
+        return self._fit_network(Xs, self._targets(Y), len(self.classes_),
+                                 self._validation(X, Y, weights), split,
+                                 incremental=incremental, sample_weight=weights)
 
     def _loss_weights(self, Y, sample_weight, X):
         """Weight of every loss term, shaped like the codes ``Y`` ((n,) or (n, T)): the
@@ -275,8 +323,9 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
             w = None if weights is None else weights[idx].reshape(-1)
             if w is not None and not w.sum() > 0:
                 w = None
-            loss = LOSSES["softmax_cross_entropy"](raw.reshape(-1, raw.shape[-1]),
-                                                   Y[idx].reshape(-1), sample_weight=w)[0]
+            loss = LOSSES["softmax_cross_entropy"](
+                raw.reshape(-1, raw.shape[-1]), Y[idx].reshape(-1), sample_weight=w,
+                label_smoothing=self.label_smoothing)[0]
             return loss, accuracy_score(Y[idx].ravel(), np.argmax(raw, axis=-1).ravel())
         return validation
 
@@ -351,8 +400,9 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         return accuracy_score(y, pred, sample_weight=sample_weight)
 
     def transform(self, X):
-        """What the head reads for each sequence, (n_samples, hidden_size): the top
-        layer's hidden states pooled over time (``pooling``; "last": the final one)."""
+        """What the head reads for each sequence, (n_samples, hidden_size) (twice as
+        wide with ``bidirectional``): the top layer's hidden states pooled over time
+        (``pooling``; "last": the final one)."""
         check_is_fitted(self, "_network")
         X = self._check_X(X, reset=False)
         return _last_hidden(self._network, self._scaler.transform(X)[0], self.n_threads)

@@ -74,7 +74,8 @@ class _WeightsMixin:
         """The weights as a dict of arrays, named and laid out as PyTorch's.
 
         Keys ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``, ``bias_hh_l{k}``
-        (gate order i, f, g, o for LSTM and r, z, n for GRU, as ``nn.LSTM``/``nn.GRU``) and
+        (gate order i, f, g, o for LSTM and r, z, n for GRU, as ``nn.LSTM``/``nn.GRU``),
+        the same with the suffix ``_reverse`` for a bidirectional network, and
         ``head.weight``, ``head.bias`` (as ``nn.Linear``). The arrays are copies.
         """
         check_is_fitted(self, "_network")
@@ -84,8 +85,8 @@ class _WeightsMixin:
         """Set the weights from a dict shaped like ``state_dict()``; returns self.
 
         The architecture is read from the arrays' shapes (``cell`` and ``nonlinearity``
-        come from the estimator's parameters); ``hidden_size`` and ``num_layers`` are set
-        to match, so that ``clone``, ``warm_start`` and ``partial_fit`` continue with the
+        come from the estimator's parameters); ``hidden_size`` and ``num_layers`` (and the
+        classifier's ``bidirectional``, from the ``*_reverse`` keys) are set to match, so that ``clone``, ``warm_start`` and ``partial_fit`` continue with the
         loaded network. A fitted estimator with the same number of input features and
         outputs keeps its input and target scaling (weights moved between estimators
         fitted on the same data predict the same). Otherwise the estimator becomes
@@ -98,6 +99,13 @@ class _WeightsMixin:
             (self._network.spec.input_size, self._network.spec.output_size)
             == (spec.input_size, spec.output_size))
         self._check_loaded_outputs(spec)
+        directions = {"bidirectional": spec.bidirectional} if "bidirectional" in \
+            self.get_params() else {}
+        if spec.bidirectional and not directions:
+            raise ValueError(
+                f"The state_dict holds a bidirectional network (keys '*_reverse'), which "
+                f"{type(self).__name__} does not run. Load it into an RNNClassifier, or "
+                "drop the reverse direction's weights and train again.")
         if not keep_scaling:
             warnings.warn(
                 f"{type(self).__name__}.load_state_dict set weights without their scaling: "
@@ -105,7 +113,8 @@ class _WeightsMixin:
                 "normalization, no standardisation) and returns the network's raw "
                 "outputs. Load the weights into an estimator fitted on the same data to "
                 "keep its scaling.", UserWarning, stacklevel=2)
-        self.set_params(hidden_size=spec.hidden_size, num_layers=spec.num_layers)
+        self.set_params(hidden_size=spec.hidden_size, num_layers=spec.num_layers,
+                        **directions)
         self._network = _Network(spec, params)
         self._optimizer = self._new_optimizer()
         if not hasattr(self, "n_iter_"):
@@ -149,7 +158,7 @@ def _check_state_dict(params, spec):
     if set(params) != set(expected):
         raise ValueError(
             f"The state_dict keys do not match cell={spec.cell!r} with "
-            f"num_layers={spec.num_layers}.\n    missing: {sorted(set(expected) - set(params))}"
+            f"num_layers={spec.num_layers} (bidirectional={spec.bidirectional}).\n    missing: {sorted(set(expected) - set(params))}"
             f"\n    unexpected: {sorted(set(params) - set(expected))}")
     wrong = [f"{k}: {params[k].shape}, expected {shape}" for k, shape in expected.items()
              if params[k].shape != shape]

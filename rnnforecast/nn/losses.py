@@ -259,13 +259,44 @@ def _class_indices(raw, y):
     return y.reshape(-1).astype(np.intp, copy=False)
 
 
-def softmax_cross_entropy(raw, y, sample_weight=None):
+def smooth_labels(indices, n_classes, label_smoothing, dtype=np.float64):
+    """Target rows of label smoothing: ``(1 - eps) * onehot(y) + eps / K``.
+
+    Parameters
+    ----------
+    indices : ndarray of int of any shape S
+        Class indices in ``[0, n_classes)``.
+    n_classes : int
+    label_smoothing : float in [0, 1]
+    dtype : numpy dtype of the rows
+
+    Returns
+    -------
+    rows : ndarray of shape S + (n_classes,)
+        Each row sums to 1; ``softmax_cross_entropy`` of these rows equals its value
+        with ``label_smoothing`` and the class indices.
+    """
+    eps = float(label_smoothing)
+    rows = np.full(np.shape(indices) + (n_classes,), eps / n_classes, dtype=dtype)
+    np.put_along_axis(rows, np.asarray(indices)[..., None], 1.0 - eps + eps / n_classes,
+                      axis=-1)
+    return rows
+
+
+def softmax_cross_entropy(raw, y, sample_weight=None, label_smoothing=0.0):
     """Categorical cross-entropy on logits, paired with the softmax output.
 
     ``L = -1/n * sum_i sum_k Y_ik * log_softmax(raw_i)_k`` and
     ``dL/draw = (softmax(raw) - Y) / n``, where ``Y`` is one-hot (or any rows of
     probabilities): softmax + cross-entropy gives ``delta = y_pred - y``. The log-softmax
     is computed stably, so huge logits give neither NaN nor inf.
+
+    With ``label_smoothing = eps`` the class indices become the rows
+    ``Y = (1 - eps) * onehot(y) + eps / K`` (``smooth_labels``), PyTorch's
+    ``CrossEntropyLoss(label_smoothing=eps)``: ``L`` is ``(1 - eps)`` times the
+    cross-entropy plus ``eps`` times the mean of ``-log_softmax`` over the K classes, and
+    the gradient is again ``softmax(raw) - Y``, which no longer vanishes at a confident
+    correct answer, so the logits stay bounded (Szegedy et al., 2016).
 
     Parameters
     ----------
@@ -274,13 +305,22 @@ def softmax_cross_entropy(raw, y, sample_weight=None):
     y : ndarray of shape (n,) of int, or of shape (n, n_classes)
         Class indices in ``[0, n_classes)``, or one-hot rows.
     sample_weight : ndarray of shape (n,), default=None
+    label_smoothing : float in [0, 1], default=0.0
+        Only with class indices (rows of probabilities are used as they are).
 
     Returns
     -------
     value : float
     draw : ndarray of shape (n, n_classes), dtype of ``raw``
+
+    References
+    ----------
+    Szegedy, C., Vanhoucke, V., Ioffe, S., Shlens, J. & Wojna, Z. (2016). Rethinking the
+    Inception architecture for computer vision. CVPR.
     """
     indices = _class_indices(raw, y)
+    if indices is not None and label_smoothing:
+        indices, y = None, smooth_labels(indices, raw.shape[1], label_smoothing, raw.dtype)
     log_proba = log_softmax(raw)  # (n, K)
     grad = np.exp(log_proba)
     if indices is None:
