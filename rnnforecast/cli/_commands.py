@@ -43,8 +43,9 @@ def run_forecast(args):
     model, notes = fit_auto_forecaster(args, data)
     result = model.predict(interval=args.interval, freq=freq)
     if getattr(model, "interval_fallback_", False):
+        highest = max(args.interval) if isinstance(args.interval, list) else args.interval
         notes.append(f"Note: {model._label(model.chosen_)} has too few held-out residuals "
-                     f"for a {args.interval:g} interval; the interval uses seasonal naive's "
+                     f"for a {highest:g} interval; the interval uses seasonal naive's "
                      "residuals on every window.")
     table = result if isinstance(result, pd.DataFrame) else result.rename("forecast").to_frame()
     history = data[args.target]

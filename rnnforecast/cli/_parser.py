@@ -14,6 +14,7 @@ from ._commands import run_backtest, run_demo, run_forecast
 from ._gaps import FILL_CHOICES, FREQ_EXAMPLES
 from ._messages import one_line
 from ..forecasting._auto import CANDIDATES
+from ..forecasting._conformal import level_label
 from ..nn.network import CELLS
 
 #: The parser's description, the first line of the package's docstring.
@@ -50,8 +51,28 @@ _fraction = _number_type(float, lambda v: 0 <= v < 1,
 
 
 def _coverage(text):
-    """A coverage in [0, 1); 0 means no interval (None)."""
-    return _fraction(text) or None
+    """A coverage in [0, 1), 0 meaning no interval (None); or several levels in (0, 1)
+    separated by commas, returned in increasing order (one interval each)."""
+    if "," not in text:
+        return _fraction(text) or None
+    rule = "must be distinct numbers in (0, 1) separated by commas, e.g. 0.8,0.95"
+    levels = []
+    for part in text.split(","):
+        try:
+            level = float(part)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{rule}; got {part.strip()!r} in {text!r}") \
+                from None
+        if not 0 < level < 1:
+            raise argparse.ArgumentTypeError(f"{rule}; got {part.strip()} in {text!r}")
+        levels.append(level)
+    labels = [level_label(level) for level in levels]
+    repeated = sorted({label for label in labels if labels.count(label) > 1}, key=float)
+    if repeated:
+        raise argparse.ArgumentTypeError(
+            f"{rule}; got {', '.join(f'{r} %' for r in repeated)} more than once in "
+            f"{text!r}")
+    return sorted(levels)
 
 
 def _frequency(text):
@@ -111,7 +132,9 @@ def _add_model_options(p, output=("forecast.csv", "CSV file for the forecast")):
     p.add_argument("--freq", type=_frequency, default=None,
                    help="frequency of the dates (e.g. B, D, W, MS, h); default: inferred")
     p.add_argument("--interval", type=_coverage, default=0.9,
-                   help="prediction-interval coverage in (0, 1); 0 for none")
+                   help="prediction-interval coverage in (0, 1), 0 for none; several "
+                        "levels separated by commas (e.g. 0.8,0.95) give the columns "
+                        "lower_80, upper_80, lower_95, upper_95")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="print one line per epoch of the networks")
     p.add_argument("--output", default=output[0],
