@@ -243,3 +243,121 @@ def test_unsorted_duplicate_timestamps_are_refused(collection):
     long = pd.concat([long, long.iloc[:1]])
     with pytest.raises(ValueError, match="without duplicates"):
         fit_many(tiny_forecaster(), long, window=WINDOW)
+
+
+# ---------------------------------------------------------------------------
+# long layout under the caller's column names (nixtla's unique_id, ds, y)
+# ---------------------------------------------------------------------------
+
+
+def nixtla_long(collection):
+    """The long layout under nixtla's names, columns in another order, rows shuffled."""
+    long = to_long(collection).rename(columns={"series": "unique_id", "timestamp": "ds",
+                                               "value": "y"})
+    return long[["ds", "y", "unique_id"]]
+
+
+def test_nixtla_names_are_found_and_answered_with(collection):
+    long = nixtla_long(collection)
+    models = fit_many(tiny_forecaster(), long, window=WINDOW, horizon=2, n_jobs=1)
+    from_dict = fit_many(tiny_forecaster(), collection, window=WINDOW, horizon=2, n_jobs=1)
+    assert_same_weights(models, from_dict)
+    table = forecast_many(models, long)
+    assert list(table.columns) == ["unique_id", "ds", "forecast"]
+    expected = forecast_many(from_dict, collection).rename(
+        columns={"series": "unique_id", "timestamp": "ds"})
+    pd.testing.assert_frame_equal(table, expected)
+
+
+def test_the_default_names_still_answer_series_timestamp(collection):
+    long = to_long(collection)
+    models = fit_many(tiny_forecaster(), long, window=WINDOW, n_jobs=1)
+    table = forecast_many(models, long, interval=None)
+    assert list(table.columns) == ["series", "timestamp", "forecast"]
+
+
+def test_the_callers_names_are_answered_with(collection):
+    long = to_long(collection).rename(columns={"series": "store", "timestamp": "date",
+                                               "value": "sales"})
+    layout = {"id_column": "store", "time_column": "date", "value_column": "sales"}
+    estimator = tiny_forecaster(early_stopping=True, validation_fraction=0.25)
+    models = fit_many(estimator, long, window=WINDOW, horizon=2, n_jobs=1, **layout)
+    table = forecast_many(models, long, interval=[0.8, 0.5], **layout)
+    assert list(table.columns) == ["store", "date", "forecast", "lower_50", "upper_50",
+                                   "lower_80", "upper_80"]
+    assert sorted(table["store"].unique()) == ["down", "sine", "up"]
+    assert (table["lower_80"] <= table["lower_50"]).all()
+    assert (table["upper_50"] <= table["upper_80"]).all()
+
+
+def test_a_dict_answers_with_the_names_given(collection):
+    models = fit_many(tiny_forecaster(), collection, window=WINDOW, n_jobs=1)
+    table = forecast_many(models, collection, id_column="unique_id", time_column="ds")
+    assert list(table.columns) == ["unique_id", "ds", "forecast"]
+
+
+def test_a_value_column_beside_nixtla_names_stays_a_feature(collection):
+    long = nixtla_long(collection).assign(value=1.0)  # an exogenous column named "value"
+    models = fit_many(tiny_forecaster(), long, window=WINDOW, n_jobs=1)
+    assert all(model.n_step_features_in_ == 2 for model in models.values())
+    table = forecast_many(models, long)
+    assert list(table.columns) == ["unique_id", "ds", "forecast"]
+    # the target is y: the same forecasts as the dict of the y series with that feature
+    frames = {name: pd.DataFrame({"y": s.to_numpy(), "value": 1.0}, index=s.index)
+              for name, s in collection.items()}
+    from_dict = fit_many(tiny_forecaster(), frames, window=WINDOW, n_jobs=1)
+    np.testing.assert_array_equal(table["forecast"],
+                                  forecast_many(from_dict, frames)["forecast"])
+
+
+def test_the_callers_frame_is_not_changed(collection):
+    long = nixtla_long(collection)
+    before = long.copy()
+    models = fit_many(tiny_forecaster(), long, window=WINDOW, n_jobs=1)
+    forecast_many(models, long)
+    pd.testing.assert_frame_equal(long, before)
+
+
+@pytest.mark.parametrize("columns, kwargs, message", [
+    ({"series": "forecast"}, {"id_column": "forecast"},
+     "The 'id_column' parameter of forecast_many names a column of the table of forecasts, "
+     "beside the columns ['forecast', 'lower', 'upper']. Got 'forecast', which is already "
+     "one of them. Rename that column of the long 'series' DataFrame and pass its new name."),
+    ({"timestamp": "upper"}, {"time_column": "upper"},
+     "The 'time_column' parameter of forecast_many names a column of the table of "
+     "forecasts, beside the columns ['series', 'forecast', 'lower', 'upper']. Got 'upper'"),
+])
+def test_names_that_clash_with_the_forecast_columns_are_refused(collection, columns, kwargs,
+                                                                message):
+    models = fit_many(tiny_forecaster(early_stopping=True), collection, window=WINDOW)
+    long = to_long(collection).rename(columns=columns)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        forecast_many(models, long, interval=0.5, **kwargs)
+
+
+def test_half_of_each_naming_is_refused_with_a_hint(collection):
+    long = to_long(collection).rename(columns={"timestamp": "ds", "value": "y"})
+    with pytest.raises(ValueError, match=re.escape(
+        "The 'time_column' parameter of fit_many must name a column of the long 'series' "
+        "DataFrame, one of ['series', 'ds', 'y']. Got 'timestamp' instead. Pass "
+        "time_column=<column name>, or name the column 'timestamp' (or 'ds' together with "
+        "nixtla's other column names).")):
+        fit_many(tiny_forecaster(), long, window=WINDOW)
+
+
+def test_one_column_for_two_roles_is_refused(collection):
+    long = nixtla_long(collection)
+    with pytest.raises(ValueError, match=re.escape(
+        "The id_column, time_column and value_column parameters of fit_many must name three "
+        "different columns of the long 'series' DataFrame. Got id_column='ds', "
+        "time_column='ds', value_column='y'.")):
+        fit_many(tiny_forecaster(), long, window=WINDOW, id_column="ds")
+
+
+def test_forecast_many_checks_the_levels_before_forecasting(collection):
+    models = fit_many(tiny_forecaster(early_stopping=True), collection, window=WINDOW)
+    with pytest.raises(ValueError, match=re.escape(
+        "The 'interval' parameter of forecast_many must be a coverage in (0, 1) or a list "
+        "of distinct coverages in (0, 1), one prediction interval each; level(s) 80 % "
+        "repeated; give each level once. Got [0.8, 0.8] instead.")):
+        forecast_many(models, collection, interval=[0.8, 0.8])

@@ -17,9 +17,12 @@ The series come in either of two layouts::
 
 In the long layout each series is the rows of one ``id_column`` value, ordered by
 ``time_column``; its columns are ``value_column`` first, then every other column as an
-exogenous feature. Both layouts give bit-identical models for the same data and
-``random_state``, whatever ``n_jobs`` or joblib backend is used (each clone keeps the
-estimator's ``random_state``).
+exogenous feature. The three columns are named by the caller, or else found under the
+default names ``series``, ``timestamp``, ``value``, or else under nixtla's
+``unique_id``, ``ds``, ``y`` (:func:`long_layout`); the forecasts of a long DataFrame
+use the same id and time column names. Both layouts give bit-identical models for the
+same data and ``random_state``, whatever ``n_jobs`` or joblib backend is used (each
+clone keeps the estimator's ``random_state``).
 
 Parallelism follows joblib: ``n_jobs`` workers, on the backend named by ``backend``
 (``"loky"``, ``"threading"``, or ``"dask"`` when a ``distributed.Client`` exists), or on
@@ -34,6 +37,7 @@ from joblib import Parallel, delayed, parallel_backend
 
 from .._validation import check_int
 from ..windowing import make_windows
+from ._conformal import check_levels, interval_columns
 from ._forecast import forecast
 from ._protocol import target_feature_of, with_target_feature
 
@@ -41,6 +45,9 @@ __all__ = ["fit_many", "forecast_many"]
 
 #: How many names an error message lists before summarising the rest.
 MAX_SHOWN = 5
+#: Long layout: parameter -> (default column name, nixtla's name), read when not given.
+LONG_DEFAULTS = {"id_column": ("series", "unique_id"), "time_column": ("timestamp", "ds"),
+                 "value_column": ("value", "y")}
 
 
 # ---------------------------------------------------------------------------
@@ -57,15 +64,54 @@ def _shown(names):
     return text
 
 
+def long_layout(series, id_column=None, time_column=None, value_column=None):
+    """The id, time and value column names of a long DataFrame.
+
+    A name given is kept. The names not given are this package's defaults
+    (``series``, ``timestamp``, ``value``), unless some of those are missing from the
+    columns while nixtla's (``unique_id``, ``ds``, ``y``) are all there; then nixtla's.
+    The choice is made for the missing names together, never one by one, so an
+    exogenous column called ``value`` beside ``unique_id, ds, y`` stays a feature.
+
+    Parameters
+    ----------
+    series : pandas.DataFrame or dict
+        For a dict, the names not given are the defaults (they name the output only).
+    id_column, time_column, value_column : hashable or None
+
+    Returns
+    -------
+    id_column, time_column, value_column
+        Unchecked: :func:`_from_long` checks that they are columns.
+    """
+    given = {"id_column": id_column, "time_column": time_column,
+             "value_column": value_column}
+    open_ = [name for name, column in given.items() if column is None]
+    columns = set(series.columns) if isinstance(series, pd.DataFrame) else set()
+    ours = all(LONG_DEFAULTS[name][0] in columns for name in open_)
+    nixtla = bool(open_) and all(LONG_DEFAULTS[name][1] in columns for name in open_)
+    choice = 1 if nixtla and not ours else 0
+    return tuple(LONG_DEFAULTS[name][choice] if column is None else column
+                 for name, column in given.items())
+
+
 def _check_columns(frame, columns, owner):
     """Raise if a column named by ``id_column``/``time_column``/``value_column`` is missing."""
     for parameter, column in columns.items():
         if column not in frame.columns:
+            ours, nixtla = LONG_DEFAULTS[parameter]
             raise ValueError(
                 f"The '{parameter}' parameter of {owner} must name a column of the long "
                 f"'series' DataFrame, one of {_shown(frame.columns)}. Got {column!r} "
-                f"instead."
+                f"instead. Pass {parameter}=<column name>, or name the column {ours!r} "
+                f"(or {nixtla!r} together with nixtla's other column names)."
             )
+    if len(set(columns.values())) < len(columns):
+        raise ValueError(
+            f"The id_column, time_column and value_column parameters of {owner} must name "
+            f"three different columns of the long 'series' DataFrame. Got "
+            f"{', '.join(f'{p}={c!r}' for p, c in columns.items())}."
+        )
 
 
 def _check_ids(frame, id_column, owner):
@@ -215,8 +261,7 @@ def _backend_context(backend):
 
 
 def fit_many(estimator, series, *, window, horizon=1, target=None, n_jobs=None,
-             backend=None, id_column="series", time_column="timestamp",
-             value_column="value"):
+             backend=None, id_column=None, time_column=None, value_column=None):
     """Fit one clone of ``estimator`` per series, in parallel.
 
     Each clone is fitted on ``make_windows(data, window, horizon)`` of its own series
@@ -248,13 +293,18 @@ def fit_many(estimator, series, *, window, horizon=1, target=None, n_jobs=None,
         Name of the joblib backend to run on, e.g. ``"loky"``, ``"threading"`` or
         ``"dask"`` (needs a running ``distributed.Client``); default the backend of
         the enclosing ``joblib.parallel_config``, else loky.
-    id_column : str, default="series"
-        Long layout: column naming the series of each row.
-    time_column : str, default="timestamp"
-        Long layout: column of the time stamps, becomes the index of each series.
-    value_column : str, default="value"
-        Long layout: column of the values to forecast. Every other column is an
-        exogenous feature, after the value.
+    id_column : str, default=None
+        Long layout: column naming the series of each row; default ``"series"``, or
+        nixtla's ``"unique_id"`` (see below).
+    time_column : str, default=None
+        Long layout: column of the time stamps, becomes the index of each series;
+        default ``"timestamp"``, or nixtla's ``"ds"``.
+    value_column : str, default=None
+        Long layout: column of the values to forecast; default ``"value"``, or
+        nixtla's ``"y"``. Every other column is an exogenous feature, after the value.
+        The columns not named take the defaults ``series``, ``timestamp``, ``value``,
+        unless one of those is missing and nixtla's ``unique_id``, ``ds``, ``y`` are
+        all columns: then nixtla's.
 
     Returns
     -------
@@ -284,8 +334,8 @@ def fit_many(estimator, series, *, window, horizon=1, target=None, n_jobs=None,
     """
     window = check_int(window, "window", 1, "fit_many")
     horizon = check_int(horizon, "horizon", 1, "fit_many")
-    collection = _target_first(series, target, (id_column, time_column, value_column),
-                               "fit_many")
+    layout = long_layout(series, id_column, time_column, value_column)
+    collection = _target_first(series, target, layout, "fit_many")
     _check_lengths({name: data for name, (data, _, _) in collection.items()}, window, horizon)
     clones = [with_target_feature(estimator, column, "fit_many", label=label, moved_first=True)
               for _, column, label in collection.values()]
@@ -333,16 +383,31 @@ def _check_target_first(name, model, data):
         )
 
 
-def _long_forecast(name, prediction):
+def _check_output_names(id_name, time_name, values, series):
+    """Refuse an id or time column name that the table of forecasts already uses."""
+    for parameter, column in (("id_column", id_name), ("time_column", time_name)):
+        taken = list(values) if parameter == "id_column" else [id_name, *values]
+        if column not in taken:
+            continue
+        fix = ("Rename that column of the long 'series' DataFrame and pass its new name"
+               if isinstance(series, pd.DataFrame) else f"Pass another {parameter}")
+        raise ValueError(
+            f"The '{parameter}' parameter of forecast_many names a column of the table of "
+            f"forecasts, beside the columns {_shown(taken)}. Got {column!r}, which is "
+            f"already one of them. {fix}."
+        )
+
+
+def _long_forecast(name, prediction, id_name, time_name):
     """One series' forecast (Series or DataFrame) as rows of the long table."""
     frame = prediction.to_frame("forecast") if isinstance(prediction, pd.Series) else prediction
-    frame = frame.rename_axis("timestamp").reset_index()
-    frame.insert(0, "series", name)
+    frame = frame.rename_axis(time_name).reset_index()
+    frame.insert(0, id_name, name)
     return frame
 
 
 def forecast_many(models, series, steps=None, *, interval=None, freq=None, target=None,
-                  id_column="series", time_column="timestamp", value_column="value"):
+                  id_column=None, time_column=None, value_column=None):
     """Forecast every series after its history with its own fitted model.
 
     Each series is forecast with :func:`~rnnforecast.forecasting.forecast`: the model
@@ -359,38 +424,51 @@ def forecast_many(models, series, steps=None, *, interval=None, freq=None, targe
     steps : int, default=None
         Number of future values; default each model's trained horizon ``n_outputs_``
         (recursive beyond it, univariate series only).
-    interval : float in (0, 1), default=None
+    interval : float in (0, 1) or list of float, default=None
         Coverage of split-conformal intervals from each model's
-        ``conformal_residuals_`` (e.g. ``RNNForecaster(early_stopping=True)``).
+        ``conformal_residuals_`` (e.g. ``RNNForecaster(early_stopping=True)``); a
+        list such as ``[0.8, 0.95]`` gives one nested interval per level, as
+        :func:`~rnnforecast.forecasting.forecast` does.
     freq : str, pandas.DateOffset, int or None, default=None
         Spacing of the future timestamps; default inferred from each series' index.
-    target, id_column, time_column, value_column : default None, "series", \
-"timestamp", "value"
-        The same layout arguments as given to :func:`fit_many`.
+    target, id_column, time_column, value_column : default None
+        The same layout arguments as given to :func:`fit_many`, with the same
+        defaults (``series``, ``timestamp``, ``value``, or nixtla's ``unique_id``,
+        ``ds``, ``y``).
 
     Returns
     -------
-    forecasts : pandas.DataFrame of shape (n_series * steps, 3) or (..., 5)
-        One row per series and future time step, columns ``series``, ``timestamp``,
-        ``forecast``, and with ``interval`` also ``lower`` and ``upper``.
+    forecasts : pandas.DataFrame of shape (n_series * steps, 3 + 2 * n_levels)
+        One row per series and future time step. Columns: the id and time columns
+        under the caller's names (``id_column``, ``time_column``; for a long
+        DataFrame without them, ``series``, ``timestamp`` or nixtla's ``unique_id``,
+        ``ds`` as found in it; for a dict, ``series`` and ``timestamp``), then
+        ``forecast``, and with ``interval`` the bounds of
+        :func:`~rnnforecast.forecasting.forecast`: ``lower``, ``upper`` for one level,
+        ``lower_80``, ``upper_80``, ... for a list.
 
     Raises
     ------
     ValueError
         If ``models`` is not a dict, ``series`` holds an id without a model, a model's
         ``target_feature`` is not 0 although the target is moved first (``target``
-        given, or the long layout), or as
+        given, or the long layout), ``id_column`` or ``time_column`` is the name of
+        another column of the forecasts (e.g. ``"forecast"``), or as
         :func:`~rnnforecast.forecasting.forecast` (history too short, wrong columns,
         NaN in the last window, invalid ``steps`` or ``interval``).
     """
-    layout = (id_column, time_column, value_column)
+    layout = long_layout(series, id_column, time_column, value_column)
+    levels = None if interval is None else check_levels(interval, "interval", "forecast_many")
+    values = ["forecast", *([] if levels is None else interval_columns(levels))]
+    _check_output_names(*layout[:2], values, series)
     collection = _target_first(series, target, layout, "forecast_many")
     _check_known(models, collection)
     if isinstance(series, pd.DataFrame) or target is not None:
         for name, (data, _, _) in collection.items():
             _check_target_first(name, models[name], data)
     frames = [
-        _long_forecast(name, forecast(models[name], data, steps, freq=freq, interval=interval))
+        _long_forecast(name, forecast(models[name], data, steps, freq=freq, interval=interval),
+                       *layout[:2])
         for name, (data, _, _) in collection.items()
     ]
     return pd.concat(frames, ignore_index=True)
