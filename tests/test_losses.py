@@ -256,3 +256,47 @@ def test_softmax_keeps_float32():
 def test_lookup_dict_holds_the_estimators_losses():
     assert set(LOSSES) == {"squared_error", "absolute_error", "huber",
                            "softmax_cross_entropy"}
+
+
+# --------------------------------------------------------------------------- smoothing
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+@pytest.mark.parametrize("eps", [0.1, 0.5, 1.0])
+def test_label_smoothing_gradient_matches_finite_differences(eps, weighted):
+    rng = np.random.default_rng(4)
+    raw = 2.0 * rng.normal(size=(6, 4))
+    y = rng.integers(0, 4, size=6)
+    w = rng.uniform(0.5, 2.0, size=6) if weighted else None
+    _, draw = softmax_cross_entropy(raw, y, sample_weight=w, label_smoothing=eps)
+    num = numerical_gradient(
+        lambda r: softmax_cross_entropy(r, y, sample_weight=w, label_smoothing=eps)[0],
+        raw.copy())
+    assert rel_error(draw, num) < 1e-7
+
+
+def test_label_smoothing_is_pytorchs_definition():
+    """PyTorch's ``CrossEntropyLoss(label_smoothing=eps)``: ``(1 - eps)`` times the
+    cross-entropy plus ``eps`` times the mean over the classes of ``-log p``; the
+    gradient is ``(softmax - smoothed rows) / n``, written out here."""
+    from rnnforecast.nn.losses import log_softmax, smooth_labels
+    raw = np.array([[2.0, -1.0, 0.5], [0.0, 3.0, -2.0]])
+    y, eps = np.array([0, 2]), 0.2
+    log_p = log_softmax(raw)
+    expected = np.mean((1 - eps) * -log_p[[0, 1], y] + eps * -log_p.mean(axis=1))
+    value, draw = softmax_cross_entropy(raw, y, label_smoothing=eps)
+    assert value == pytest.approx(expected, rel=1e-14)
+    rows = np.array([[0.8 + 0.2 / 3, 0.2 / 3, 0.2 / 3], [0.2 / 3, 0.2 / 3, 0.8 + 0.2 / 3]])
+    np.testing.assert_allclose(smooth_labels(y, 3, eps), rows, rtol=1e-15)
+    np.testing.assert_allclose(draw, (softmax(raw) - rows) / 2, rtol=1e-13)
+    np.testing.assert_allclose(softmax_cross_entropy(raw, rows)[1], draw, rtol=1e-15)
+
+
+def test_no_smoothing_is_the_plain_loss_bit_for_bit():
+    rng = np.random.default_rng(5)
+    raw = rng.normal(size=(5, 3)).astype(np.float32)
+    y = rng.integers(0, 3, size=5)
+    plain = softmax_cross_entropy(raw, y)
+    smooth = softmax_cross_entropy(raw, y, label_smoothing=0.0)
+    assert plain[0] == smooth[0]
+    np.testing.assert_array_equal(plain[1], smooth[1])
+    assert softmax_cross_entropy(raw, y, label_smoothing=0.1)[1].dtype == np.float32

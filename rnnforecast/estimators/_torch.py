@@ -15,6 +15,7 @@ was trained with, becomes a fitted estimator (``predict``, ``forecast``, interva
 """
 
 import numpy as np
+from sklearn.base import is_classifier
 
 from ._export import recipe_of
 
@@ -165,7 +166,9 @@ def from_torch(rnn, head, estimator, *, n_timesteps, x_mean=None, x_scale=None,
     Parameters
     ----------
     rnn : torch.nn.RNN, torch.nn.GRU or torch.nn.LSTM
-        One direction; ``batch_first`` does not matter (the weights are the same).
+        One direction, or two for an RNNClassifier (``bidirectional=True``, which the
+        classifier's ``bidirectional`` then follows); ``batch_first`` does not matter
+        (the weights are the same).
     head : torch.nn.Linear
         Reading the last hidden state (or the pooled states, ``pooling``).
     estimator : RNNForecaster or RNNClassifier
@@ -187,11 +190,15 @@ def from_torch(rnn, head, estimator, *, n_timesteps, x_mean=None, x_scale=None,
     from ..preprocessing import WindowScaler
 
     cell = CELLS_OF_LAYERS.get(type(rnn).__name__)
-    if cell != estimator.cell or getattr(rnn, "bidirectional", False):
+    classifier = is_classifier(estimator)
+    bidirectional = bool(getattr(rnn, "bidirectional", False))
+    if cell != estimator.cell or (bidirectional and not classifier):
+        kind = "" if classifier else "one-direction "
         raise ValueError(
-            f"The 'rnn' parameter of from_torch must be a one-direction torch.nn."
-            f"{LAYERS.get(estimator.cell, 'LSTM')} for cell={estimator.cell!r}. Got "
-            f"{type(rnn).__name__}(bidirectional={getattr(rnn, 'bidirectional', False)}).")
+            f"The 'rnn' parameter of from_torch must be a {kind}torch.nn."
+            f"{LAYERS.get(estimator.cell, 'LSTM')} for cell={estimator.cell!r} of "
+            f"{type(estimator).__name__}. Got {type(rnn).__name__}(bidirectional="
+            f"{bidirectional}).")
     state = {k: v.detach().cpu().numpy() for k, v in rnn.state_dict().items()}
     state.update({f"head.{k}": v.detach().cpu().numpy() for k, v in head.state_dict().items()})
     if cell == "rnn":
@@ -200,7 +207,6 @@ def from_torch(rnn, head, estimator, *, n_timesteps, x_mean=None, x_scale=None,
         warnings.simplefilter("ignore", UserWarning)  # the scaling is set just below
         estimator.load_state_dict(state)
     spec = estimator._network.spec
-    classifier = hasattr(estimator, "classes_")
     scaler = WindowScaler() if classifier else WindowScaler(
         estimator.window_normalization, estimator.target_feature, estimator.return_sequences)
     scaler.x_mean_ = _statistic(x_mean, spec.input_size, "x_mean", 0.0)

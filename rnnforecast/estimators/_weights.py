@@ -94,11 +94,6 @@ class _WeightsMixin:
         """
         params = _real_arrays(state_dict, DTYPES[self.dtype])
         spec = self._spec_from_shapes(params)
-        _check_state_dict(params, spec)
-        keep_scaling = hasattr(self, "_network") and (
-            (self._network.spec.input_size, self._network.spec.output_size)
-            == (spec.input_size, spec.output_size))
-        self._check_loaded_outputs(spec)
         directions = {"bidirectional": spec.bidirectional} if "bidirectional" in \
             self.get_params() else {}
         if spec.bidirectional and not directions:
@@ -106,6 +101,11 @@ class _WeightsMixin:
                 f"The state_dict holds a bidirectional network (keys '*_reverse'), which "
                 f"{type(self).__name__} does not run. Load it into an RNNClassifier, or "
                 "drop the reverse direction's weights and train again.")
+        _check_state_dict(params, spec)
+        keep_scaling = hasattr(self, "_network") and (
+            (self._network.spec.input_size, self._network.spec.output_size)
+            == (spec.input_size, spec.output_size))
+        self._check_loaded_outputs(spec)
         if not keep_scaling:
             warnings.warn(
                 f"{type(self).__name__}.load_state_dict set weights without their scaling: "
@@ -158,7 +158,7 @@ def _check_state_dict(params, spec):
     if set(params) != set(expected):
         raise ValueError(
             f"The state_dict keys do not match cell={spec.cell!r} with "
-            f"num_layers={spec.num_layers} (bidirectional={spec.bidirectional}).\n    missing: {sorted(set(expected) - set(params))}"
+            f"num_layers={spec.num_layers}{', bidirectional' if spec.bidirectional else ''}.\n    missing: {sorted(set(expected) - set(params))}"
             f"\n    unexpected: {sorted(set(params) - set(expected))}")
     wrong = [f"{k}: {params[k].shape}, expected {shape}" for k, shape in expected.items()
              if params[k].shape != shape]
