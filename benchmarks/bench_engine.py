@@ -12,15 +12,25 @@ Needs PyTorch, so it runs in a separate environment that has both::
 
     python benchmarks/bench_engine.py            # full run (< ~10 minutes)
     python benchmarks/bench_engine.py --quick    # smoke run (seconds)
+
+``--against DIR`` times this checkout's engine against the engine of another checkout
+(``DIR/rnnforecast/nn``, e.g. ``git archive <commit> rnnforecast/nn | tar -x -C DIR``)
+instead of PyTorch, the same way: the "torch" columns are then that engine and the
+ratio is new time / old time (one-direction networks on both sides).
 """
 
 import argparse
+import importlib
+import importlib.util
 import json
 import math
 import os
 import platform
 import statistics
+import sys
 import time
+from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -42,23 +52,47 @@ CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 clock = CLOCKS["wall"]
 
 
+ENGINE = SimpleNamespace(NetworkSpec=NetworkSpec, init_params=init_params, forward=forward,
+                         backward=backward, predict=predict, squared_error=squared_error,
+                         Adam=Adam)
+
+
+def load_engine(root):
+    """The engine ``rnnforecast/nn`` of another checkout under ``root``, imported as the
+    package ``engine_against`` beside this checkout's, in the shape of ``ENGINE``."""
+    path = Path(root) / "rnnforecast" / "nn"
+    spec = importlib.util.spec_from_file_location(
+        "engine_against", path / "__init__.py", submodule_search_locations=[str(path)])
+    sys.modules["engine_against"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sys.modules["engine_against"])
+    network, init, losses, optimizers = (importlib.import_module(f"engine_against.{m}")
+                                         for m in ("network", "initialization", "losses",
+                                                   "optimizers"))
+    return SimpleNamespace(NetworkSpec=network.NetworkSpec, init_params=init.init_params,
+                           forward=network.forward, backward=network.backward,
+                           predict=network.predict, squared_error=losses.squared_error,
+                           Adam=optimizers.Adam)
+
+
 class NumpyModel:
     """rnnforecast's network, loss and Adam: ``step()`` is one training step."""
 
-    def __init__(self, cell, F, H, X, y, seed=0, layers=1):
-        self.spec = NetworkSpec(cell, F, H, 1, num_layers=layers)
-        self.params = init_params(self.spec, np.random.default_rng(seed), np.float32)
-        self.optimizer = Adam(learning_rate=1e-3)
+    def __init__(self, cell, F, H, X, y, seed=0, layers=1, engine=ENGINE):
+        self.engine = engine
+        self.spec = engine.NetworkSpec(cell, F, H, 1, num_layers=layers)
+        self.params = engine.init_params(self.spec, np.random.default_rng(seed), np.float32)
+        self.optimizer = engine.Adam(learning_rate=1e-3)
         self.X, self.y = X, y
 
     def step(self):
-        out, cache = forward(self.params, self.spec, self.X, training=True)
-        _, dout = squared_error(out, self.y)
-        grads, _, _ = backward(dout, cache, input_grad=False)   # X needs no gradient
+        e = self.engine
+        out, cache = e.forward(self.params, self.spec, self.X, training=True)
+        _, dout = e.squared_error(out, self.y)
+        grads, _, _ = e.backward(dout, cache, input_grad=False)   # X needs no gradient
         self.optimizer.step(self.params, grads)
 
     def predict(self):
-        return predict(self.params, self.spec, self.X)[0]
+        return self.engine.predict(self.params, self.spec, self.X)[0]
 
 
 class TorchModel(nn.Module):
@@ -90,12 +124,18 @@ class TorchModel(nn.Module):
 
 
 def make_pair(cell, shape, seed=0, layers=1):
+    """This engine's model and the reference: PyTorch, or the engine of ``--against``."""
     B, T, F, H = shape
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((B, T, F)).astype(np.float32)
     y = rng.standard_normal((B, 1)).astype(np.float32)
     np_model = NumpyModel(cell, F, H, X, y, seed, layers)
+    if AGAINST:
+        return np_model, NumpyModel(cell, F, H, X, y, seed, layers, engine=AGAINST[0])
     return np_model, TorchModel(cell, F, H, X, y, np_model.params, layers)
+
+
+AGAINST = []       # the engine of --against, if given
 
 
 def calibrate(fn):
@@ -240,9 +280,13 @@ def main(argv=None):
     parser.add_argument("--clock", choices=CLOCKS, default="wall",
                         help="wall: elapsed time (default); cpu: CPU time of this process, "
                              "steadier when other processes share the cores (1 thread only)")
+    parser.add_argument("--against", default=None, metavar="DIR",
+                        help="time against the engine DIR/rnnforecast/nn instead of torch")
     args = parser.parse_args(argv)
     global clock
     clock = CLOCKS[args.clock]
+    if args.against:
+        AGAINST.append(load_engine(args.against))
 
     shapes = SHAPES[:2] if args.quick else SHAPES
     if args.shapes is not None:
@@ -252,6 +296,8 @@ def main(argv=None):
 
     print("\n".join(blas_description()))
     print(f"clock: {args.clock}, layers: {args.layers}")
+    if args.against:
+        print(f"reference: the engine in {args.against} (columns 'torch'; ratio new / old)")
     rows = []
     for n in thread_counts:
         torch.set_num_threads(n)
