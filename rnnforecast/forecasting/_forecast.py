@@ -139,8 +139,19 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
     ValueError
         For a history that is too short, has the wrong number of columns, non-numeric
         columns, NaN/inf in the last window or an unsorted / duplicated index; an
-        irregular index without ``freq``; an invalid ``steps``, ``interval`` or
-        ``residuals``; or missing residuals for ``interval``.
+        irregular index without ``freq``; an invalid ``steps``, ``interval`` (a level
+        outside (0, 1), an empty list, a level given twice) or ``residuals``; missing
+        residuals for ``interval``, or too few for its highest level.
+
+    Examples
+    --------
+    >>> from rnnforecast.datasets import load_airline
+    >>> from rnnforecast.forecasting import SeasonalNaiveForecaster
+    >>> from rnnforecast import make_windows
+    >>> y = load_airline()
+    >>> model = SeasonalNaiveForecaster(seasonal_period=12).fit(*make_windows(y, 24, 12))
+    >>> list(forecast(model, y, interval=[0.95, 0.8]).columns)
+    ['forecast', 'lower_80', 'upper_80', 'lower_95', 'upper_95']
     """
     n_timesteps, n_features, horizon = window_shape(estimator, OWNER)
     steps = check_steps(horizon if steps is None else steps, n_features, horizon, OWNER)
