@@ -34,7 +34,7 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 from . import _elman, _gru, _jordan, _lstm
-from ._pooling import POOLINGS, Pooling  # noqa: F401  (Pooling: part of the public names)
+from ._pooling import POOLINGS, Pooling, head_backward, head_forward  # noqa: F401
 
 
 class NetworkSpec(NamedTuple):
@@ -128,7 +128,7 @@ class _Stacked:
     def forward(self, params, spec, X, state0, masks):
         x = np.asarray(X).transpose(1, 2, 0)                   # (T, D, N) view
         x, caches, state = self._run(params, spec, x, state0, masks, keep_cache=True)
-        out = _head_forward(params, spec, x)
+        out = head_forward(params, spec, x)
         top = x.transpose(1, 0, 2)                             # (dirs*H, T, N) view
         return out, NetworkCache(spec, caches, masks, top, params["head.weight"], state)
 
@@ -137,7 +137,7 @@ class _Stacked:
         x = np.asarray(X).transpose(1, 2, 0)                   # (T, D, N) view
         x, _, state = self._run(params, spec, x, state0, [None] * spec.num_layers,
                                 keep_cache=False)
-        return _head_forward(params, spec, x), state, x.transpose(1, 0, 2)
+        return head_forward(params, spec, x), state, x.transpose(1, 0, 2)
 
     def _run(self, params, spec, x, state0, masks, keep_cache):
         """Run the layers over x (T, D, N): top sequence (T, dirs*H, N), the caches
@@ -175,7 +175,7 @@ class _Stacked:
         spec = cache.spec
         dirs, L = num_directions(spec), spec.num_layers
         grads, dstates = {}, [None] * (L * dirs)
-        dtop, dh_last = _head_backward(dout, cache, grads)     # (T, dirs*H, N) or (H, N)
+        dtop, dh_last = head_backward(dout, cache, grads)     # (T, dirs*H, N) or (H, N)
         for l in range(L - 1, -1, -1):
             if l < L - 1 and cache.masks[l] is not None:
                 dtop *= cache.masks[l]                         # backprop through dropout
@@ -212,41 +212,6 @@ def _stack_states(per_layer):
     for l, s in enumerate(per_layer):
         out[l] = s.T
     return out
-
-
-def _head_forward(params, spec, hs):
-    """hs (T, dirs*H, N) -> out (N, O) from the pooled steps, or (N, T, O) from every
-    step."""
-    W, b = params["head.weight"], params["head.bias"]
-    if not spec.return_sequences:
-        pooled = POOLINGS[spec.pooling].pool(hs)               # (H, N)
-        return (W @ pooled + b[:, None]).T                     # (N, O)
-    y = np.matmul(W, hs)                                       # (T, O, N)
-    y += b[:, None]
-    return y.transpose(2, 0, 1)                                # (N, T, O)
-
-
-def _head_backward(dout, cache, grads):
-    """Fill the head's gradients; return the gradient w.r.t. the top sequence.
-
-    Many-to-many, and many-to-one with mean or max pooling (or bidirectional):
-    (dtop (T, dirs*H, N), None). Many-to-one with the last step of one direction:
-    (None, dh (H, N)), the gradient w.r.t. the last output only.
-    """
-    W = cache.head_weight
-    hs = cache.top.transpose(1, 0, 2)                          # (T, H, N)
-    if cache.spec.return_sequences:
-        dy = dout.transpose(1, 2, 0)                           # (T, O, N)
-        grads["head.weight"] = np.matmul(dy, hs.transpose(0, 2, 1)).sum(axis=0)
-        grads["head.bias"] = dy.sum(axis=(0, 2))
-        return np.matmul(W.T, dy), None
-    dy = dout.T                                                # (O, N)
-    pooling = POOLINGS[cache.spec.pooling]
-    grads["head.weight"] = dy @ pooling.pool(hs).T
-    grads["head.bias"] = dy.sum(axis=1)
-    if cache.spec.pooling == "last" and not cache.spec.bidirectional:
-        return None, W.T @ dy               # only h_T: the cells add it to dh_T directly
-    return pooling.unpool(W.T @ dy, hs), None                  # backprop through pooling
 
 
 def _add_to_first(dstate, dh, n_states):
