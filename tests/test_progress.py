@@ -34,7 +34,7 @@ class Handle:
         self.bundles = [bundle]
 
     def update(self, bundle, raw=False):
-        assert raw
+        assert raw  # a mime bundle
         self.bundles.append(bundle)
 
 
@@ -45,12 +45,9 @@ class FakeNotebook:
         self.shown = []
 
     def display(self, obj, raw=False, display_id=False):
-        if raw:
-            assert display_id  # a text line must be updatable
-            self.shown.append(Handle(obj))
-            return self.shown[-1]
-        self.shown.append(obj)
-        return None
+        assert display_id  # every line must be updatable
+        self.shown.append(Handle(obj))
+        return self.shown[-1]
 
 
 @pytest.fixture
@@ -118,21 +115,23 @@ def test_in_a_notebook_with_ipywidgets_the_line_is_a_widget_with_a_bar(widgets, 
     line = ProgressLine("GRU", delay=0, total=50)
     line.emit(epoch_record(1))
     line.emit(epoch_record(7))
-    [box] = notebook.shown
+    [handle] = notebook.shown
+    [box] = handle.bundles
     assert isinstance(box, widgets.HBox)
     bar, label = box.children
     assert (bar.min, bar.value, bar.max) == (0, 7, 50)
     assert label.value == "GRU: epoch 7  loss 0.5000  validation loss 0.6000  0 s"
     line.close()
     assert box.comm is None and bar.comm is None and label.comm is None  # closed
+    assert handle.bundles[1:] == [{"text/plain": ""}]  # no widget left in the notebook
     assert capsys.readouterr() == ("", "")
 
 
 def test_without_a_total_the_widget_shows_the_text_alone(widgets, notebook):
     line = ProgressLine("LSTM 1/2", delay=0)
     line.emit(epoch_record(3))
-    [box] = notebook.shown
-    assert [type(child) for child in box.children] == [widgets.Label]
+    [handle] = notebook.shown
+    assert [type(child) for child in handle.bundles[0].children] == [widgets.Label]
     line.close()
 
 

@@ -27,6 +27,8 @@ import time
 __all__ = ["ProgressLine"]
 
 TRAINING_LOGGER = "rnnforecast.training"
+#: What a notebook output holds once the line is cleared.
+EMPTY = {"text/plain": ""}
 
 
 class _StreamView:
@@ -54,7 +56,10 @@ class _StreamView:
 
 
 class _TextDisplayView:
-    """The line as a plain-text notebook output, replaced in place at every epoch."""
+    """The line as a plain-text notebook output, replaced in place at every epoch.
+
+    Cleared, the output becomes empty text, also in the saved notebook.
+    """
 
     def __init__(self, display):
         self._display = display
@@ -69,28 +74,31 @@ class _TextDisplayView:
 
     def clear(self):
         if self._handle is not None:
-            self._handle.update({"text/plain": ""}, raw=True)
+            self._handle.update(EMPTY, raw=True)
             self._handle = None
 
 
 class _WidgetView:
     """The line as an ipywidgets ``Label``, after an ``IntProgress`` bar when ``total``
-    (the most epochs the fit may run) is known."""
+    (the most epochs the fit may run) is known.
+
+    Cleared, the widgets are closed and their output becomes empty text, so that a saved
+    notebook keeps no reference to widgets that no longer exist.
+    """
 
     def __init__(self, widgets, display):
         self._widgets = widgets
         self._display = display
-        self._label = self._bar = self._box = None
+        self._handle = self._label = self._bar = self._box = None
 
     def _build(self, text, total):
         self._label = self._widgets.Label(value=text)
         children = [self._label]
         if total:
-            self._bar = self._widgets.IntProgress(value=0, min=0, max=int(total),
-                                                  description="")
+            self._bar = self._widgets.IntProgress(value=0, min=0, max=int(total))
             children.insert(0, self._bar)
         self._box = self._widgets.HBox(children)
-        self._display(self._box)
+        self._handle = self._display(self._box, display_id=True)
 
     def show(self, text, epoch, total):
         if self._box is None:
@@ -105,7 +113,8 @@ class _WidgetView:
         for widget in (self._bar, self._label, self._box):
             if widget is not None:
                 widget.close()
-        self._label = self._bar = self._box = None
+        self._handle.update(EMPTY, raw=True)
+        self._handle = self._label = self._bar = self._box = None
 
 
 def _notebook_display():
