@@ -178,3 +178,30 @@ def test_from_torch_refuses_a_bidirectional_network_for_a_forecaster():
             "The 'rnn' parameter of from_torch must be a one-direction torch.nn.LSTM for "
             "cell='lstm' of RNNForecaster. Got LSTM(bidirectional=True).")):
         from_torch(rnn, torch.nn.Linear(8, 1), RNNForecaster(cell="lstm"), n_timesteps=5)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("extra", [dict(num_layers=2, pooling="last"),
+                                   dict(pooling="max", max_timesteps=3),
+                                   dict(return_sequences=True)], ids=str)
+def test_exporters_reproduce_a_bidirectional_classifier_once_allowed(monkeypatch, cell,
+                                                                      extra):
+    """The exporters already build bidirectional layers (PyTorch's ``bidirectional=True``,
+    ONNX's ``direction="bidirectional"``); they are reached once ``_export`` lists the
+    field among those it reproduces."""
+    torch = pytest.importorskip("torch")
+    onnxruntime = pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from rnnforecast.estimators import _export, to_onnx, to_torch
+    monkeypatch.setattr(_export, "EXPORTED_FIELDS", _export.EXPORTED_FIELDS | {"bidirectional"})
+    X, y = labelled_windows()
+    if extra.get("return_sequences"):
+        y = (X[:, :, 0] > 0).astype(int)
+    clf = RNNClassifier(**FAST, cell=cell, bidirectional=True, **extra).fit(X, y)
+    with torch.no_grad():
+        module_out = to_torch(clf)(torch.as_tensor(X)).numpy()
+    np.testing.assert_allclose(module_out, clf.predict_proba(X), rtol=1e-10, atol=1e-14)
+    session = onnxruntime.InferenceSession(to_onnx(clf).SerializeToString(),
+                                           providers=["CPUExecutionProvider"])
+    graph_out = session.run(None, {"X": X.astype(np.float32)})[0]
+    np.testing.assert_allclose(graph_out, clf.predict_proba(X), atol=1e-5)

@@ -15,7 +15,9 @@ The layers use ONNX's operators (opset 18) on time-major sequences (T, N, D):
 LSTM gates are re-ordered from PyTorch's i, f, g, o to ONNX's i, o, f, c, GRU gates from
 r, z, n to z, r, h with ``linear_before_reset=1`` (PyTorch's ``b_hn`` inside the reset
 product). The Jordan network, which feeds its output back, has no ONNX operator and is
-refused. The graph computes in float32, so it equals the estimator (which predicts in
+refused. A bidirectional classifier is refused by ``_export.recipe_of`` until it lists
+``bidirectional`` among the fields it reproduces; the graph for it is built here already
+(one operator per layer with ``direction="bidirectional"``). The graph computes in float32, so it equals the estimator (which predicts in
 float64) up to float32 rounding.
 
 ``onnx`` is an optional dependency (``pip install "rnnforecast[onnx]"``, which also
@@ -118,35 +120,49 @@ def _scale_inputs(g, x, scaler, offsets):
     return g.op("Div", [x, g.const(scaler.x_scale_)])
 
 
-def _layer_weights(params, l, cell, hidden):
-    """ONNX W, R, B of layer ``l`` from PyTorch's weights, gates re-ordered."""
+def _layer_weights(params, l, cell, hidden, suffixes=("",)):
+    """ONNX W, R, B of layer ``l`` from PyTorch's weights, gates re-ordered, one entry
+    per direction (PyTorch's suffixes "" and "_reverse")."""
     order = GATE_ORDER[cell]
 
     def reorder(a):
         return np.concatenate([a[g * hidden:(g + 1) * hidden] for g in order])
 
-    W = reorder(params[f"weight_ih_l{l}"])[np.newaxis]
-    R = reorder(params[f"weight_hh_l{l}"])[np.newaxis]
-    B = np.concatenate([reorder(params[f"bias_ih_l{l}"]),
-                        reorder(params[f"bias_hh_l{l}"])])[np.newaxis]
+    W = np.stack([reorder(params[f"weight_ih_l{l}{s}"]) for s in suffixes])
+    R = np.stack([reorder(params[f"weight_hh_l{l}{s}"]) for s in suffixes])
+    B = np.stack([np.concatenate([reorder(params[f"bias_ih_l{l}{s}"]),
+                                  reorder(params[f"bias_hh_l{l}{s}"])]) for s in suffixes])
     return W, R, B
 
 
 def _recurrent_layers(g, x, spec, params):
     """The stacked layers over (N, T, D); returns the top layer's sequence, time-major
-    (T, N, H), and its last state (N, H)."""
+    (T, N, dirs*H), and its last step (N, dirs*H) (one direction: its last state).
+
+    A bidirectional layer is one ONNX operator with ``direction="bidirectional"``; its
+    output (T, 2, N, H) becomes [forward; reverse] per step, PyTorch's layout."""
+    bidirectional = getattr(spec, "bidirectional", False)
+    suffixes = ("", "_reverse") if bidirectional else ("",)
     attributes = {"hidden_size": spec.hidden_size}
+    if bidirectional:
+        attributes["direction"] = "bidirectional"
     if spec.cell == "gru":
         attributes["linear_before_reset"] = 1
     if spec.cell == "rnn":
-        attributes["activations"] = [spec.nonlinearity.capitalize()]
+        attributes["activations"] = [spec.nonlinearity.capitalize()] * len(suffixes)
     x = g.op("Transpose", [x], perm=[1, 0, 2])                      # (T, N, D)
     for l in range(spec.num_layers):
-        W, R, B = _layer_weights(params, l, spec.cell, spec.hidden_size)
+        W, R, B = _layer_weights(params, l, spec.cell, spec.hidden_size, suffixes)
         n_outputs = 3 if spec.cell == "lstm" else 2
         y, y_h, *_ = g.op(OPERATOR[spec.cell], [x, g.const(W), g.const(R), g.const(B)],
                           n_outputs=n_outputs, **attributes)
-        x = g.op("Squeeze", [y, g.axes(1)])                          # (T, N, H)
+        if bidirectional:                                            # (T, 2, N, H)
+            y = g.op("Transpose", [y], perm=[0, 2, 1, 3])            # (T, N, 2, H)
+            x = g.op("Reshape", [y, g.const([0, 0, -1], dtype=np.int64)])  # (T, N, 2H)
+        else:
+            x = g.op("Squeeze", [y, g.axes(1)])                      # (T, N, H)
+    if bidirectional:      # the last step: the reverse half is not the reverse final state
+        return x, g.op("Gather", [x, g.const(-1, dtype=np.int64)], axis=0)  # (N, 2H)
     return x, g.op("Squeeze", [y_h, g.axes(0)])                     # (N, H)
 
 

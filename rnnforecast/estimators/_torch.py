@@ -3,9 +3,10 @@
 ``to_torch(estimator)`` returns a ``torch.nn.Module`` whose ``forward(X)`` maps raw windows
 ``(N, T, D)`` to what ``predict`` (forecaster) or ``predict_proba`` (classifier) returns,
 through the steps of :mod:`._export`. The recurrent layers are PyTorch's own ``nn.RNN``,
-``nn.GRU`` or ``nn.LSTM`` (``batch_first=True``) loaded with the estimator's
-``state_dict`` unchanged, since the names and layouts are PyTorch's; the head is an
-``nn.Linear``. In float64 the module equals the estimator to rounding; in float32 to
+``nn.GRU`` or ``nn.LSTM`` (``batch_first=True``, ``bidirectional`` as the network)
+loaded with the estimator's ``state_dict`` unchanged, since the names and layouts are
+PyTorch's; the head is an ``nn.Linear``. A bidirectional classifier is refused by
+``_export.recipe_of`` until it lists ``bidirectional`` among the fields it reproduces. In float64 the module equals the estimator to rounding; in float32 to
 float32 rounding.
 
 :func:`from_torch` goes the other way: a network trained in PyTorch, with the scaling it
@@ -26,7 +27,8 @@ LAYERS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 
 def _recurrent_layer(torch, spec):
     kwargs = dict(input_size=spec.input_size, hidden_size=spec.hidden_size,
-                  num_layers=spec.num_layers, batch_first=True)
+                  num_layers=spec.num_layers, batch_first=True,
+                  bidirectional=spec.bidirectional)
     if spec.cell == "rnn":
         kwargs["nonlinearity"] = spec.nonlinearity
     return getattr(torch.nn, LAYERS[spec.cell])(**kwargs)
@@ -47,7 +49,8 @@ def _module_class(torch):
             self.offset, self.target = scaler.offset, scaler.target
             self.sequences = scaler.sequences
             self.rnn = _recurrent_layer(torch, spec)
-            self.head = torch.nn.Linear(spec.hidden_size, spec.output_size)
+            width = spec.hidden_size * (2 if spec.bidirectional else 1)
+            self.head = torch.nn.Linear(width, spec.output_size)
             weights = {k: torch.as_tensor(v) for k, v in recipe.params.items()}
             self.rnn.load_state_dict({k: v for k, v in weights.items() if "head" not in k})
             self.head.load_state_dict({"weight": weights["head.weight"],
