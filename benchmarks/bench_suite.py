@@ -16,6 +16,9 @@ real series with a fixed split: train = every point but the last ``H``, test = t
 
        AutoForecaster(horizon=H, verbose=0).fit(train).predict()
 
+3. (``--paths plain``) fits ``RNNForecaster()`` with its plain defaults on the windows
+   of ``make_windows(train, default_window(...), H)`` and forecasts with ``forecast``.
+
 Only the train part reaches either; the test part is read here to score them. Printed
 per series: MASE and sMAPE of each path (the suite's metrics, ``evaluate.py``), the
 seasonal-naive MASE and the best baseline's (``baselines.json``), what the library
@@ -121,7 +124,26 @@ def run_library(train, horizon):
     return values, time.perf_counter() - start, model.chosen_
 
 
-PATHS = {"cli": run_cli, "lib": run_library}
+#: Parameters given to RNNForecaster by the plain path (none: its defaults);
+#: ``--plain-params`` sets them for experiments.
+PLAIN_PARAMS = {}
+
+
+def run_plain(train, horizon):
+    """Forecast of ``RNNForecaster()`` with its plain defaults, fitted on the windows
+    ``make_windows`` gives with the frequency's default window, its seconds."""
+    from rnnforecast import RNNForecaster
+    from rnnforecast.forecasting import default_window, forecast
+    from rnnforecast.windowing import make_windows
+    start = time.perf_counter()
+    window = default_window(train.index, horizon, len(train))
+    X, y = make_windows(train, window, horizon)
+    model = RNNForecaster(random_state=SEED, **PLAIN_PARAMS).fit(X, y)
+    values = np.asarray(forecast(model, train), dtype=float).ravel()
+    return values, time.perf_counter() - start, f"window {window}, {model.n_iter_} epochs"
+
+
+PATHS = {"cli": run_cli, "lib": run_library, "plain": run_plain}
 
 
 def _score(harness, train, test, values, m):
@@ -222,13 +244,17 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", type=Path, default=DEFAULT_SUITE)
     parser.add_argument("--series", default=None, help="comma-separated ids (default all)")
-    parser.add_argument("--paths", default="cli,lib", help="cli, lib or cli,lib")
+    parser.add_argument("--paths", default="cli,lib", help="comma-separated: cli, lib, plain")
     parser.add_argument("--json", type=Path, default=None, help="write the rows here")
     parser.add_argument("--shipped", action="store_true",
                         help="the package's own series instead of the suite")
     parser.add_argument("--source", type=Path, default=ROOT,
                         help="source tree whose command runs (default this one)")
+    parser.add_argument("--plain-params", type=json.loads, default={},
+                        help='parameters of the plain path\'s RNNForecaster, as JSON '
+                        '(experiments; default none: its defaults)')
     args = parser.parse_args(argv)
+    PLAIN_PARAMS.update(args.plain_params)
     sys.path.insert(0, str(ROOT))
     harness = _load_harness(args.suite)
     paths = [p for p in args.paths.split(",") if p]
@@ -237,6 +263,8 @@ def main(argv=None):
         wanted = set(args.series.split(","))
         manifest = [m for m in manifest if m["id"] in wanted]
     load_before = os.getloadavg()
+    if PLAIN_PARAMS and "plain" in paths:
+        print(f"plain path: RNNForecaster(**{PLAIN_PARAMS})")
     print(f"BLAS: {_blas()}; cores: {os.cpu_count()}; load average before "
           f"{load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}; seed {SEED}")
     head = "  ".join(f"{p + ' MASE':>7s} {'sMAPE':>6s} {'sec':>6s}" for p in paths)

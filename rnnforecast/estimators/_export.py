@@ -74,6 +74,11 @@ def recipe_of(estimator, owner):
         raise ValueError(
             f"The 'estimator' parameter of {owner} must know its window length; this one "
             "got its weights from load_state_dict without a fit. Fit it first.")
+    if getattr(estimator, "_skip", None) is not None:
+        raise ValueError(
+            f"The 'estimator' parameter of {owner} adds a linear skip to its network "
+            "(linear_skip_=True), which the export does not reproduce. Refit with "
+            "linear_skip=False to export.")
     classifier = hasattr(estimator, "classes_")
     T = estimator.n_timesteps_in_
     per_sequence = classifier and not spec.return_sequences and \

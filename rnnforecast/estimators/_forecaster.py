@@ -14,6 +14,7 @@ from ..forecasting import forecast, local_scale
 from ..nn.losses import LOSSES
 from ..preprocessing import WindowScaler
 from ._base import DTYPES, PREDICT_BATCH, _BaseRNN, limit_blas_threads, options
+from ._linear import LinearSkip
 
 class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     """Recurrent neural network regressor for windows of time series.
@@ -90,6 +91,14 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         intervals and recursive forecasts). ``fit`` refuses windows whose ``y`` follows
         another feature (e.g. ``make_windows(frame, ..., target="wind")`` with "wind" in
         column 1 needs ``target_feature=1``).
+    linear_skip : "auto" or bool, default="auto"
+        Add to the network's output a linear map of the window's last target values
+        (at most ``MAX_LAGS``, 1000), fitted first in closed form (ridge regression on
+        the scaled training windows); the network then learns what it leaves
+        (:class:`rnnforecast.estimators._linear.LinearSkip`). "auto" uses it for
+        many-to-one windows and not with ``return_sequences`` (where it does not
+        apply). ``partial_fit`` and ``warm_start`` keep the skip of the first fit, as
+        they keep the scaling.
 
     Attributes
     ----------
@@ -123,6 +132,8 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         Local scale of each of those windows (mean absolute one-step change of the
         target); intervals are scaled by the scale of the forecast's own window
         (see ``rnnforecast.forecasting.local_scale``).
+    linear_skip_ : bool
+        Whether the fitted model adds the linear skip to the network's output.
     """
 
     _parameter_constraints = {
@@ -130,6 +141,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         "loss": [options("squared_error", "absolute_error", "huber")],
         "window_normalization": [options("last", "mean"), None],
         "target_feature": [Interval(Integral, 0, None, closed="left")],
+        "linear_skip": [options("auto"), "boolean"],
     }
 
     def __init__(self, cell="lstm", hidden_size=32, num_layers=1, nonlinearity="tanh",
@@ -138,7 +150,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
                  n_iter_no_change=10, alpha=1e-4, clip_norm=5.0, bptt_truncate=None,
                  return_sequences=False, dtype="float32", n_threads=1, random_state=None,
                  verbose=0, warm_start=False, loss="squared_error",
-                 window_normalization="last", target_feature=0):
+                 window_normalization="last", target_feature=0, linear_skip=False):
         super().__init__(
             cell=cell, hidden_size=hidden_size, num_layers=num_layers,
             nonlinearity=nonlinearity, dropout=dropout, solver=solver,
@@ -151,6 +163,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         self.loss = loss
         self.window_normalization = window_normalization
         self.target_feature = target_feature
+        self.linear_skip = linear_skip
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -198,13 +211,37 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
             else None
         if first:  # warm_start and partial_fit keep the scaling of the first fit
             self._fit_scaler(*((X, Y) if split is None else (X[split[0]], Y[split[0]])))
+        Xs, offsets = self._scaler.transform(X)
+        Ys = self._scaler.transform_targets(Y, offsets)
+        if first:
+            self._fit_skip(Xs, Ys, split)
+        if getattr(self, "_skip", None) is not None:  # the network learns the rest
+            Ys = Ys - self._skip.predict(Xs).reshape(Ys.shape)
         dtype = DTYPES[self.dtype]
-        Xs, offsets = self._scaler.transform(X, dtype)
-        Ys = self._scaler.transform_targets(Y, offsets, dtype)
-        self._fit_network(Xs, Ys, self.n_outputs_, self._validation(X, Y), split,
-                          incremental=incremental)
+        self._fit_network(Xs.astype(dtype), Ys.astype(dtype), self.n_outputs_,
+                          self._validation(X, Y), split, incremental=incremental)
         self._store_residuals(X, Y, split)
         return self
+
+    def _fit_skip(self, Xs, Ys, split):
+        """Fit the linear skip on the scaled training windows (or drop it)."""
+        if self.linear_skip is True and self.return_sequences:
+            raise ValueError(
+                "The 'linear_skip' parameter of RNNForecaster must be False or 'auto' with "
+                "return_sequences=True: the skip maps a whole window to its outputs, and "
+                "one output per time step may only read the steps before it. Got "
+                "linear_skip=True.")
+        self._skip = None
+        if self.linear_skip and not self.return_sequences:
+            train = slice(None) if split is None else split[0]
+            self._skip = LinearSkip(self.target_feature).fit(Xs[train], Ys[train])
+        self.linear_skip_ = self._skip is not None
+
+    def _raw_outputs(self, Xs):
+        """Scaled predictions for scaled float64 windows: the network's outputs plus
+        the linear skip's."""
+        raw, skip = self._forward_raw(Xs), getattr(self, "_skip", None)
+        return raw if skip is None else raw + skip.predict(Xs)
 
     def _purge_gap(self, X, Y):
         """Windows whose targets overlap the first validation window's: with stride-1
@@ -267,7 +304,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     def _predict_windows(self, X):
         """Predictions (n, O) or (n, T, O) in original units for checked X (n, T, D)."""
         Xs, offsets = self._scaler.transform(X)
-        return self._scaler.inverse_targets(self._forward_raw(Xs), offsets)
+        return self._scaler.inverse_targets(self._raw_outputs(Xs), offsets)
 
     def predict(self, X):
         """Predict targets for windows ``X``.
@@ -301,7 +338,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         units of the windows ``idx``, for early stopping."""
         def validation(idx):
             Xs, offsets = self._scaler.transform(X[idx])
-            raw = self._forward_raw(Xs)
+            raw = self._raw_outputs(Xs)
             Ys = self._scaler.transform_targets(Y[idx], offsets)
             loss = LOSSES[self.loss](raw.reshape(-1, raw.shape[-1]),
                                      Ys.reshape(-1, raw.shape[-1]))[0]
@@ -350,6 +387,45 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
                 "into an estimator fitted on the same data.")
         return forecast(self, history, steps, freq=freq, interval=interval,
                         residuals=residuals)
+
+    def state_dict(self):
+        """The weights as a dict of arrays, named and laid out as PyTorch's.
+
+        The network's (see :meth:`RNNClassifier.state_dict`), and with a linear skip
+        ``skip.weight`` of shape (n_outputs, n_lags) and ``skip.bias`` of shape
+        (n_outputs,), as a ``torch.nn.Linear`` reading the window's last ``n_lags``
+        scaled target values. The arrays are copies.
+        """
+        state = super().state_dict()
+        skip = getattr(self, "_skip", None)
+        if skip is not None:
+            state["skip.weight"], state["skip.bias"] = skip.coef_.copy(), \
+                skip.intercept_.copy()
+        return state
+
+    def load_state_dict(self, state_dict):
+        """Set the weights from a dict shaped like ``state_dict()``; returns self.
+
+        The network's weights as for :meth:`RNNClassifier.load_state_dict`; the keys
+        ``skip.weight`` and ``skip.bias`` set the linear skip, and without them the
+        model has none (its predictions are the network's alone).
+        """
+        state = dict(state_dict)
+        weight, bias = state.pop("skip.weight", None), state.pop("skip.bias", None)
+        skip = None if weight is None and bias is None else \
+            LinearSkip.from_arrays(weight, bias, self.target_feature)
+        head = np.shape(state.get("head.bias"))
+        if skip is not None and head != skip.intercept_.shape:
+            raise ValueError(
+                f"The state_dict entries 'skip.bias' and 'head.bias' must have the same "
+                f"shape, one value per output. Got {skip.intercept_.shape} and {head}.")
+        super().load_state_dict(state)
+        if skip is not None and (self.n_timesteps_in_ or np.inf) < skip.n_lags_:
+            raise ValueError(
+                f"The state_dict entry 'skip.weight' reads {skip.n_lags_} time steps, more "
+                f"than the {self.n_timesteps_in_} of this estimator's windows.")
+        self._skip, self.linear_skip_ = skip, skip is not None
+        return self
 
     def _after_load_state_dict(self, spec, keep_scaling):
         if keep_scaling:

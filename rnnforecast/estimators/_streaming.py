@@ -8,7 +8,9 @@ from the new state. After ``reset()`` and ``n_timesteps_in_`` updates with the v
 a window, the prediction equals ``estimator.predict`` on that window.
 
 Per-window normalisation needs the whole window before the first step, so streaming
-requires a forecaster fitted with ``window_normalization=None``.
+requires a forecaster fitted with ``window_normalization=None``. A linear skip
+(``linear_skip``) reads the last observations, which the stream keeps (zeros before the
+first ones, in the scaled space).
 """
 
 import numpy as np
@@ -55,11 +57,14 @@ class StreamingForecaster:
         self._scaler = estimator._scaler
         self._params = estimator._network.params64()
         self._spec = estimator._network.spec
+        self._skip = getattr(estimator, "_skip", None)
         self.reset()
 
     def reset(self):
         """Forget the state: the next update starts a new sequence. Returns self."""
         self._state, self.n_steps_ = None, 0
+        if self._skip is not None:  # the last scaled observations the skip reads
+            self._recent = np.zeros((1, self._skip.n_lags_, self.estimator.n_step_features_in_))
         return self
 
     def update(self, x):
@@ -79,6 +84,9 @@ class StreamingForecaster:
         xs, offsets = self._scaler.transform(x.reshape(1, 1, -1))  # (N=1, T=1, D)
         with limit_blas_threads(est.n_threads):
             out, self._state = predict(self._params, self._spec, xs, self._state)
+        if self._skip is not None:
+            self._recent = np.concatenate([self._recent[:, 1:], xs], axis=1)
+            out = out + self._skip.predict(self._recent)
         self.n_steps_ += 1
         return self._scaler.inverse_targets(out, offsets)[0]       # (n_outputs,)
 
