@@ -432,7 +432,8 @@ def plot_backtest(results, *, ax=None, title=None):
         ``origin`` identifies the forecast origin (a timestamp or any label);
         ``timestamp`` is the time being forecast (a column, or else the DatetimeIndex of
         ``results``); ``forecast`` and ``actual`` are numbers. Actuals repeated across
-        origins for one timestamp are drawn once.
+        origins for one timestamp are drawn once. With ``lower`` and ``upper`` columns
+        (``backtest(..., interval=0.9)``), each origin's interval is shaded.
     ax : matplotlib.axes.Axes, default=None
         Axes to draw on. If None, a new Figure is made (without pyplot).
     title : str, default=None
@@ -441,7 +442,8 @@ def plot_backtest(results, *, ax=None, title=None):
     Returns
     -------
     ax : matplotlib.axes.Axes
-        Lines in drawing order: the actuals, then one segment per origin, in origin order.
+        Lines in drawing order: the actuals, then one segment per origin, in origin order;
+        with intervals, one band per origin in ``ax.collections``, in origin order.
     """
     results = _backtest_frame(results)
     ax = _new_axes(ax)
@@ -459,11 +461,18 @@ def plot_backtest(results, *, ax=None, title=None):
 
 
 def _draw_segments(ax, results):
-    """Draw each origin's forecasts as one short line, in origin order; return their count."""
+    """Draw each origin's forecasts as one short line (and its interval as a band, when
+    ``results`` has ``lower`` and ``upper``), in origin order; return their count."""
     groups = results.sort_values("timestamp").groupby("origin", sort=True)
+    banded = {"lower", "upper"} <= set(results.columns)
     for i, (_, segment) in enumerate(groups):
-        ax.plot(_x_values(pd.Index(segment["timestamp"])),
-                segment["forecast"].to_numpy(dtype=np.float64), color=_COLORS["forecast"],
+        x = _x_values(pd.Index(segment["timestamp"]))
+        ax.plot(x, segment["forecast"].to_numpy(dtype=np.float64), color=_COLORS["forecast"],
                 marker=".", linewidth=1.2, alpha=0.8,
                 label="forecasts" if i == 0 else "_nolegend_")
+        if banded:
+            ax.fill_between(x, segment["lower"].to_numpy(dtype=np.float64),
+                            segment["upper"].to_numpy(dtype=np.float64),
+                            color=_COLORS["forecast"], alpha=0.2, linewidth=0,
+                            label="intervals" if i == 0 else "_nolegend_")
     return groups.ngroups

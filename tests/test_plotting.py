@@ -244,6 +244,20 @@ def test_plot_backtest_takes_what_backtest_returns(monthly):
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), np.arange(12.0, 24.0))
 
 
+def test_plot_backtest_shades_the_interval_of_each_origin(monthly):
+    result = backtest(NaiveForecaster(), monthly, window=3, horizon=4, initial_train_size=12,
+                      step=4, interval=0.5)
+    ax = plot_backtest(result)
+    assert len(ax.collections) == 3  # one band per origin
+    for band, (_, rows) in zip(ax.collections, result.predictions.groupby("origin")):
+        vertices = band.get_paths()[0].vertices[:, 1]
+        assert vertices.min() == pytest.approx(rows["lower"].min())
+        assert vertices.max() == pytest.approx(rows["upper"].max())
+    assert _legend_texts(ax) == ["actual", "forecasts", "intervals"]
+    plain = plot_backtest(result.predictions.drop(columns=["lower", "upper"]))
+    assert len(plain.collections) == 0  # no interval, no band
+
+
 def test_plot_backtest_timestamp_index_and_given_ax(backtest_results):
     fig, given = plt.subplots()
     ax = plot_backtest(backtest_results.set_index("timestamp"), ax=given, title="CV")
