@@ -361,6 +361,12 @@ def backtest(estimator, data, *, window, horizon=1, target=None, initial_train_s
     -------
     result : BacktestResult
         ``predictions``, ``metrics`` and ``fold_metrics``.
+
+    Warns
+    -----
+    ConvergenceWarning
+        Once, with how many refits stopped before converging, instead of once per fit
+        (also when the fits run in other processes).
     """
     values, index, columns = as_2d_array(data, "data", OWNER)
     window = check_int(window, "window", 1, OWNER)
