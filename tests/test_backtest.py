@@ -307,11 +307,12 @@ class WarnsWhenFitted(NaiveForecaster):
         return super().fit(X, y)
 
 
-def test_refits_that_do_not_converge_warn_once_together():
+@pytest.mark.parametrize("n_jobs", [None, 2], ids=["here", "in-workers"])
+def test_refits_that_do_not_converge_warn_once_together(n_jobs):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = backtest(WarnsWhenFitted(), np.arange(40.0), window=3, horizon=2,
-                          initial_train_size=20, step=5)
+                          initial_train_size=20, step=5, n_jobs=n_jobs)
     assert len(result.fold_metrics) == 4
     convergence = [w for w in caught if w.category is ConvergenceWarning]
     assert [str(w.message) for w in convergence] == [
@@ -320,4 +321,13 @@ def test_refits_that_do_not_converge_warn_once_together():
         "if the forecasts look undertrained."]
     assert convergence[0].filename == __file__  # points at the call of backtest
     assert [str(w.message) for w in caught if w.category is UserWarning] == \
-        ["an unrelated note"] * 4  # other warnings are shown as they were
+        ["an unrelated note"] * 4  # other warnings reach the caller, as they were
+
+
+def test_a_warning_of_every_refit_is_shown_once_under_the_default_filter():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        backtest(WarnsWhenFitted(), np.arange(40.0), window=3, horizon=2,
+                 initial_train_size=20, step=5)
+    assert sorted(w.category.__name__ for w in caught) == ["ConvergenceWarning",
+                                                           "UserWarning"]

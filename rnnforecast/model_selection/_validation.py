@@ -178,45 +178,47 @@ def _forecast_from(model, values, origins, window, horizon, target_feature, cove
     return forecasts, interval_widths(*checked, X, coverage, target_feature)
 
 
-def _fit_counting_convergence(*fit_args):
-    """:func:`_fit`, with its ConvergenceWarnings counted instead of shown.
-
-    Returns the fitted model and the message of its ConvergenceWarning (None if it
-    converged). Other warnings are shown as usual.
-    """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        model = _fit(*fit_args)
-    unconverged = None
-    for warning in caught:
-        if issubclass(warning.category, ConvergenceWarning):
-            unconverged = str(warning.message)
-        else:
-            warnings.warn_explicit(warning.message, warning.category, warning.filename,
-                                   warning.lineno)
-    return model, unconverged
-
-
 def _fit_and_forecast(estimator, values, start, origin, window, horizon, target_feature,
                       coverage):
-    """One refit job: fit on rows ``start .. origin - 1``, forecast the next rows.
+    """One refit job: fit on rows ``start .. origin - 1``, forecast the next rows."""
+    model = _fit(estimator, values, start, origin, window, horizon, target_feature)
+    return _forecast_from(model, values, np.array([origin]), window, horizon, target_feature,
+                          coverage)
 
-    Returns the forecasts and half-widths of :func:`_forecast_from`, and the fit's
-    ConvergenceWarning message or None.
+
+def _recording_warnings(job, *args):
+    """Run ``job(*args)``; return its result and its warnings, recorded instead of shown
+    as ``(message, category, filename, lineno)``, so that the caller shows them (a job
+    in another process would show them on that process's stderr, past the caller's
+    warning filters)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = job(*args)
+    return result, [(w.message, w.category, w.filename, w.lineno) for w in caught]
+
+
+def _is_convergence(category):
+    return issubclass(category, ConvergenceWarning)
+
+
+def _show_warnings(recorded):
+    """Show the warnings of the refit jobs (one list per job) through the caller's filters.
+
+    ConvergenceWarnings are shown once for all jobs, with how many fits stopped before
+    converging; the others as they came, each text once per place of origin under the
+    default filter (one registry for all jobs), not once per fit.
     """
-    model, unconverged = _fit_counting_convergence(estimator, values, start, origin, window,
-                                                   horizon, target_feature)
-    forecasts, widths = _forecast_from(model, values, np.array([origin]), window, horizon,
-                                       target_feature, coverage)
-    return forecasts, widths, unconverged
-
-
-def _warn_unconverged(messages):
-    """One ConvergenceWarning for all refits that did not converge, not one per fit."""
-    unconverged = [message for message in messages if message is not None]
+    registry, unconverged = {}, []
+    for caught in recorded:
+        convergence = [str(m) for m, category, _, _ in caught if _is_convergence(category)]
+        unconverged += convergence[:1]  # one per fit
+        for message, category, filename, lineno in caught:
+            if not _is_convergence(category):
+                warnings.warn_explicit(message, category, filename, lineno,
+                                       registry=registry)
     if unconverged:
         warnings.warn(
-            f"{len(unconverged)} of the {len(messages)} fits of the {OWNER} stopped before "
+            f"{len(unconverged)} of the {len(recorded)} fits of the {OWNER} stopped before "
             f"converging; the first said: {unconverged[0]} Raise the estimator's iteration "
             "limit (max_iter) if the forecasts look undertrained.",
             ConvergenceWarning, stacklevel=4)
@@ -225,13 +227,15 @@ def _warn_unconverged(messages):
 def _run_refits(estimator, values, starts, origins, settings, n_jobs):
     """Fit a clone per origin through joblib; stack the forecasts (n_origins, horizon)."""
     jobs = (
-        delayed(_fit_and_forecast)(clone(estimator), values, start, origin, *settings)
+        delayed(_recording_warnings)(_fit_and_forecast, clone(estimator), values, start,
+                                     origin, *settings)
         for start, origin in zip(starts, origins)
     )
     results = Parallel(n_jobs=n_jobs)(jobs)
-    _warn_unconverged([unconverged for _, _, unconverged in results])
-    forecasts = np.concatenate([forecast for forecast, _, _ in results])
-    widths = None if results[0][1] is None else np.concatenate([w for _, w, _ in results])
+    _show_warnings([caught for _, caught in results])
+    forecasts = np.concatenate([forecast for (forecast, _), _ in results])
+    widths = None if results[0][0][1] is None else \
+        np.concatenate([w for (_, w), _ in results])
     return forecasts, widths
 
 
@@ -365,8 +369,9 @@ def backtest(estimator, data, *, window, horizon=1, target=None, initial_train_s
     Warns
     -----
     ConvergenceWarning
-        Once, with how many refits stopped before converging, instead of once per fit
-        (also when the fits run in other processes).
+        Once, with how many refits stopped before converging, instead of once per fit.
+        The refits' other warnings are shown through the caller's filters too, also
+        when the fits run in other processes.
     """
     values, index, columns = as_2d_array(data, "data", OWNER)
     window = check_int(window, "window", 1, OWNER)
