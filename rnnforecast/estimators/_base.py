@@ -301,8 +301,12 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
             self.interrupted_ = True
             raise KeyboardInterrupt
 
+    def _batch_size(self, n_samples):
+        """Windows per gradient step for ``n_samples`` training windows."""
+        return min(self.batch_size, n_samples)
+
     def _epoch(self, X, Y, snapshot, sample_weight=None):
-        batch_size = min(self.batch_size, len(X))
+        batch_size = self._batch_size(len(X))
         try:
             return run_epoch(self._network, self._optimizer, X, Y, batch_size=batch_size,
                              loss=self._loss_name(), alpha=self.alpha,
