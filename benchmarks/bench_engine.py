@@ -231,7 +231,8 @@ def run_inference(cells, threads, repeats, settle, layers=1):
     rows = []
     for cell in cells:
         np_model, torch_model = make_pair(cell, INFERENCE_SHAPE, layers=layers)
-        torch_model.eval()
+        if isinstance(torch_model, nn.Module):
+            torch_model.eval()
         t_np, t_torch = time_interleaved(np_model.predict, torch_model.predict, repeats,
                                          settle=settle)
         row = {"kind": "inference", "cell": cell, "shape": list(INFERENCE_SHAPE),
