@@ -74,7 +74,8 @@ def test_levels_by_hand_sorted_whatever_the_order_given():
          "lower_50": [7.0, 5.0], "upper_50": [13.0, 17.0],
          "lower_80": [5.0, 1.0], "upper_80": [15.0, 21.0]},
         index=FUTURE)
-    for interval in ([0.5, 0.8], [0.8, 0.5], (0.8, 0.5), np.array([0.8, 0.5])):
+    for interval in ([0.5, 0.8], [0.8, 0.5], (0.8, 0.5), np.array([0.8, 0.5]),
+                     pd.Series([0.8, 0.5])):
         pd.testing.assert_frame_equal(forecast(model, HISTORY, interval=interval), expected)
 
 
@@ -161,8 +162,9 @@ def levels_refused(rule, got):
     ([0.8, 0.95, 0.8], "level(s) 80 % repeated; give each level once"),
     ([0.8, 0.8000000000001], "level(s) 80 % repeated; give each level once"),
     (np.array([[0.8, 0.9]]), "a list must be flat, one level per item"),
+    ([[0.8], [0.9, 0.95]], "[0.8] is not a number strictly between 0 and 1"),
 ], ids=["empty", "one", "zero", "percent", "text", "none", "bool", "repeated",
-        "same-name", "2-d"])
+        "same-name", "2-d", "nested"])
 def test_invalid_levels_are_refused(interval, rule):
     model = model_with(np.ones((40, 2)))
     with pytest.raises(ValueError, match=levels_refused(rule, repr(interval))):

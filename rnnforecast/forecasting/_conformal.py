@@ -70,8 +70,6 @@ __all__ = ["check_calibration", "check_coverage", "check_levels", "conformal_qua
            "highest_coverage", "interval_columns", "interval_widths", "level_label",
            "level_widths", "local_scale", "recursive_residuals"]
 
-#: Containers read as several interval levels; any other value is one level.
-LEVEL_CONTAINERS = (list, tuple, np.ndarray)
 
 
 def check_coverage(coverage, name, owner):
@@ -109,7 +107,7 @@ def _levels_refused(interval, name, owner, rule):
 
 def _check_level_list(interval, name, owner):
     """Several levels, checked and sorted in increasing order."""
-    if np.ndim(interval) != 1:
+    if not isinstance(interval, (list, tuple)) and np.ndim(interval) != 1:
         raise _levels_refused(interval, name, owner, "a list must be flat, one level per "
                               "item")
     if len(interval) == 0:
@@ -128,12 +126,19 @@ def _check_level_list(interval, name, owner):
     return tuple(sorted(float(level) for level in levels))
 
 
+def _is_sequence(interval):
+    """Whether ``interval`` holds several levels: a list, tuple or array (pandas too)."""
+    if isinstance(interval, (list, tuple)):
+        return True
+    return hasattr(interval, "__array__") and np.ndim(interval) >= 1
+
+
 def check_levels(interval, name, owner):
     """Checked interval level(s): a float for one number, a sorted tuple for a list.
 
     Parameters
     ----------
-    interval : float or list, tuple or ndarray of shape (n_levels,) of float
+    interval : float or list, tuple or array-like of shape (n_levels,) of float
         Coverage(s) in (0, 1).
     name, owner : str
         Argument and function named in error messages.
@@ -144,7 +149,7 @@ def check_levels(interval, name, owner):
         One coverage (the bounds are then ``lower``/``upper``), or the distinct
         coverages in increasing order (bounds named by :func:`interval_columns`).
     """
-    if isinstance(interval, LEVEL_CONTAINERS):
+    if _is_sequence(interval):
         return _check_level_list(interval, name, owner)
     return check_coverage(interval, name, owner)
 
