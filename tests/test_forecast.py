@@ -189,7 +189,8 @@ def test_forecast_refuses_an_interval_its_residuals_cannot_bound(n_calibration, 
 def test_forecast_of_a_short_series_refuses_a_90_percent_interval():
     # 60 days, windows of 8: 51 windows, the last 10 % (5) held out for calibration
     series = daily_series(np.sin(np.arange(60) / 4.0))
-    model = RNNForecaster(hidden_size=4, max_iter=2, early_stopping=True, random_state=0)
+    model = RNNForecaster(hidden_size=4, max_iter=2, early_stopping=True,
+                          validation_fraction=0.1, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(*make_windows(series, window=8, horizon=2))
