@@ -67,11 +67,11 @@ def _shown(names):
 def long_layout(series, id_column=None, time_column=None, value_column=None):
     """The id, time and value column names of a long DataFrame.
 
-    A name given is kept. The names not given are this package's defaults
-    (``series``, ``timestamp``, ``value``), unless some of those are missing from the
-    columns while nixtla's (``unique_id``, ``ds``, ``y``) are all there; then nixtla's.
-    The choice is made for the missing names together, never one by one, so an
-    exogenous column called ``value`` beside ``unique_id, ds, y`` stays a feature.
+    A name given is kept. The roles left unnamed take this package's defaults
+    (``series``, ``timestamp``, ``value``), unless one of those is not a column while
+    nixtla's names for the same roles (``unique_id``, ``ds``, ``y``) all are; then they
+    take nixtla's. The choice is made for the unnamed roles together, never one by one,
+    so an exogenous column called ``value`` beside ``unique_id, ds, y`` stays a feature.
 
     Parameters
     ----------
@@ -86,10 +86,10 @@ def long_layout(series, id_column=None, time_column=None, value_column=None):
     """
     given = {"id_column": id_column, "time_column": time_column,
              "value_column": value_column}
-    open_ = [name for name, column in given.items() if column is None]
+    unnamed = [name for name, column in given.items() if column is None]
     columns = set(series.columns) if isinstance(series, pd.DataFrame) else set()
-    ours = all(LONG_DEFAULTS[name][0] in columns for name in open_)
-    nixtla = bool(open_) and all(LONG_DEFAULTS[name][1] in columns for name in open_)
+    ours = all(LONG_DEFAULTS[name][0] in columns for name in unnamed)
+    nixtla = bool(unnamed) and all(LONG_DEFAULTS[name][1] in columns for name in unnamed)
     choice = 1 if nixtla and not ours else 0
     return tuple(LONG_DEFAULTS[name][choice] if column is None else column
                  for name, column in given.items())
