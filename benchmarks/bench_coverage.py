@@ -47,8 +47,11 @@ from rnnforecast.datasets import load_airline, load_ibm, load_seattle_weather
 from rnnforecast.forecasting import default_window, forecast
 
 LEVELS = (0.8, 0.95)
+#: Every setting that shapes the fit is written out, so that a change of a default
+#: does not change what is measured.
 CLI_FORECASTER = dict(cell="lstm", hidden_size=32, max_iter=300, early_stopping=True,
                       validation_fraction=0.2, n_iter_no_change=30, learning_rate_init=0.005,
+                      batch_size=32, tol=1e-4, alpha=1e-4, linear_skip=False,
                       random_state=0)
 SUITE = "/work/shared/benchmarks"
 #: Public-suite series: id -> (n_origins, rows between origins).
