@@ -4,8 +4,9 @@ Every function draws on ``ax`` when given one and otherwise on a new
 :class:`matplotlib.figure.Figure` made without pyplot: no GUI window, no global figure
 registry, nothing to close, so the functions work headless (CLI, CI, servers). Every function
 returns the :class:`~matplotlib.axes.Axes` it drew on; save with ``ax.figure.savefig(path)``,
-or show it in a notebook by ending a cell with ``ax.figure``. To draw into a pyplot window,
-pass ``ax`` from ``plt.subplots()``. No function calls ``plt.show()``.
+or show it in a notebook by ending a cell with ``ax.figure`` (once ``%matplotlib inline``
+has run, or pyplot was imported: until then a kernel shows a figure as text). To draw into
+a pyplot window, pass ``ax`` from ``plt.subplots()``. No function calls ``plt.show()``.
 
 matplotlib is imported inside the functions, so importing this module stays cheap.
 Besides NumPy and pandas it imports only the rule that places forecasts on the time axis
