@@ -40,12 +40,15 @@ OUTPUT_DIR = Path(os.environ.get("RNNFORECAST_OUTPUT_DIR", "."))
 OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
 
 # 1. Fit a two-layer LSTM on 12-month windows predicting the next 3 months. Without
-#    window normalization the only preprocessing is the standardisation described above.
+#    window normalization the only preprocessing is the standardisation described above;
+#    without the linear skip the network is the whole model, and without early stopping
+#    every window trains (and sets the standardisation).
 X, y = make_windows(load_airline(), window=12, horizon=3)  # X (n, 12, 1), y (n, 3)
 HIDDEN, LAYERS = 16, 2
 model = RNNForecaster(cell="lstm", hidden_size=HIDDEN, num_layers=LAYERS,
-                      window_normalization=None, max_iter=5 if FAST else 200,
-                      learning_rate_init=0.005, random_state=0).fit(X, y)
+                      window_normalization=None, linear_skip=False, early_stopping=False,
+                      max_iter=5 if FAST else 200, learning_rate_init=0.005,
+                      random_state=0).fit(X, y)
 weights = model.state_dict()
 np.savez(OUTPUT_DIR / "airline_lstm_state_dict.npz", **weights)
 print("Exported:", ", ".join(f"{k} {v.shape}" for k, v in weights.items()))
@@ -92,7 +95,8 @@ print(f"Forecasts in passengers, max |rnnforecast - PyTorch|: {estimator_gap:.2e
       f"(values around {y.mean():.0f})")
 
 # 5. Or let rnnforecast build the whole module, scaling included (any window
-#    normalization, the classifier's options too): raw windows in, passengers out.
+#    normalization, the linear skip, the classifier's options too): raw windows in,
+#    passengers out.
 from rnnforecast.estimators import to_torch  # noqa: E402
 
 module = to_torch(model)

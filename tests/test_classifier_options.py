@@ -125,7 +125,7 @@ def test_the_classifier_defaults_leave_the_forecaster_alone():
     from rnnforecast import RNNForecaster
     forecaster = RNNForecaster().get_params()
     assert (forecaster["cell"], forecaster["hidden_size"], forecaster["learning_rate_init"],
-            forecaster["n_iter_no_change"]) == ("lstm", 32, 0.005, 10)
+            forecaster["n_iter_no_change"]) == ("lstm", 32, 0.005, 20)
     assert not {"pooling", "max_timesteps", "learning_rate", "class_weight"} & set(forecaster)
     classifier = RNNClassifier().get_params()
     assert (classifier["cell"], classifier["hidden_size"], classifier["pooling"],

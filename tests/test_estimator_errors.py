@@ -24,7 +24,6 @@ SHARED_PARAMETERS = [
     ("dropout", -0.1, "a float in the range [0.0, 1.0)"),
     ("solver", "lbfgs", "a str among {'sgd', 'rmsprop', 'adam'}"),
     ("learning_rate_init", 0.0, "a float in the range (0.0, inf)"),
-    ("batch_size", 0, "an int in the range [1, inf)"),
     ("max_iter", 0, "an int in the range [1, inf)"),
     ("tol", -1.0, "a float in the range [0.0, inf)"),
     ("validation_fraction", 1.0, "a float in the range (0.0, 1.0)"),
@@ -39,7 +38,11 @@ SHARED_PARAMETERS = [
                          "'numpy.random.mtrand.RandomState' or None"),
 ]
 BOOLEAN_PARAMETERS = ["early_stopping", "return_sequences", "warm_start"]
+AUTO_OR_BOOL = "a str among {'auto'} or an instance of 'bool' or an instance of 'numpy.bool'"
 FORECASTER_PARAMETERS = [
+    ("batch_size", 0, "an int in the range [1, inf) or a str among {'auto'}"),
+    ("early_stopping", "yes", AUTO_OR_BOOL),
+    ("linear_skip", "no", AUTO_OR_BOOL),
     ("loss", "mse", "a str among {'squared_error', 'absolute_error', 'huber'}"),
     ("window_normalization", "first", "a str among {'last', 'mean'} or None"),
     ("target_feature", -1, "an int in the range [0, inf)"),
@@ -77,8 +80,9 @@ def test_forecaster_parameter_errors(data, name, value, rule):
         fit(RNNForecaster(**FAST, **{name: value}), data)
 
 
-@pytest.mark.parametrize("estimator_class", ESTIMATORS)
-@pytest.mark.parametrize("name", BOOLEAN_PARAMETERS)
+@pytest.mark.parametrize("estimator_class, name", [
+    (cls, name) for cls in ESTIMATORS for name in BOOLEAN_PARAMETERS
+    if (cls, name) != (RNNForecaster, "early_stopping")])  # "auto" too: above
 def test_boolean_parameter_errors(data, estimator_class, name):
     pattern = (re.escape(f"The '{name}' parameter of {estimator_class.__name__} must be an "
                          "instance of 'bool'") + ".*" + re.escape("Got 'yes' instead."))
@@ -324,3 +328,9 @@ def test_failed_load_leaves_the_estimator_unchanged(data, lstm_state):
         estimator.load_state_dict(dict(lstm_state, **{"head.bias": np.zeros(3)}))
     np.testing.assert_array_equal(estimator.predict(X), before)
     assert estimator.get_params() == RNNForecaster(**FAST, num_layers=2).get_params()
+
+
+def test_classifier_batch_size_error(data):
+    rule = "an int in the range [1, inf)"
+    with pytest.raises(ValueError, match=expected_message(RNNClassifier, "batch_size", 0, rule)):
+        fit(RNNClassifier(**FAST, batch_size=0), data)

@@ -72,7 +72,8 @@ def test_early_stopping_statistics_come_from_the_training_windows(windows):
     far_X[-n_val:] += 1000.0
     far_y[-n_val:] += 1000.0
     params = dict(FAST, max_iter=3, early_stopping=True, validation_fraction=0.2,
-                  window_normalization=None, n_iter_no_change=5)
+                  window_normalization=None, n_iter_no_change=5,
+                  linear_skip=False)  # the skip learns from every window (its tests)
     near = RNNForecaster(**params).fit(X, y)
     far = RNNForecaster(**params).fit(far_X, far_y)
     assert near.loss_curve_ == far.loss_curve_
@@ -83,7 +84,8 @@ def test_early_stopping_restores_the_best_epoch(windows):
     X, y = windows
     est = RecordingForecaster(hidden_size=8, max_iter=200, learning_rate_init=0.05,
                               early_stopping=True, validation_fraction=0.2,
-                              n_iter_no_change=3, tol=0.0, random_state=0).fit(X, y)
+                              n_iter_no_change=3, tol=0.0, random_state=0,
+                              linear_skip=False).fit(X, y)
     scores, losses = est.validation_scores_, est.validation_loss_curve_
     best = int(np.argmin(losses))  # stopping follows the validation loss
     assert len(scores) == len(est.loss_curve_) == est.n_iter_ == len(est.epoch_weights_)
@@ -98,7 +100,8 @@ def test_early_stopping_restores_the_best_epoch(windows):
 
 def test_conformal_residuals_are_the_held_out_errors(windows):
     X, y = windows
-    est = RNNForecaster(**FAST, early_stopping=True, validation_fraction=0.2).fit(X, y)
+    est = RNNForecaster(**FAST, early_stopping=True, validation_fraction=0.2,
+                        linear_skip=False).fit(X, y)  # with the skip: test_linear_skip
     n_val = n_validation(len(X), 0.2)
     assert est.conformal_residuals_.shape == (n_val, HORIZON)
     np.testing.assert_allclose(est.conformal_residuals_, y[-n_val:] - est.predict(X[-n_val:]),
@@ -143,7 +146,7 @@ def test_keyboard_interrupt_keeps_a_usable_estimator(kind_and_data, monkeypatch)
 def test_interrupt_inside_an_epoch_keeps_the_last_complete_epoch(windows, monkeypatch):
     """Interrupted in the middle of epoch 3: the weights are those after epoch 2."""
     X, y = windows
-    params = dict(FAST, max_iter=10, batch_size=32)
+    params = dict(FAST, max_iter=10, batch_size=32, early_stopping=False)
     batches_per_epoch = int(np.ceil(len(X) / 32))
     calls = []
 
@@ -168,7 +171,8 @@ def test_keyboard_interrupt_with_early_stopping_keeps_the_best_weights(windows,
                                                                        monkeypatch):
     X, y = windows
     interrupt_run_epoch_at(monkeypatch, 4)
-    est = RecordingForecaster(**dict(FAST, max_iter=10), early_stopping=True)
+    est = RecordingForecaster(**dict(FAST, max_iter=10), early_stopping=True,
+                              linear_skip=False)
     with pytest.raises(KeyboardInterrupt):
         est.fit(X, y)
     best = int(np.argmin(est.validation_loss_curve_))
@@ -194,7 +198,7 @@ def test_partial_fit_k_times_equals_fit_with_max_iter_k(windows):
     stepped = RNNForecaster(**dict(FAST, max_iter=1))
     for _ in range(3):
         stepped.partial_fit(X, y)
-    fitted = RNNForecaster(**dict(FAST, max_iter=3)).fit(X, y)
+    fitted = RNNForecaster(**dict(FAST, max_iter=3), early_stopping=False).fit(X, y)
     assert_same_weights(stepped.state_dict(), fitted.state_dict())
     assert stepped.loss_curve_ == fitted.loss_curve_
 
@@ -203,12 +207,13 @@ def test_warm_start_continues_and_accumulates_like_mlp(windows):
     """As MLPRegressor: n_iter_ and loss_curve_ accumulate over warm-started fits, and
     3 + 3 warm-started epochs are the same model as one fit of 6 epochs."""
     X, y = windows
-    est = RNNForecaster(**dict(FAST, max_iter=3), warm_start=True).fit(X, y)
+    est = RNNForecaster(**dict(FAST, max_iter=3), warm_start=True,
+                        early_stopping=False).fit(X, y)
     first_curve = list(est.loss_curve_)
     est.fit(X, y)
     assert est.n_iter_ == len(est.loss_curve_) == 6
     assert est.loss_curve_[:3] == first_curve
-    once = RNNForecaster(**dict(FAST, max_iter=6)).fit(X, y)
+    once = RNNForecaster(**dict(FAST, max_iter=6), early_stopping=False).fit(X, y)
     assert_same_weights(est.state_dict(), once.state_dict())
     assert est.loss_curve_ == once.loss_curve_
 

@@ -113,7 +113,10 @@ def test_different_random_states_give_different_weights(kind_and_data):
     a = make_estimator(kind, **dict(FAST, random_state=0)).fit(X, y).state_dict()
     b = make_estimator(kind, **dict(FAST, random_state=1)).fit(X, y).state_dict()
     for key in a:
-        assert not np.array_equal(a[key], b[key]), key
+        if key.startswith("skip."):  # the linear skip is fitted in closed form
+            np.testing.assert_array_equal(a[key], b[key])
+        else:
+            assert not np.array_equal(a[key], b[key]), key
 
 
 def test_random_state_instance_is_accepted(windows):
@@ -164,9 +167,11 @@ def test_state_dict_names_and_shapes_as_pytorch(windows, cell, n_gates):
         "weight_ih_l1": (n_gates * H, H), "weight_hh_l1": (n_gates * H, H),
         "bias_ih_l1": (n_gates * H,), "bias_hh_l1": (n_gates * H,),
         "head.weight": (HORIZON, H), "head.bias": (HORIZON,),
+        "skip.weight": (HORIZON, X.shape[1]), "skip.bias": (HORIZON,),  # linear_skip
     }
     assert {k: v.shape for k, v in sd.items()} == expected
-    assert all(v.dtype == np.float32 for v in sd.values())
+    assert all(v.dtype == (np.float64 if k.startswith("skip.") else np.float32)
+               for k, v in sd.items())
     sd["head.bias"][:] = 123.0  # a copy: the model is untouched
     assert not np.any(est.state_dict()["head.bias"] == 123.0)
 
@@ -188,7 +193,7 @@ def test_state_dict_into_an_unfitted_estimator_uses_raw_windows(windows):
     refit; the parameter itself is unchanged), and accepts windows
     of any length; predictions are then the network's raw outputs."""
     X, y = windows
-    a = RNNForecaster(**FAST, cell="gru", num_layers=2).fit(X, y)
+    a = RNNForecaster(**FAST, cell="gru", num_layers=2, linear_skip=False).fit(X, y)
     b = RNNForecaster(cell="gru").load_state_dict(a.state_dict())
     assert (b.hidden_size, b.num_layers) == (FAST["hidden_size"], 2)
     assert b.window_normalization == "last"  # the parameter is left as it was
@@ -211,7 +216,9 @@ def test_partial_fit_continues_from_loaded_weights(windows):
     b.partial_fit(X, y)
     assert b.n_iter_ == 1
     after = b.state_dict()
-    for key in before:  # one small step away from the loaded weights
+    for key in ("skip.weight", "skip.bias"):  # partial_fit keeps the linear skip
+        np.testing.assert_array_equal(after.pop(key), before.pop(key))
+    for key in before:  # the network one small step away from the loaded weights
         assert not np.array_equal(before[key], after[key])
         np.testing.assert_allclose(after[key], before[key], atol=0.1)
 
@@ -259,7 +266,8 @@ def test_every_cell_fits_and_predicts(kind_and_data, cell, nonlinearity, dtype):
     kind, (X, y) = kind_and_data
     est = make_estimator(kind, **FAST, cell=cell, nonlinearity=nonlinearity, dtype=dtype,
                          num_layers=2).fit(X, y)
-    assert all(v.dtype == np.dtype(dtype) for v in est.state_dict().values())
+    assert all(v.dtype == np.dtype(dtype) for k, v in est.state_dict().items()
+               if not k.startswith("skip."))  # the linear skip is float64
     pred = est.predict(X)
     assert pred.shape == np.shape(y)
     if kind == "forecaster":

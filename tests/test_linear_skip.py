@@ -52,18 +52,43 @@ def test_the_prediction_is_the_network_plus_the_skip_in_the_scaled_space():
                                lags @ model._skip.coef_.T + model._skip.intercept_)
 
 
-def test_the_skip_is_the_ridge_solution_on_the_training_windows_only():
+def _ridge(Xs, Ys):
+    """The skip's solution: ridge (penalty 1) on the target's lags, intercept free."""
+    Z = Xs[:, :, 0]
+    Zc, Yc = Z - Z.mean(axis=0), Ys - Ys.mean(axis=0)
+    return np.linalg.solve(Zc.T @ Zc + np.eye(Z.shape[1]), Zc.T @ Yc).T
+
+
+def test_the_skip_learns_from_every_window_and_calibration_from_the_training_ones():
     X, y = make_windows(ar2_series(), 12, 3)
     model = RNNForecaster(**FAST, linear_skip=True, early_stopping=True,
                           validation_fraction=0.25).fit(X, y)
-    train = np.arange(len(X) - round(0.25 * len(X)) - 2)  # before a purge gap of 2
-    Xs, offsets = model._scaler.transform(X[train])
-    Ys = model._scaler.transform_targets(y[train], offsets)
-    Z = Xs[:, :, 0]                                  # the 12 lags of the target
-    Zc, Yc = Z - Z.mean(axis=0), Ys - Ys.mean(axis=0)  # the intercept is not penalised
-    coef = np.linalg.solve(Zc.T @ Zc + np.eye(12), Zc.T @ Yc)
-    np.testing.assert_allclose(model._skip.coef_, coef.T, rtol=1e-8, atol=1e-10)
-    assert np.isfinite(model.conformal_residuals_).all()
+    Xs, offsets = model._scaler.transform(X)
+    np.testing.assert_allclose(model._skip.coef_,
+                               _ridge(Xs, model._scaler.transform_targets(y, offsets)),
+                               rtol=1e-8, atol=1e-10)
+    # the conformal residuals: a skip refitted on the training windows, which end
+    # before a purge gap of 2, plus the network; no part has seen the held-out targets
+    n_val = round(0.25 * len(X))
+    train, val = slice(0, len(X) - n_val - 2), slice(len(X) - n_val, None)
+    refit = LinearSkip(0).fit(Xs[train], model._scaler.transform_targets(
+        y[train], offsets[train]))
+    np.testing.assert_allclose(refit.coef_, _ridge(
+        Xs[train], model._scaler.transform_targets(y[train], offsets[train])), rtol=1e-8,
+        atol=1e-10)
+    raw = model._forward_raw(Xs[val]) + refit.predict(Xs[val])
+    expected = y[val] - model._scaler.inverse_targets(raw, offsets[val])
+    np.testing.assert_allclose(model.conformal_residuals_, expected, rtol=1e-10)
+    assert not np.allclose(model.conformal_residuals_, y[val] - model.predict(X[val]))
+
+
+def test_early_stopping_auto_holds_out_windows_when_ten_are_left_to_train():
+    X, y = make_windows(ar2_series(60), 8, 3)      # 50 windows: 10 held out, gap 2
+    model = RNNForecaster(**FAST).fit(X, y)
+    assert model.do_early_stopping_ and len(model.conformal_residuals_) == 10
+    model = RNNForecaster(**FAST).fit(X[:14], y[:14])  # 3 held out, gap 2: 9 left
+    assert not model.do_early_stopping_ and not hasattr(model, "conformal_residuals_")
+    assert not RNNForecaster(**FAST, early_stopping=False).fit(X, y).do_early_stopping_
 
 
 def test_auto_uses_the_skip_for_windows_and_not_for_one_output_per_step():

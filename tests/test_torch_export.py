@@ -64,8 +64,9 @@ def test_a_torch_network_with_its_scaling_becomes_an_estimator(cell):
     wrapped = from_torch(module.rnn, module.head, RNNForecaster(cell=cell),
                          n_timesteps=X.shape[1], x_mean=scaler.x_mean_,
                          x_scale=scaler.x_scale_, y_mean=scaler.y_mean_,
-                         y_scale=scaler.y_scale_)
+                         y_scale=scaler.y_scale_, skip=module.skip)
     np.testing.assert_allclose(wrapped.predict(X), model.predict(X), rtol=1e-12)
+    assert wrapped.linear_skip_
     assert wrapped.forecast(np.arange(20.0) + 100).shape == (y.shape[1],)
 
 

@@ -10,6 +10,7 @@ reads the estimators' internals itself::
                                                           block_means)
       -> window offset, per-feature standardisation      (scaler)
       -> recurrent layers, pooling over time, dense head (spec, params)
+      -> + linear skip on the last target values         (forecaster: skip)
       -> inverse target scaling + target offset          (forecaster: scaler)
       |  softmax                                         (classifier)
 """
@@ -38,6 +39,7 @@ class Recipe(NamedTuple):
     normalization: Optional[str]     # "zscore", "mean" or None (classifier only)
     block_means: Optional[np.ndarray]  # (T, T') averaging matrix, or None
     squeeze: bool                    # drop the last axis, as predict does for 1-D y
+    skip: Optional[object] = None    # forecaster: its fitted LinearSkip, or None
 
 
 def averaging_matrix(n_timesteps, max_timesteps):
@@ -74,11 +76,6 @@ def recipe_of(estimator, owner):
         raise ValueError(
             f"The 'estimator' parameter of {owner} must know its window length; this one "
             "got its weights from load_state_dict without a fit. Fit it first.")
-    if getattr(estimator, "_skip", None) is not None:
-        raise ValueError(
-            f"The 'estimator' parameter of {owner} adds a linear skip to its network "
-            "(linear_skip_=True), which the export does not reproduce. Refit with "
-            "linear_skip=False to export.")
     classifier = hasattr(estimator, "classes_")
     T = estimator.n_timesteps_in_
     per_sequence = classifier and not spec.return_sequences and \
@@ -88,4 +85,5 @@ def recipe_of(estimator, owner):
     block_means = averaging_matrix(T, limit) if limit is not None and T > limit else None
     squeeze = not classifier and estimator._y_ndim < (3 if spec.return_sequences else 2)
     return Recipe(spec, dict(estimator._network.params), estimator._scaler, classifier, T,
-                  estimator.n_step_features_in_, normalization, block_means, squeeze)
+                  estimator.n_step_features_in_, normalization, block_means, squeeze,
+                  getattr(estimator, "_skip", None))

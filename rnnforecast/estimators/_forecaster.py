@@ -16,6 +16,14 @@ from ..preprocessing import WindowScaler
 from ._base import DTYPES, PREDICT_BATCH, _BaseRNN, limit_blas_threads, options
 from ._linear import LinearSkip
 
+#: Fewest training windows for which ``early_stopping="auto"`` holds some out.
+MIN_TRAIN_WINDOWS = 10
+#: Most gradient steps per epoch with ``batch_size="auto"`` (larger batches beyond).
+AUTO_BATCH_STEPS = 64
+#: Smallest and largest batch with ``batch_size="auto"``.
+AUTO_BATCH_RANGE = (32, 1024)
+
+
 class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     """Recurrent neural network regressor for windows of time series.
 
@@ -46,18 +54,25 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     learning_rate_init : float, default=0.005
         Adam's step size. On the airline hold-out 0.005 reached the accuracy of 0.001 in
         3x fewer epochs (benchmarks/README.md, Accuracy).
-    batch_size : int, default=32
+    batch_size : int or "auto", default="auto"
+        Windows per gradient step. "auto" takes 32, or more on long series so that an
+        epoch makes at most ``AUTO_BATCH_STEPS`` (64) steps: ``max(32, ceil(n / 64))``
+        for ``n`` training windows, at most 1024. An epoch then costs about the same on
+        long series as on a few thousand windows.
     max_iter : int, default=200
         Number of epochs.
     tol : float, default=1e-4
-    early_stopping : bool, default=False
+    early_stopping : "auto" or bool, default="auto"
         Hold out the *last* ``validation_fraction`` of the windows (time order), after a
         purge gap of ``n_outputs - 1`` windows whose targets overlap the held-out ones;
         stop when the validation loss has not improved by ``tol`` for
         ``n_iter_no_change`` epochs, and restore the weights of the best epoch. Also
-        stores ``conformal_residuals_``.
-    validation_fraction : float, default=0.1
-    n_iter_no_change : int, default=10
+        stores ``conformal_residuals_``. "auto" does so when at least
+        ``MIN_TRAIN_WINDOWS`` (10) windows are left to train on (``do_early_stopping_``
+        says whether it did); without early stopping, training stops when the training
+        loss has not improved by ``tol`` for ``n_iter_no_change`` epochs.
+    validation_fraction : float, default=0.2
+    n_iter_no_change : int, default=20
     alpha : float, default=1e-4
         L2 penalty on the weights (not the biases), divided by the batch size as in
         scikit-learn's MLPRegressor: ``loss + 0.5 * alpha * ||W||^2 / batch_size``.
@@ -94,7 +109,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     linear_skip : "auto" or bool, default="auto"
         Add to the network's output a linear map of the window's last target values
         (at most ``MAX_LAGS``, 1000), fitted first in closed form (ridge regression on
-        the scaled training windows); the network then learns what it leaves
+        every scaled window); the network then learns what it leaves
         (:class:`rnnforecast.estimators._linear.LinearSkip`). "auto" uses it for
         many-to-one windows and not with ``return_sequences`` (where it does not
         apply). ``partial_fit`` and ``warm_start`` keep the skip of the first fit, as
@@ -126,14 +141,18 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         keeps the weights of the last complete (or best) epoch, and the interrupt
         propagates to the caller.
     conformal_residuals_ : ndarray of shape (n_validation, n_outputs)
-        ``y - prediction`` on the held-out last windows (only with ``early_stopping`` and
-        many-to-one), used for prediction intervals by ``forecast``.
+        ``y - prediction`` on the held-out last windows (only with early stopping and
+        many-to-one), used for prediction intervals by ``forecast``. The linear skip
+        is fitted on every window, so these residuals use one refitted on the training
+        windows alone: no part of the prediction has seen the held-out targets.
     conformal_scales_ : ndarray of shape (n_validation,)
         Local scale of each of those windows (mean absolute one-step change of the
         target); intervals are scaled by the scale of the forecast's own window
         (see ``rnnforecast.forecasting.local_scale``).
     linear_skip_ : bool
         Whether the fitted model adds the linear skip to the network's output.
+    do_early_stopping_ : bool
+        Whether the last fit held out windows and stopped early.
     """
 
     _parameter_constraints = {
@@ -141,16 +160,18 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         "loss": [options("squared_error", "absolute_error", "huber")],
         "window_normalization": [options("last", "mean"), None],
         "target_feature": [Interval(Integral, 0, None, closed="left")],
+        "early_stopping": [options("auto"), "boolean"],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), options("auto")],
         "linear_skip": [options("auto"), "boolean"],
     }
 
     def __init__(self, cell="lstm", hidden_size=32, num_layers=1, nonlinearity="tanh",
-                 dropout=0.0, solver="adam", learning_rate_init=0.005, batch_size=32,
-                 max_iter=200, tol=1e-4, early_stopping=False, validation_fraction=0.1,
-                 n_iter_no_change=10, alpha=1e-4, clip_norm=5.0, bptt_truncate=None,
+                 dropout=0.0, solver="adam", learning_rate_init=0.005, batch_size="auto",
+                 max_iter=200, tol=1e-4, early_stopping="auto", validation_fraction=0.2,
+                 n_iter_no_change=20, alpha=1e-4, clip_norm=5.0, bptt_truncate=None,
                  return_sequences=False, dtype="float32", n_threads=1, random_state=None,
                  verbose=0, warm_start=False, loss="squared_error",
-                 window_normalization="last", target_feature=0, linear_skip=False):
+                 window_normalization="last", target_feature=0, linear_skip="auto"):
         super().__init__(
             cell=cell, hidden_size=hidden_size, num_layers=num_layers,
             nonlinearity=nonlinearity, dropout=dropout, solver=solver,
@@ -207,14 +228,13 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         X = self._check_X(X, reset=first)
         Y = self._check_y(y, X, reset=first)
         self._check_target_feature(X, Y)
-        split = self._validation_split(X, Y) if self.early_stopping and not incremental \
-            else None
+        split = None if incremental else self._early_stopping_split(X, Y)
         if first:  # warm_start and partial_fit keep the scaling of the first fit
             self._fit_scaler(*((X, Y) if split is None else (X[split[0]], Y[split[0]])))
         Xs, offsets = self._scaler.transform(X)
         Ys = self._scaler.transform_targets(Y, offsets)
         if first:
-            self._fit_skip(Xs, Ys, split)
+            self._fit_skip(Xs, Ys)
         if getattr(self, "_skip", None) is not None:  # the network learns the rest
             Ys = Ys - self._skip.predict(Xs).reshape(Ys.shape)
         dtype = DTYPES[self.dtype]
@@ -223,8 +243,19 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         self._store_residuals(X, Y, split)
         return self
 
-    def _fit_skip(self, Xs, Ys, split):
-        """Fit the linear skip on the scaled training windows (or drop it)."""
+    def _early_stopping_split(self, X, Y):
+        """(train, validation) indices when early stopping, else None; "auto" stops
+        early when the split leaves ``MIN_TRAIN_WINDOWS`` windows to train on."""
+        self.do_early_stopping_ = bool(self.early_stopping)
+        if self.early_stopping == "auto":
+            gap = self._purge_gap(X, Y)
+            n_val = max(1, round(len(X) * self.validation_fraction))
+            self.do_early_stopping_ = len(X) - n_val - gap >= MIN_TRAIN_WINDOWS
+        return self._validation_split(X, Y) if self.do_early_stopping_ else None
+
+    def _fit_skip(self, Xs, Ys):
+        """Fit the linear skip on every scaled window (or drop it): it learns from the
+        most recent windows too, which early stopping holds out from the network."""
         if self.linear_skip is True and self.return_sequences:
             raise ValueError(
                 "The 'linear_skip' parameter of RNNForecaster must be False or 'auto' with "
@@ -233,15 +264,20 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
                 "linear_skip=True.")
         self._skip = None
         if self.linear_skip and not self.return_sequences:
-            train = slice(None) if split is None else split[0]
-            self._skip = LinearSkip(self.target_feature).fit(Xs[train], Ys[train])
+            self._skip = LinearSkip(self.target_feature).fit(Xs, Ys)
         self.linear_skip_ = self._skip is not None
 
-    def _raw_outputs(self, Xs):
+    def _raw_outputs(self, Xs, skip=None):
         """Scaled predictions for scaled float64 windows: the network's outputs plus
-        the linear skip's."""
-        raw, skip = self._forward_raw(Xs), getattr(self, "_skip", None)
+        the linear skip's (``skip``, default the fitted one)."""
+        raw, skip = self._forward_raw(Xs), skip or getattr(self, "_skip", None)
         return raw if skip is None else raw + skip.predict(Xs)
+
+    def _batch_size(self, n_samples):
+        if self.batch_size != "auto":
+            return min(self.batch_size, n_samples)
+        low, high = AUTO_BATCH_RANGE
+        return min(n_samples, max(low, min(high, -(-n_samples // AUTO_BATCH_STEPS))))
 
     def _purge_gap(self, X, Y):
         """Windows whose targets overlap the first validation window's: with stride-1
@@ -301,10 +337,11 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
                                     self.return_sequences).fit(X, Y)
 
     # ----------------------------------------------------------------- predict
-    def _predict_windows(self, X):
-        """Predictions (n, O) or (n, T, O) in original units for checked X (n, T, D)."""
+    def _predict_windows(self, X, skip=None):
+        """Predictions (n, O) or (n, T, O) in original units for checked X (n, T, D)
+        (with ``skip`` instead of the fitted linear skip, if given)."""
         Xs, offsets = self._scaler.transform(X)
-        return self._scaler.inverse_targets(self._raw_outputs(Xs), offsets)
+        return self._scaler.inverse_targets(self._raw_outputs(Xs, skip), offsets)
 
     def predict(self, X):
         """Predict targets for windows ``X``.
@@ -353,8 +390,13 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
             if hasattr(self, name):
                 delattr(self, name)
         if split is not None and not self.return_sequences:
-            val = split[1]
-            self.conformal_residuals_ = Y[val] - self._predict_windows(X[val])
+            train, val = split
+            skip = None  # the linear skip saw the held-out windows: refit it without them
+            if getattr(self, "_skip", None) is not None:
+                Xs, offsets = self._scaler.transform(X[train])
+                skip = LinearSkip(self.target_feature).fit(
+                    Xs, self._scaler.transform_targets(Y[train], offsets))
+            self.conformal_residuals_ = Y[val] - self._predict_windows(X[val], skip)
             self.conformal_scales_ = local_scale(X[val], self.target_feature)
 
     def transform(self, X):

@@ -8,6 +8,7 @@ The graph maps *raw* windows to what ``predict`` (forecaster) or ``predict_proba
       -> window offset and per-feature standardisation  (WindowScaler)
       -> ONNX RNN / GRU / LSTM layers                   (PyTorch's weights, re-ordered)
       -> pooling over time, dense head
+      -> + linear skip on the last target values        (forecaster with linear_skip_)
       -> inverse target scaling + target offset         (forecaster)
       |  softmax                                        (classifier)
 
@@ -180,6 +181,16 @@ def _head(g, sequence, last, spec, params):
 
 
 # --------------------------------------------------------------------------- public
+def _skip(g, x, skip):
+    """The forecaster's linear skip on scaled windows x (N, T, D): (N, O)."""
+    recent = g.op("Slice", [x, g.const([-skip.n_lags_], "start", np.int64),
+                            g.const([np.iinfo(np.int64).max], "end", np.int64), g.axes(1)])
+    lags = g.op("Gather", [recent, g.const(skip.target_feature, "feature", np.int64)],
+                axis=2)                                              # (N, L)
+    return g.op("Add", [g.op("MatMul", [lags, g.const(skip.coef_.T)]),
+                        g.const(skip.intercept_)])
+
+
 def to_onnx(estimator, path=None):
     """The fitted estimator as an ONNX model mapping raw windows to its predictions.
 
@@ -214,6 +225,8 @@ def to_onnx(estimator, path=None):
     params = {k: v.astype(np.float32) for k, v in recipe.params.items()}
     sequence, last = _recurrent_layers(g, x, spec, params)
     raw = _head(g, sequence, last, spec, params)
+    if recipe.skip is not None:
+        raw = g.op("Add", [raw, _skip(g, x, recipe.skip)])
     if recipe.classifier:
         output = g.op("Softmax", [raw], axis=-1)
     else:

@@ -55,6 +55,13 @@ def _module_class(torch):
             self.rnn.load_state_dict({k: v for k, v in weights.items() if "head" not in k})
             self.head.load_state_dict({"weight": weights["head.weight"],
                                        "bias": weights["head.bias"]})
+            self.skip, skip = None, recipe.skip
+            if skip is not None:  # the forecaster's linear skip (nn.Linear on the lags)
+                self.skip = torch.nn.Linear(skip.n_lags_, spec.output_size,
+                                            dtype=torch.float64)
+                self.skip.load_state_dict({"weight": torch.as_tensor(skip.coef_),
+                                           "bias": torch.as_tensor(skip.intercept_)})
+                self.skip_target = skip.target_feature
             constants = {"x_mean": scaler.x_mean_, "x_scale": scaler.x_scale_,
                          "y_mean": getattr(scaler, "y_mean_", np.zeros(1)),
                          "y_scale": getattr(scaler, "y_scale_", np.ones(1)),
@@ -68,8 +75,12 @@ def _module_class(torch):
             offsets, target = self.offsets(X)
             if offsets is not None:
                 X = X - offsets
-            hs, _ = self.rnn((X - self.x_mean) / self.x_scale)           # (N, T, H)
+            X = (X - self.x_mean) / self.x_scale
+            hs, _ = self.rnn(X)                                          # (N, T, H)
             raw = self.head(self.pool(hs))
+            if self.skip is not None:
+                lags = X[:, -self.skip.in_features:, self.skip_target]   # (N, L)
+                raw = raw + self.skip(lags)
             if self.classifier:
                 return torch.softmax(raw, dim=-1)
             out = raw * self.y_scale + self.y_mean
@@ -155,7 +166,7 @@ def _statistic(value, size, name, default):
 
 
 def from_torch(rnn, head, estimator, *, n_timesteps, x_mean=None, x_scale=None,
-               y_mean=None, y_scale=None, classes=None):
+               y_mean=None, y_scale=None, classes=None, skip=None):
     """A trained PyTorch ``nn.RNN``/``nn.GRU``/``nn.LSTM`` and ``nn.Linear`` head as a
     fitted rnnforecast estimator, with the scaling they were trained with.
 
@@ -183,6 +194,11 @@ def from_torch(rnn, head, estimator, *, n_timesteps, x_mean=None, x_scale=None,
         Forecaster only.
     classes : array-like of shape (n_outputs,), default=None
         Classifier only: the label of each output (default 0 .. n_outputs - 1).
+    skip : torch.nn.Linear, default=None
+        Forecaster only: a linear map from the window's last ``skip.in_features``
+        standardised values of the target feature, added to the head's output (what
+        ``to_torch`` exports as ``module.skip`` for ``linear_skip_``). Without it the
+        estimator has no linear skip.
 
     Returns
     -------
@@ -204,6 +220,16 @@ def from_torch(rnn, head, estimator, *, n_timesteps, x_mean=None, x_scale=None,
             f"{bidirectional}).")
     state = {k: v.detach().cpu().numpy() for k, v in rnn.state_dict().items()}
     state.update({f"head.{k}": v.detach().cpu().numpy() for k, v in head.state_dict().items()})
+    if skip is not None:
+        if classifier:
+            raise ValueError("The 'skip' parameter of from_torch is for an RNNForecaster; "
+                             f"got a {type(estimator).__name__}. Leave skip=None.")
+        if skip.in_features > int(n_timesteps):
+            raise ValueError(
+                f"The 'skip' parameter of from_torch reads {skip.in_features} time steps, "
+                f"more than n_timesteps={n_timesteps}.")
+        state.update({f"skip.{k}": v.detach().cpu().numpy().astype(np.float64)
+                      for k, v in skip.state_dict().items()})
     if cell == "rnn":
         estimator.set_params(nonlinearity=rnn.nonlinearity)
     with warnings.catch_warnings():
