@@ -14,10 +14,6 @@ def workdir(tmp_path, monkeypatch):
     return enter_workdir(tmp_path, monkeypatch)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="AutoForecaster.predict hands the list of levels to its _too_few helper, which "
-           "needs one number; it must pass the highest level (forecasting/_auto.py).")
 def test_several_levels_give_level_named_columns(workdir, capsys):
     status, out, err = run(capsys, ["forecast", "data.csv", "--target", "y", *FAST,
                                     "--interval", "0.95,0.5", "-q"])

@@ -277,3 +277,13 @@ def test_plot_backtest_errors(backtest_results):
         plot_backtest(backtest_results.iloc[:0])
     with pytest.raises(ValueError, match=r"The 'forecast' column of `results` must be numeric"):
         plot_backtest(backtest_results.assign(forecast="high"))
+
+
+def test_a_backtest_result_plots_itself(monthly):
+    result = backtest(NaiveForecaster(), monthly, window=3, horizon=4, initial_train_size=12,
+                      step=4)
+    ax = result.plot(title="Naive")
+    reference = plot_backtest(result)
+    assert ax.get_title() == "Naive" and len(ax.lines) == len(reference.lines) == 4
+    for mine, theirs in zip(ax.lines, reference.lines):
+        np.testing.assert_array_equal(mine.get_ydata(), theirs.get_ydata())

@@ -54,7 +54,7 @@ from ._auto_rules import auto_window, seasonal_period, training_budget
 from ._baselines import NaiveForecaster, SeasonalNaiveForecaster
 from ._candidates import (DriftForecaster, EnsembleForecaster, RidgeLagForecaster,
                           seasonal_shift)
-from ._conformal import local_scale
+from ._conformal import highest_coverage, local_scale
 from ._forecast import forecast
 from ._progress import ProgressLine
 
@@ -85,8 +85,9 @@ def _fit_member(params, X, Y, seed, label, verbose, start):
 
     model = RNNForecaster(**params, random_state=seed, verbose=int(bool(label) and
                                                                    verbose > 1))
-    progress = ProgressLine(label, delay=PROGRESS_DELAY, start=start) \
-        if label and verbose == 1 else nullcontext()
+    progress = ProgressLine(label, delay=PROGRESS_DELAY, start=start,
+                            total=params["max_iter"]) if label and verbose == 1 \
+        else nullcontext()
     with progress, warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # the budget stops it
         model.fit(X, Y)
@@ -426,17 +427,20 @@ class AutoForecaster(BaseEstimator):
         ----------
         steps : int, default=None
             Number of values, at most ``horizon`` (the default).
-        interval : float in (0, 1), default=None
-            Coverage of a split-conformal interval. When the chosen forecaster has too
-            few calibration residuals for it, seasonal naive's residuals on every
-            window are used instead (``interval_fallback_`` is then True).
+        interval : float in (0, 1) or list of float, default=None
+            Coverage of a split-conformal interval, or several (columns
+            ``lower_80``, ``upper_80``, ... as for :func:`~rnnforecast.forecasting.forecast`).
+            When the chosen forecaster has too few calibration residuals for the highest,
+            seasonal naive's residuals on every window are used for all of them
+            (``interval_fallback_`` is then True), so that the intervals stay nested.
         freq : str or pandas offset, default=None
             Spacing of the future index; default inferred from the history.
 
         Returns
         -------
         forecast : pandas.Series of shape (steps,), or pandas.DataFrame with columns
-            ``forecast``, ``lower``, ``upper`` when ``interval`` is given.
+            ``forecast``, ``lower``, ``upper`` when ``interval`` is one number (and the
+            level-named columns for several).
         """
         check_is_fitted(self, "model_")
         if steps is not None and not (isinstance(steps, int) and 1 <= steps <= self.horizon):
@@ -446,7 +450,8 @@ class AutoForecaster(BaseEstimator):
                 f"Got {steps!r} instead. Fit with horizon={steps!r} to forecast further.")
         residuals = None
         self.interval_fallback_ = False
-        if interval is not None and _too_few(self.model_, interval):
+        highest = highest_coverage(interval, "interval", "AutoForecaster.predict")
+        if highest is not None and _too_few(self.model_, highest):
             residuals = self._fallback.conformal_residuals_
             self.interval_fallback_ = True
         result = forecast(self.model_, self._history, steps, freq=freq, interval=interval,

@@ -53,7 +53,7 @@ class BacktestResult:
 
     Printed, it is a short summary (origins, horizon, metrics and, with intervals, how
     many actuals fell inside them); in a notebook the same as HTML with the metrics per
-    origin. Draw it with :func:`rnnforecast.plotting.plot_backtest`.
+    origin. Draw it with ``result.plot()`` (:func:`rnnforecast.plotting.plot_backtest`).
 
     Attributes
     ----------
@@ -115,6 +115,12 @@ class BacktestResult:
                 f"{pooled.to_html(**table)}"
                 f"<p>Metrics per origin:</p>"
                 f"{self.fold_metrics.to_html(max_rows=HTML_MAX_ROWS, **table)}</div>")
+
+    def plot(self, *, ax=None, title=None):
+        """The actual series and every origin's forecast (and interval): the figure of
+        :func:`rnnforecast.plotting.plot_backtest`. Returns the matplotlib Axes."""
+        from ..plotting import plot_backtest  # matplotlib only when a plot is asked for
+        return plot_backtest(self, ax=ax, title=title)
 
 
 #: Most rows of the per-origin table shown in a notebook (first and last halves).
