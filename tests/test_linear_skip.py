@@ -89,6 +89,7 @@ def test_early_stopping_auto_holds_out_windows_when_ten_are_left_to_train():
     model = RNNForecaster(**FAST).fit(X[:14], y[:14])  # 3 held out, gap 2: 9 left
     assert not model.do_early_stopping_ and not hasattr(model, "conformal_residuals_")
     assert not RNNForecaster(**FAST, early_stopping=False).fit(X, y).do_early_stopping_
+    assert not RNNForecaster(**FAST, early_stopping=True).partial_fit(X, y).do_early_stopping_
 
 
 def test_auto_uses_the_skip_for_windows_and_not_for_one_output_per_step():

@@ -228,7 +228,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         X = self._check_X(X, reset=first)
         Y = self._check_y(y, X, reset=first)
         self._check_target_feature(X, Y)
-        split = None if incremental else self._early_stopping_split(X, Y)
+        split = self._early_stopping_split(X, Y, incremental)
         if first:  # warm_start and partial_fit keep the scaling of the first fit
             self._fit_scaler(*((X, Y) if split is None else (X[split[0]], Y[split[0]])))
         Xs, offsets = self._scaler.transform(X)
@@ -243,11 +243,12 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         self._store_residuals(X, Y, split)
         return self
 
-    def _early_stopping_split(self, X, Y):
+    def _early_stopping_split(self, X, Y, incremental):
         """(train, validation) indices when early stopping, else None; "auto" stops
-        early when the split leaves ``MIN_TRAIN_WINDOWS`` windows to train on."""
-        self.do_early_stopping_ = bool(self.early_stopping)
-        if self.early_stopping == "auto":
+        early when the split leaves ``MIN_TRAIN_WINDOWS`` windows to train on, and
+        ``partial_fit`` never does."""
+        self.do_early_stopping_ = bool(self.early_stopping) and not incremental
+        if self.early_stopping == "auto" and not incremental:
             gap = self._purge_gap(X, Y)
             n_val = max(1, round(len(X) * self.validation_fraction))
             self.do_early_stopping_ = len(X) - n_val - gap >= MIN_TRAIN_WINDOWS
