@@ -72,7 +72,8 @@ class NetworkSpec(NamedTuple):
 
 class NetworkCache(NamedTuple):
     spec: NetworkSpec
-    layer_caches: list     # one per layer (one JordanCache for the whole Jordan network)
+    layer_caches: list     # one per layer and direction, index l * dirs + d (one
+    #                        JordanCache for the whole Jordan network)
     masks: list            # inverted-dropout masks between layers, or None
     top: np.ndarray        # (dirs*H, T, N) output sequence of the last layer (a view)
     head_weight: np.ndarray
@@ -206,7 +207,8 @@ def _direction_part(dtop, d, dirs, H):
 
 
 def _stack_states(per_layer):
-    """Per-layer (H, N) arrays -> one (num_layers, N, H) array, PyTorch's state layout."""
+    """Per-layer (and direction) (H, N) arrays -> one (num_layers * dirs, N, H) array,
+    PyTorch's state layout."""
     H, N = per_layer[0].shape
     out = np.empty((len(per_layer), N, H), per_layer[0].dtype)
     for l, s in enumerate(per_layer):
