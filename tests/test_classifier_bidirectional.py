@@ -61,7 +61,7 @@ def test_a_forecaster_refuses_reverse_weights(fitted):
 def test_one_direction_weights_into_a_bidirectional_classifier(fitted):
     """The shapes decide: one-direction weights make a one-direction network."""
     X, y = labelled_windows()
-    one = RNNClassifier(**FAST).fit(X, y)
+    one = RNNClassifier(**FAST, bidirectional=False).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         clf = RNNClassifier(bidirectional=True).load_state_dict(one.state_dict())
@@ -112,16 +112,6 @@ def test_parameters_are_validated_at_fit(params, match):
         clf.fit(X, y)
 
 
-@pytest.mark.parametrize("export", ["to_torch", "to_onnx"])
-def test_exports_refuse_a_bidirectional_classifier(fitted, export):
-    """No silent one-direction export: the option is named with the fix."""
-    from rnnforecast import estimators
-    with pytest.raises(ValueError, match=re.escape(
-            f"The 'estimator' parameter of {export} has network options the export does "
-            "not reproduce: bidirectional=True. Refit without them to export.")):
-        getattr(estimators, export)(fitted[0])
-
-
 # --------------------------------------------------------------------------- smoothing
 def test_label_smoothing_trains_on_smoothed_rows():
     """The loss curve is the smoothed cross-entropy: its floor is the entropy of the
@@ -136,12 +126,12 @@ def test_label_smoothing_trains_on_smoothed_rows():
     assert clf.score(X, y) >= 0.9
 
 
-def test_no_smoothing_is_bit_identical_to_the_default():
+def test_the_default_smoothing_is_0_15():
     X, y = labelled_windows()
     a = RNNClassifier(**FAST).fit(X, y)
-    b = RNNClassifier(**FAST, label_smoothing=0.0).fit(X, y)
+    b = RNNClassifier(**FAST, label_smoothing=0.15).fit(X, y)
     assert_same_weights(a.state_dict(), b.state_dict())
-    c = RNNClassifier(**FAST, label_smoothing=0.1).fit(X, y)
+    c = RNNClassifier(**FAST, label_smoothing=0.0).fit(X, y)
     assert not np.array_equal(a.state_dict()["head.weight"], c.state_dict()["head.weight"])
 
 
@@ -184,16 +174,13 @@ def test_from_torch_refuses_a_bidirectional_network_for_a_forecaster():
 @pytest.mark.parametrize("extra", [dict(num_layers=2, pooling="last"),
                                    dict(pooling="max", max_timesteps=3),
                                    dict(return_sequences=True)], ids=str)
-def test_exporters_reproduce_a_bidirectional_classifier_once_allowed(monkeypatch, cell,
-                                                                      extra):
-    """The exporters already build bidirectional layers (PyTorch's ``bidirectional=True``,
-    ONNX's ``direction="bidirectional"``); they are reached once ``_export`` lists the
-    field among those it reproduces."""
+def test_exporters_reproduce_a_bidirectional_classifier(cell, extra):
+    """The exporters build bidirectional layers (PyTorch's ``bidirectional=True``, ONNX's
+    ``direction="bidirectional"``)."""
     torch = pytest.importorskip("torch")
     onnxruntime = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnx")
-    from rnnforecast.estimators import _export, to_onnx, to_torch
-    monkeypatch.setattr(_export, "EXPORTED_FIELDS", _export.EXPORTED_FIELDS | {"bidirectional"})
+    from rnnforecast.estimators import to_onnx, to_torch
     X, y = labelled_windows()
     if extra.get("return_sequences"):
         y = (X[:, :, 0] > 0).astype(int)
@@ -205,3 +192,19 @@ def test_exporters_reproduce_a_bidirectional_classifier_once_allowed(monkeypatch
                                            providers=["CPUExecutionProvider"])
     graph_out = session.run(None, {"X": X.astype(np.float32)})[0]
     np.testing.assert_allclose(graph_out, clf.predict_proba(X), atol=1e-5)
+
+
+@pytest.mark.parametrize("params, expected", [
+    (dict(), True),
+    (dict(return_sequences=True), False),   # the reverse direction would read ahead
+    (dict(cell="jordan"), False),
+    (dict(bptt_truncate=3), False),
+    (dict(bidirectional=False), False),
+])
+def test_auto_reads_both_directions_where_they_apply(params, expected):
+    X, y = labelled_windows()
+    if params.get("return_sequences"):
+        y = (X[:, :, 0] > 0).astype(int)
+    clf = RNNClassifier(**FAST, **params).fit(X, y)
+    assert clf._network.spec.bidirectional is expected
+    assert any(k.endswith("_reverse") for k in clf.state_dict()) is expected

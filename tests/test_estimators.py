@@ -239,7 +239,8 @@ def test_transform_returns_the_last_hidden_state(kind_and_data):
     for num_layers in (1, 2):
         est = make_estimator(kind, **FAST, num_layers=num_layers).fit(X, y)
         Z = est.transform(X)
-        assert Z.shape == (len(X), FAST["hidden_size"])
+        directions = 2 if est._network.spec.bidirectional else 1  # the classifier's
+        assert Z.shape == (len(X), directions * FAST["hidden_size"])
         assert np.all(np.abs(Z) <= 1)  # LSTM hidden states are squashed by tanh
         np.testing.assert_allclose(est.fit_transform(X, y), Z)
 

@@ -108,7 +108,7 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
     class_weight : dict, "balanced" or None, default=None
         Weight of each class in the loss, as in scikit-learn: ``{label: weight}``, or
         "balanced" for ``n_samples / (n_classes * np.bincount(y))``.
-    bidirectional : bool, default=False
+    bidirectional : "auto" or bool, default="auto"
         Every recurrent layer also reads the sequence backwards with its own weights
         (PyTorch's ``bidirectional=True``, ``state_dict`` names ``*_reverse``); the next
         layer and the head read both directions' states, ``2 * hidden_size`` wide. For
@@ -116,17 +116,21 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         ``pooling="last"`` the reverse half of the last step has read one step only, as
         PyTorch's ``output[:, -1]``; "max" and "mean" read every step of both. On the
         suite, ``bidirectional=True`` with ``label_smoothing`` 0.1, 0.15 or 0.2
-        averaged 0.852, 0.857 and 0.861 over three seeds against the defaults' 0.831,
-        at about 1.4 times the fit time: the most accurate settings measured for whole
-        sequences (``benchmarks/README.md``). They are not the defaults: ``to_onnx``
-        and ``to_torch`` do not export a bidirectional network yet, and with
-        ``return_sequences`` the reverse direction reads the step a label may stand
-        for (the next character, say).
-    label_smoothing : float in [0, 1], default=0.0
+        averaged 0.852, 0.857 and 0.861 over three seeds against 0.831 with one
+        direction and no smoothing, at about 1.4 times the fit time; with 0.15 every
+        set was at or above 1-NN DTW (``benchmarks/README.md``). "auto" is therefore
+        bidirectional for whole sequences, and one direction where the reverse one
+        does not apply: the cell "jordan", truncated BPTT, and ``return_sequences``,
+        where the reverse direction would read the step a label may stand for (the
+        next character, say). ``True`` with ``return_sequences`` (e.g. tagging every
+        step of a fully observed sequence) is the user's choice.
+    label_smoothing : float in [0, 1], default=0.15
         The cross-entropy's targets become ``(1 - eps) * onehot(y) + eps / n_classes``,
         as PyTorch's ``CrossEntropyLoss(label_smoothing=eps)``, in training and in the
         validation loss of early stopping. Alone it did not help on the suite (0.823);
-        with ``bidirectional=True`` it did (see above).
+        with ``bidirectional=True`` it did (see above). The probabilities of
+        ``predict_proba`` are then less extreme than the data's frequencies (at most
+        ``1 - eps + eps / n_classes`` in the limit); set 0 for a plain cross-entropy.
 
     Attributes
     ----------
@@ -156,7 +160,7 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         "max_timesteps": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rate": [options(*LEARNING_RATE_SCHEDULES)],
         "class_weight": [StrOptions({"balanced"}), dict, None],
-        "bidirectional": ["boolean"],
+        "bidirectional": [options("auto"), "boolean"],
         "label_smoothing": [Interval(Real, 0, 1, closed="both")],
     }
 
@@ -167,7 +171,7 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
                  return_sequences=False, dtype="float32", n_threads=1, random_state=None,
                  verbose=0, warm_start=False, pooling="max", window_normalization=None,
                  max_timesteps=250, learning_rate="cosine", class_weight=None,
-                 bidirectional=False, label_smoothing=0.0):
+                 bidirectional="auto", label_smoothing=0.15):
         super().__init__(
             cell=cell, hidden_size=hidden_size, num_layers=num_layers,
             nonlinearity=nonlinearity, dropout=dropout, solver=solver,
@@ -193,7 +197,7 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
 
     def _make_spec(self, n_features, n_outputs):
         return super()._make_spec(n_features, n_outputs)._replace(
-            pooling=self.pooling, bidirectional=self.bidirectional)
+            pooling=self.pooling, bidirectional=self._bidirectional())
 
     def _spec_from_shapes(self, params):
         return super()._spec_from_shapes(params)._replace(pooling=self.pooling)
@@ -250,9 +254,16 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         return self._fit(X, y, classes=classes, incremental=True,
                          sample_weight=sample_weight)
 
+    def _bidirectional(self):
+        """Whether the network reads both directions ("auto": where it applies)."""
+        if isinstance(self.bidirectional, str):  # "auto"
+            return self.cell != "jordan" and self.bptt_truncate is None and \
+                not self.return_sequences
+        return bool(self.bidirectional)
+
     def _check_bidirectional(self):
         """Refuse the combinations that have no reverse direction (see ``nn.network``)."""
-        if not self.bidirectional:
+        if isinstance(self.bidirectional, str) or not self.bidirectional:
             return
         if self.cell == "jordan":
             raise ValueError(

@@ -24,6 +24,7 @@ from sklearn.utils.validation import check_is_fitted
 EXPORTABLE_CELLS = ("rnn", "gru", "lstm")
 #: NetworkSpec fields the exporters reproduce (dropout and truncation act in training).
 EXPORTED_FIELDS = {"cell", "input_size", "hidden_size", "output_size", "num_layers",
+                   "bidirectional",
                    "nonlinearity", "dropout", "return_sequences", "bptt_truncate", "pooling"}
 
 

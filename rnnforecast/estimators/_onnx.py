@@ -16,9 +16,8 @@ The layers use ONNX's operators (opset 18) on time-major sequences (T, N, D):
 LSTM gates are re-ordered from PyTorch's i, f, g, o to ONNX's i, o, f, c, GRU gates from
 r, z, n to z, r, h with ``linear_before_reset=1`` (PyTorch's ``b_hn`` inside the reset
 product). The Jordan network, which feeds its output back, has no ONNX operator and is
-refused. A bidirectional classifier is refused by ``_export.recipe_of`` until it lists
-``bidirectional`` among the fields it reproduces; the graph for it is built here already
-(one operator per layer with ``direction="bidirectional"``). The graph computes in float32, so it equals the estimator (which predicts in
+refused. A bidirectional layer is one operator with ``direction="bidirectional"``. The
+graph computes in float32, so it equals the estimator (which predicts in
 float64) up to float32 rounding.
 
 ``onnx`` is an optional dependency (``pip install "rnnforecast[onnx]"``, which also
