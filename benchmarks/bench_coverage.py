@@ -53,6 +53,10 @@ CLI_FORECASTER = dict(cell="lstm", hidden_size=32, max_iter=300, early_stopping=
                       validation_fraction=0.2, n_iter_no_change=30, learning_rate_init=0.005,
                       batch_size=32, tol=1e-4, alpha=1e-4, linear_skip=False,
                       random_state=0)
+#: ``--defaults``: RNNForecaster's own defaults instead (the linear skip, early stopping
+#: when ten windows are left to train on, the growing batch), as the command's
+#: ``backtest`` now builds it (with its epochs and patience).
+DEFAULTS_FORECASTER = dict(max_iter=300, n_iter_no_change=30, random_state=0)
 SUITE = "/work/shared/benchmarks"
 #: Public-suite series: id -> (n_origins, rows between origins).
 SUITE_SERIES = {
@@ -104,7 +108,7 @@ def _bounds(model, history, residuals):
     return bounds
 
 
-def one_origin(data, origin, window, horizon):
+def one_origin(data, origin, window, horizon, params):
     """Fit on rows before ``origin``; which actuals each level's intervals hold.
 
     Returns
@@ -114,7 +118,7 @@ def one_origin(data, origin, window, horizon):
     """
     history = data.iloc[:origin]
     X, y = make_windows(history, window, horizon)
-    model = RNNForecaster(**CLI_FORECASTER).fit(X, y)
+    model = RNNForecaster(**params).fit(X, y)
     actual = data.iloc[origin:origin + horizon].to_numpy()
     hits = {}
     for kind, residuals in (("plain", model.conformal_residuals_), ("scaled", None)):
@@ -124,7 +128,7 @@ def one_origin(data, origin, window, horizon):
     return hits, len(model.conformal_residuals_)
 
 
-def run(name, spec, n_jobs):
+def run(name, spec, n_jobs, params):
     """Coverage of every kind and level on one series; prints one line per kind."""
     data, horizon, n_origins, step = spec
     window = default_window(data.index, horizon, len(data))
@@ -134,7 +138,8 @@ def run(name, spec, n_jobs):
           f"apart, first training part {initial} rows", flush=True)
     start = time.perf_counter()
     results = Parallel(n_jobs=n_jobs)(
-        delayed(one_origin)(data, int(origin), window, horizon) for origin in origins)
+        delayed(one_origin)(data, int(origin), window, horizon, params)
+        for origin in origins)
     n_cal = [n for _, n in results]
     row = {}
     for kind in ("plain", "scaled"):
@@ -156,12 +161,17 @@ def main(argv=None):
     parser.add_argument("--n-jobs", type=int, default=2)
     parser.add_argument("--suite", action="store_true",
                         help="also five series of the public suite (train parts only)")
+    parser.add_argument("--defaults", action="store_true",
+                        help="RNNForecaster's own defaults instead of the old command's "
+                             "settings (DEFAULTS_FORECASTER)")
     args = parser.parse_args(argv)
+    params = DEFAULTS_FORECASTER if args.defaults else CLI_FORECASTER
+    print(f"forecaster: RNNForecaster(**{params})")
     warnings.simplefilter("ignore")
     specs = shipped_specs()
     if args.suite:
         specs.update(suite_specs())
-    rows = {name: run(name, spec, args.n_jobs) for name, spec in specs.items()}
+    rows = {name: run(name, spec, args.n_jobs, params) for name, spec in specs.items()}
     print("== mean over the series (each level over the series that got it)")
     for kind in ("plain", "scaled"):
         text = "  ".join(
