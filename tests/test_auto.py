@@ -139,6 +139,18 @@ def test_a_network_alone_may_validate_worse_than_seasonal_naive():
     assert model.chosen_ == "naive" and model.worse_than_seasonal_naive_
 
 
+def test_the_chosen_networks_are_refitted_on_every_window_for_their_kept_epochs():
+    """The refit trains each member on all windows for the epochs early stopping kept
+    in the choice, without holding any out (RNNForecaster's own default would)."""
+    model = AutoForecaster(horizon=6, candidates=("rnn",), **SMALL).fit(
+        _seasonal_trend(120))
+    assert model.chosen_ == "rnn"
+    chosen, refitted = model._networks.members, model.model_.members
+    for first, member in zip(chosen, refitted):
+        assert not member.do_early_stopping_ and not first.linear_skip_
+        assert member.n_iter_ == first.best_epoch_
+
+
 def test_too_short_a_history_falls_back_to_seasonal_naive():
     model = AutoForecaster(horizon=6, window=24, **SMALL).fit(_seasonal_trend(32))
     assert model.chosen_ == "seasonal_naive"

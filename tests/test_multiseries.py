@@ -361,3 +361,17 @@ def test_forecast_many_checks_the_levels_before_forecasting(collection):
         "of distinct coverages in (0, 1), one prediction interval each; level(s) 80 % "
         "repeated; give each level once. Got [0.8, 0.8] instead.")):
         forecast_many(models, collection, interval=[0.8, 0.8])
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_the_fits_warn_once_through_the_callers_filters(collection, n_jobs):
+    """Worker processes' warnings come back to the caller: one ConvergenceWarning for all
+    the fits, not one per series on a worker's stderr."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit_many(tiny_forecaster(early_stopping=False), collection, window=8, n_jobs=n_jobs)
+    convergence = [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert len(convergence) == 1
+    assert str(convergence[0].message).startswith(
+        "3 of the 3 fits of the fit_many stopped before converging")
+    assert convergence[0].filename == __file__  # reported at the caller's line

@@ -401,7 +401,8 @@ class AutoForecaster(BaseEstimator):
             self.network_budget_ = {"windows": used, "batch_size": batch,
                                     "max_epochs": budget}
         else:  # as many epochs as early stopping kept, no early stopping
-            settings = [{**params, "max_iter": int(e), "n_iter_no_change": int(e) + 1}
+            settings = [{**params, "max_iter": int(e), "n_iter_no_change": int(e) + 1,
+                         "early_stopping": False}
                         for e in epochs]
         n = self.n_members  # every member reports: parallel ones share the line
         labels = [f"{self.cell.upper()} {i + 1}/{n} ({stage})" if self.verbose == 1 or

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed, parallel_backend
 
+from .._jobs import recording, show
 from .._validation import check_int
 from ..windowing import make_windows
 from ._conformal import check_levels, interval_columns
@@ -311,6 +312,13 @@ def fit_many(estimator, series, *, window, horizon=1, target=None, n_jobs=None,
     models : dict of name -> fitted estimator
         In the order of ``series`` (order of first appearance for the long layout).
 
+    Warns
+    -----
+    ConvergenceWarning
+        Once, with how many fits stopped before converging, instead of once per
+        series. The fits' other warnings are shown through the caller's filters too,
+        also when the fits run in other processes.
+
     Raises
     ------
     ValueError
@@ -340,12 +348,13 @@ def fit_many(estimator, series, *, window, horizon=1, target=None, n_jobs=None,
     clones = [with_target_feature(estimator, column, "fit_many", label=label, moved_first=True)
               for _, column, label in collection.values()]
     jobs = (
-        delayed(_fit_one)(model, data, window, horizon)
+        delayed(recording)(_fit_one, model, data, window, horizon)
         for model, (data, _, _) in zip(clones, collection.values())
     )
     with _backend_context(backend):
-        fitted = Parallel(n_jobs=n_jobs)(jobs)
-    return dict(zip(collection, fitted))
+        results = Parallel(n_jobs=n_jobs)(jobs)
+    show([caught for _, caught in results], "fit_many", stacklevel=3)
+    return dict(zip(collection, [model for model, _ in results]))
 
 
 # ---------------------------------------------------------------------------

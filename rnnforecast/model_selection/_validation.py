@@ -21,15 +21,14 @@ review. International Journal of Forecasting, 16(4), 437-450.
 """
 
 import html
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 
+from .._jobs import recording, show
 from .._validation import as_2d_array, check_int, check_option
 from ..forecasting._conformal import check_calibration, check_coverage, interval_widths
 from ..forecasting._protocol import calibration, predict_block, with_target_feature
@@ -192,53 +191,15 @@ def _fit_and_forecast(estimator, values, start, origin, window, horizon, target_
                           coverage)
 
 
-def _recording_warnings(job, *args):
-    """Run ``job(*args)``; return its result and its warnings, recorded instead of shown
-    as ``(message, category, filename, lineno)``, so that the caller shows them (a job
-    in another process would show them on that process's stderr, past the caller's
-    warning filters)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = job(*args)
-    return result, [(w.message, w.category, w.filename, w.lineno) for w in caught]
-
-
-def _is_convergence(category):
-    return issubclass(category, ConvergenceWarning)
-
-
-def _show_warnings(recorded):
-    """Show the warnings of the refit jobs (one list per job) through the caller's filters.
-
-    ConvergenceWarnings are shown once for all jobs, with how many fits stopped before
-    converging; the others as they came, each text once per place of origin under the
-    default filter (one registry for all jobs), not once per fit.
-    """
-    registry, unconverged = {}, []
-    for caught in recorded:
-        convergence = [str(m) for m, category, _, _ in caught if _is_convergence(category)]
-        unconverged += convergence[:1]  # one per fit
-        for message, category, filename, lineno in caught:
-            if not _is_convergence(category):
-                warnings.warn_explicit(message, category, filename, lineno,
-                                       registry=registry)
-    if unconverged:
-        warnings.warn(
-            f"{len(unconverged)} of the {len(recorded)} fits of the {OWNER} stopped before "
-            f"converging; the first said: {unconverged[0]} Raise the estimator's iteration "
-            "limit (max_iter) if the forecasts look undertrained.",
-            ConvergenceWarning, stacklevel=4)
-
-
 def _run_refits(estimator, values, starts, origins, settings, n_jobs):
     """Fit a clone per origin through joblib; stack the forecasts (n_origins, horizon)."""
     jobs = (
-        delayed(_recording_warnings)(_fit_and_forecast, clone(estimator), values, start,
-                                     origin, *settings)
+        delayed(recording)(_fit_and_forecast, clone(estimator), values, start, origin,
+                           *settings)
         for start, origin in zip(starts, origins)
     )
     results = Parallel(n_jobs=n_jobs)(jobs)
-    _show_warnings([caught for _, caught in results])
+    show([caught for _, caught in results], OWNER, stacklevel=4)
     forecasts = np.concatenate([forecast for (forecast, _), _ in results])
     widths = None if results[0][0][1] is None else \
         np.concatenate([w for (_, w), _ in results])
