@@ -416,11 +416,13 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
             horizons are produced recursively (univariate input only).
         freq : str or pandas offset, default=None
             Frequency of the future index; inferred from the history's index if None.
-        interval : float in (0, 1), default=None
+        interval : float in (0, 1) or list of float, default=None
             Add ``lower``/``upper`` columns of a split-conformal prediction interval with
-            this coverage (needs ``conformal_residuals_`` or ``residuals``).
+            this coverage, or for several levels ``lower_80``, ``upper_80``, ... (see
+            :func:`rnnforecast.forecasting.forecast`); needs ``conformal_residuals_``
+            (stored by early stopping, on by default) or ``residuals``.
 
-        Returns pandas Series (or DataFrame with ``forecast``, ``lower``, ``upper``).
+        Returns pandas Series (or DataFrame with ``forecast`` and the interval columns).
         """
         if getattr(self, "n_timesteps_in_", 0) is None:
             raise ValueError(

@@ -27,7 +27,9 @@ or a wrapper around any regressor.
 ===============================  ========================================================
 
 Prediction intervals are split conformal (see :mod:`rnnforecast.forecasting._conformal`):
-residuals of held-out windows give one half-width per lead time. For lead times
+residuals of held-out windows give one half-width per lead time and level (one level,
+``interval=0.9``: columns ``lower``, ``upper``; several, ``interval=[0.8, 0.95]``:
+``lower_80``, ``upper_80``, ``lower_95``, ``upper_95``, nested). For lead times
 beyond the trained horizon the residuals must come from the recursive procedure
 itself (:func:`recursive_residuals`); they are never extrapolated.
 
