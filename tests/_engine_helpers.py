@@ -1,5 +1,7 @@
 """Shared helpers for the engine tests: tiny networks and a numerical gradient."""
 
+from pathlib import Path
+
 import numpy as np
 
 from rnnforecast.nn.initialization import init_params
@@ -85,3 +87,32 @@ def states_at_starts(params, spec, X, state0):
         _, cache = forward(params, spec, X[:, :a], state0)
         out[a] = cache.state
     return out
+
+
+#: Largest relative error of a gradient against central differences (float64).
+FD_TOL = 1e-6
+
+
+def assert_matches_finite_differences(objective, gradients, inputs, tol=FD_TOL):
+    """Every parameter's, the input's and the initial state's gradient equal the
+    centred finite differences of ``objective``."""
+    (grads, dX, dstate0), (params, X, state0) = gradients, inputs
+    assert sorted(grads) == sorted(params)
+    for name, value in params.items():
+        err = rel_error(grads[name], numerical_gradient(objective, value))
+        assert err < tol, f"{name}: relative error {err:.2e}"
+    assert rel_error(dX, numerical_gradient(objective, X)) < tol, "input"
+    for k, s in enumerate(state0):
+        assert rel_error(dstate0[k], numerical_gradient(objective, s)) < tol, f"state {k}"
+
+
+def load_torch_fixture(variant, num_layers, suffix=""):
+    """Arrays recorded from PyTorch by ``benchmarks/record_torch_fixtures.py``."""
+    path = Path(__file__).parent / "fixtures" / f"torch_{variant}_{num_layers}{suffix}.npz"
+    with np.load(path, allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+def max_abs_diff(a, b):
+    assert a.shape == b.shape, f"shapes differ: {a.shape} vs {b.shape}"
+    return float(np.max(np.abs(a - b)))

@@ -7,8 +7,6 @@ The PyTorch references were recorded by ``benchmarks/record_torch_fixtures.py`` 
 output's mean or maximum over time); this module needs NumPy only.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -16,10 +14,9 @@ from rnnforecast.nn.initialization import init_params
 from rnnforecast.nn.network import (NetworkSpec, backward, encode, forward, param_shapes,
                                     predict, spec_from_params, state_shapes)
 
-from _engine_helpers import D, H, N, O, T, numerical_gradient, rel_error
-from test_nn_gradients import assert_matches_finite_differences
+from _engine_helpers import (D, H, N, O, T, assert_matches_finite_differences,
+                             load_torch_fixture, max_abs_diff, numerical_gradient, rel_error)
 
-FIXTURES = Path(__file__).parent / "fixtures"
 VARIANTS = {"rnn_tanh": ("rnn", "tanh"), "rnn_relu": ("rnn", "relu"),
             "lstm": ("lstm", "tanh"), "gru": ("gru", "tanh")}
 #: fixture mode -> (return_sequences, pooling)
@@ -93,23 +90,13 @@ def test_gradients_with_dropout_between_layers(variant):
 
 
 # --------------------------------------------------------------------------- PyTorch
-def load_fixture(variant, num_layers):
-    with np.load(FIXTURES / f"torch_{variant}_{num_layers}_bi.npz", allow_pickle=False) as f:
-        return {k: f[k] for k in f.files}
-
-
-def max_abs_diff(a, b):
-    assert a.shape == b.shape, f"shapes differ: {a.shape} vs {b.shape}"
-    return float(np.max(np.abs(a - b)))
-
-
 @pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_matches_pytorch(variant, num_layers, mode):
     """Outputs, final states (PyTorch's (2 * layers, N, H) layout) and every gradient of
     ``sum(R * out) + sum(S * h_n) [+ sum(S_c * c_n)]`` equal PyTorch's to 1e-10."""
-    ref = load_fixture(variant, num_layers)
+    ref = load_torch_fixture(variant, num_layers, "_bi")
     cell, nonlinearity = VARIANTS[variant]
     params = {k[len("param/"):]: v for k, v in ref.items() if k.startswith("param/")}
     return_sequences, pooling = MODES[mode]

@@ -10,10 +10,8 @@ import pytest
 
 from rnnforecast.nn.network import backward, forward
 
-from _engine_helpers import (CELL_VARIANTS, make_case, numerical_gradient, rel_error,
+from _engine_helpers import (CELL_VARIANTS, assert_matches_finite_differences, make_case,
                              states_at_starts, truncated_objective)
-
-TOL = 1e-6
 
 
 @pytest.mark.parametrize("bptt_truncate", [None, 3], ids=["full", "truncated"])
@@ -35,19 +33,6 @@ def test_gradients_match_finite_differences(variant, return_sequences, num_layer
         return truncated_objective(params, spec, X, state0, R, detached)
 
     assert_matches_finite_differences(objective, (grads, dX, dstate0), (params, X, state0))
-
-
-def assert_matches_finite_differences(objective, gradients, inputs):
-    """Every parameter's, the input's and the initial state's gradient equal the
-    centred finite differences of ``objective``."""
-    (grads, dX, dstate0), (params, X, state0) = gradients, inputs
-    assert sorted(grads) == sorted(params)
-    for name, value in params.items():
-        err = rel_error(grads[name], numerical_gradient(objective, value))
-        assert err < TOL, f"{name}: relative error {err:.2e}"
-    assert rel_error(dX, numerical_gradient(objective, X)) < TOL, "input"
-    for k, s in enumerate(state0):
-        assert rel_error(dstate0[k], numerical_gradient(objective, s)) < TOL, f"state {k}"
 
 
 @pytest.mark.parametrize("variant", list(CELL_VARIANTS))

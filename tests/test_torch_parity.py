@@ -8,36 +8,24 @@ w.r.t. every parameter, the input and the initial state must agree to 1e-10.
 The Jordan network has no PyTorch counterpart and is not covered here.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from rnnforecast.nn.network import NetworkSpec, backward, forward
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from _engine_helpers import load_torch_fixture, max_abs_diff
+
 VARIANTS = {"rnn_tanh": ("rnn", "tanh"), "rnn_relu": ("rnn", "relu"),
             "lstm": ("lstm", "tanh"), "gru": ("gru", "tanh")}
 MODES = {"m2o": False, "m2m": True}
 TOL = 1e-10
 
 
-def load_fixture(variant, num_layers):
-    path = FIXTURES / f"torch_{variant}_{num_layers}.npz"
-    with np.load(path, allow_pickle=False) as data:
-        return {k: data[k] for k in data.files}
-
-
-def max_abs_diff(a, b):
-    assert a.shape == b.shape, f"shapes differ: {a.shape} vs {b.shape}"
-    return float(np.max(np.abs(a - b)))
-
-
 @pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.parametrize("num_layers", [1, 2])
 @pytest.mark.parametrize("variant", list(VARIANTS))
 def test_matches_pytorch(variant, num_layers, mode):
-    ref = load_fixture(variant, num_layers)
+    ref = load_torch_fixture(variant, num_layers)
     cell, nonlinearity = VARIANTS[variant]
     params = {k[len("param/"):]: v for k, v in ref.items() if k.startswith("param/")}
     N, T, D = ref["x"].shape
@@ -64,6 +52,6 @@ def test_matches_pytorch(variant, num_layers, mode):
 
 def test_fixtures_exercise_relu_on_both_sides():
     """The ReLU fixtures have active and inactive units, so both branches are compared."""
-    ref = load_fixture("rnn_relu", 2)
+    ref = load_torch_fixture("rnn_relu", 2)
     h_n = ref["m2m/h_n"]
     assert np.any(h_n > 0) and np.any(h_n == 0)
