@@ -161,3 +161,17 @@ def test_the_skip_refuses_windows_shorter_than_its_lags():
         :, None, None], np.arange(5.0)[:, None])
     with pytest.raises(ValueError, match="at least 6 steps"):
         skip.predict(np.zeros((1, 4, 1)))
+
+
+def test_a_refused_state_dict_changes_nothing_and_warnings_point_at_the_caller():
+    X, y = make_windows(ar2_series(), 8, 2)
+    model = RNNForecaster(**FAST, linear_skip=True).fit(X, y)
+    state, before = model.state_dict(), model.predict(X)
+    state["skip.weight"] = np.zeros((2, 9))
+    with pytest.raises(ValueError, match="reads 9 time steps"):
+        model.load_state_dict(state)
+    np.testing.assert_array_equal(model.predict(X), before)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        RNNForecaster().load_state_dict(model.state_dict())  # no scaling: a warning
+    assert [w.filename for w in caught] == [__file__]

@@ -439,7 +439,8 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         The network's (see :meth:`RNNClassifier.state_dict`), and with a linear skip
         ``skip.weight`` of shape (n_outputs, n_lags) and ``skip.bias`` of shape
         (n_outputs,), as a ``torch.nn.Linear`` reading the window's last ``n_lags``
-        scaled target values. The arrays are copies.
+        scaled target values. The arrays are copies. ``load_state_dict`` reads them
+        back; a state_dict without them gives a model without a skip.
         """
         state = super().state_dict()
         skip = getattr(self, "_skip", None)
@@ -448,29 +449,28 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
                 skip.intercept_.copy()
         return state
 
-    def load_state_dict(self, state_dict):
-        """Set the weights from a dict shaped like ``state_dict()``; returns self.
+    _EXTRA_STATE = ("skip.weight", "skip.bias")
 
-        The network's weights as for :meth:`RNNClassifier.load_state_dict`; the keys
-        ``skip.weight`` and ``skip.bias`` set the linear skip, and without them the
-        model has none (its predictions are the network's alone).
-        """
-        state = dict(state_dict)
-        weight, bias = state.pop("skip.weight", None), state.pop("skip.bias", None)
-        skip = None if weight is None and bias is None else \
-            LinearSkip.from_arrays(weight, bias, self.target_feature)
-        head = np.shape(state.get("head.bias"))
-        if skip is not None and head != skip.intercept_.shape:
+    def _check_extra_state(self, extra, spec, keep_scaling):
+        """The linear skip of the state_dict (or None), checked against the network."""
+        if not extra:
+            return None
+        skip = LinearSkip.from_arrays(extra.get("skip.weight"), extra.get("skip.bias"),
+                                      self.target_feature)
+        if skip.intercept_.shape != (spec.output_size,):
             raise ValueError(
                 f"The state_dict entries 'skip.bias' and 'head.bias' must have the same "
-                f"shape, one value per output. Got {skip.intercept_.shape} and {head}.")
-        super().load_state_dict(state)
-        if skip is not None and (self.n_timesteps_in_ or np.inf) < skip.n_lags_:
+                f"shape, one value per output. Got {skip.intercept_.shape} and "
+                f"({spec.output_size},).")
+        n_timesteps = self.n_timesteps_in_ if keep_scaling else None
+        if n_timesteps is not None and skip.n_lags_ > n_timesteps:
             raise ValueError(
                 f"The state_dict entry 'skip.weight' reads {skip.n_lags_} time steps, more "
-                f"than the {self.n_timesteps_in_} of this estimator's windows.")
+                f"than the {n_timesteps} of this estimator's windows.")
+        return skip
+
+    def _set_extra_state(self, skip):
         self._skip, self.linear_skip_ = skip, skip is not None
-        return self
 
     def _after_load_state_dict(self, spec, keep_scaling):
         if keep_scaling:

@@ -50,6 +50,10 @@ class _Network:
 class _WeightsMixin:
     """``state_dict`` / ``load_state_dict`` and the version kept in pickles."""
 
+    #: state_dict keys outside the network (an estimator's own, e.g. the forecaster's
+    #: linear skip), read by ``_check_extra_state`` and set by ``_set_extra_state``.
+    _EXTRA_STATE = ()
+
     # ----------------------------------------------------------------- persistence
     def __getstate__(self):
         """Pickled state, with the rnnforecast version that wrote it."""
@@ -92,7 +96,9 @@ class _WeightsMixin:
         fitted on the same data predict the same). Otherwise the estimator becomes
         usable for prediction without input or target scaling, on windows of any length.
         """
-        params = _real_arrays(state_dict, DTYPES[self.dtype])
+        extra = {k: state_dict[k] for k in self._EXTRA_STATE if k in state_dict}
+        params = _real_arrays({k: v for k, v in state_dict.items() if k not in extra},
+                              DTYPES[self.dtype])
         spec = self._spec_from_shapes(params)
         directions = {"bidirectional": spec.bidirectional} if "bidirectional" in \
             self.get_params() else {}
@@ -106,6 +112,7 @@ class _WeightsMixin:
             (self._network.spec.input_size, self._network.spec.output_size)
             == (spec.input_size, spec.output_size))
         self._check_loaded_outputs(spec)
+        extra = self._check_extra_state(extra, spec, keep_scaling)  # before any change
         if not keep_scaling:
             warnings.warn(
                 f"{type(self).__name__}.load_state_dict set weights without their scaling: "
@@ -122,10 +129,19 @@ class _WeightsMixin:
         if not keep_scaling:
             self._input_ndim = 3  # windows of any length: no column count to check
         self._after_load_state_dict(spec, keep_scaling)
+        self._set_extra_state(extra)
         return self
 
     def _check_loaded_outputs(self, spec):
         """Hook: refuse weights whose outputs contradict the fitted estimator."""
+
+    def _check_extra_state(self, extra, spec, keep_scaling):
+        """Hook: check the ``_EXTRA_STATE`` entries given (a dict) against the network's
+        ``spec``; return what ``_set_extra_state`` sets."""
+        return extra
+
+    def _set_extra_state(self, checked):
+        """Hook: set what ``_check_extra_state`` returned, after the network."""
 
     def _spec_from_shapes(self, params):
         """The network spec of the arrays (``cell`` and the rest from the parameters)."""
