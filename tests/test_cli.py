@@ -95,6 +95,8 @@ def test_backtest_prints_metrics(tmp_path, capsys):
              if line.startswith("  ")}
     for name in ("MAE", "MASE"):
         assert np.isfinite(float(lines[name])) and float(lines[name]) >= 0
+    assert "Backtest of the LSTM network (RNNForecaster, window 24; the forecast command " \
+        "chooses between it and other candidates instead), 2 folds" in captured.out
     predictions = pd.read_csv(out)
     assert len(predictions) == 2 * 12 and predictions["origin"].nunique() == 2
 

@@ -75,7 +75,9 @@ def run_backtest(args):
             seasonal_period=args.seasonal_period, n_jobs=args.n_jobs)
     columns = [c for c in ("forecast", "lower", "upper") if c in result.predictions]
     check_plausible(result.predictions[columns], data[args.target], args)
-    LOG.info(f"Backtest of {len(result.fold_metrics)} folds, horizon {args.horizon}:")
+    LOG.info(f"Backtest of the {args.cell.upper()} network (RNNForecaster, window {window}; "
+             "the forecast command chooses between it and other candidates instead), "
+             f"{len(result.fold_metrics)} folds, horizon {args.horizon}:")
     for name, value in result.metrics.items():
         LOG.info(f"  {name:<6} {value:.4f}")
     if output is not None:

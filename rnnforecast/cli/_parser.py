@@ -204,7 +204,8 @@ def make_parser():
     _add_choice_options(p)
     p.add_argument("--plot", default="forecast.png", help=plot_help)
     p.set_defaults(run=run_forecast)
-    p = sub.add_parser("backtest", help="rolling-origin evaluation of the forecaster")
+    p = sub.add_parser("backtest", help="rolling-origin evaluation of the RNN forecaster "
+                       "(the network alone, not the forecast command's choice)")
     _add_data_options(p)
     _add_model_options(p, output=("", "CSV file for the backtest forecasts"))
     p.add_argument("--folds", type=_positive_int, default=4)
