@@ -331,3 +331,39 @@ def test_a_warning_of_every_refit_is_shown_once_under_the_default_filter():
                  initial_train_size=20, step=5)
     assert sorted(w.category.__name__ for w in caught) == ["ConvergenceWarning",
                                                            "UserWarning"]
+
+
+# ------------------------------------------------------------------ AutoForecaster
+def _auto_series():
+    t = np.arange(96)
+    index = pd.date_range("2010-01-01", periods=96, freq="MS")
+    return pd.Series(50 + 0.5 * t + 8 * np.sin(2 * np.pi * t / 12), index=index, name="y")
+
+
+def test_backtest_of_an_auto_forecaster_refits_it_on_the_rows_before_each_origin():
+    from rnnforecast.forecasting import AutoForecaster
+    series = _auto_series()
+    auto = AutoForecaster(horizon=6, candidates=("ridge", "seasonal_naive"), verbose=0)
+    result = backtest(auto, series, horizon=6, initial_train_size=72, step=6,
+                      seasonal_period=12, interval=0.8)
+    for origin, rows in result.predictions.groupby("origin"):
+        model = AutoForecaster(horizon=6, candidates=("ridge", "seasonal_naive"),
+                               verbose=0).fit(series[series.index <= origin])
+        expected = model.predict(interval=0.8)
+        assert_allclose(rows["forecast"], expected["forecast"], rtol=1e-12)
+        assert_allclose(rows["upper"] - rows["lower"], expected["upper"] - expected["lower"],
+                        rtol=1e-12)
+    assert not hasattr(auto, "model_")  # the given forecaster is left unfitted
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(window=12), "'window' parameter of backtest must be None for an AutoForecaster"),
+    (dict(horizon=3), "'horizon' parameter of backtest must equal the AutoForecaster's "
+                      r"horizon \(6\)"),
+    (dict(refit=False), "'refit' parameter of backtest must be True for an AutoForecaster"),
+])
+def test_backtest_refuses_settings_an_auto_forecaster_does_not_take(params, message):
+    from rnnforecast.forecasting import AutoForecaster
+    settings = {"horizon": 6, **params}
+    with pytest.raises(ValueError, match=message):
+        backtest(AutoForecaster(horizon=6, verbose=0), _auto_series(), **settings)

@@ -95,8 +95,27 @@ def test_backtest_prints_metrics(tmp_path, capsys):
              if line.startswith("  ")}
     for name in ("MAE", "MASE"):
         assert np.isfinite(float(lines[name])) and float(lines[name]) >= 0
-    assert "Backtest of the LSTM network (RNNForecaster, window 24; the forecast command " \
-        "chooses between it and other candidates instead), 2 folds" in captured.out
+    assert "Backtest of the forecast command's model (the choice between rnn, ridge, drift, " \
+        "seasonal_naive, naive, made again on the history before each origin), 2 folds, " \
+        "horizon 12, MASE against seasonal naive of period 12:" in captured.out
+
+
+def test_backtest_evaluates_what_forecast_would_have_forecast(tmp_path, capsys):
+    """Each origin's forecasts are those of the forecast command on the rows before it."""
+    from rnnforecast.forecasting import AutoForecaster
+    from rnnforecast.datasets import load_airline
+    out = tmp_path / "backtest.csv"
+    options = ["--target", "passengers", "--epochs", "2", "--hidden-size", "4",
+               "--members", "1", "--folds", "2"]
+    assert main(["backtest", AIRLINE, *options, "--output", str(out)]) == 0
+    capsys.readouterr()
+    predictions = pd.read_csv(out, parse_dates=["origin", "timestamp"])
+    air = load_airline()
+    last = predictions[predictions["origin"] == predictions["origin"].max()]
+    history = air[air.index <= last["origin"].iloc[0]]
+    expected = AutoForecaster(horizon=12, n_members=1, max_epochs=2, hidden_size=4,
+                              verbose=0).fit(history).predict()
+    np.testing.assert_allclose(last["forecast"].to_numpy(), expected.to_numpy(), rtol=1e-10)
     predictions = pd.read_csv(out)
     assert len(predictions) == 2 * 12 and predictions["origin"].nunique() == 2
 

@@ -9,10 +9,10 @@ from ._csv import check_features, read_series_csv
 from ._gaps import check_future_dates, handle_missing
 from ._messages import LOG, CLIError
 from ._outputs import check_outputs, staged, write_forecast
-from ..forecasting import auto_window, default_window, seasonal_period
+from ..forecasting import auto_window, seasonal_period
 from ..model_selection import backtest
-from ._training import (SigintRecorder, build_forecaster, check_memory, check_plausible,
-                        fit_auto_forecaster)
+from ._training import (SigintRecorder, build_auto_forecaster, check_memory,
+                        check_plausible, fit_auto_forecaster)
 
 DEMO = {"file": "airline_passengers_monthly.csv", "target": "passengers", "horizon": 12}
 
@@ -58,10 +58,12 @@ def run_forecast(args):
 
 
 def run_backtest(args):
+    """The forecast command's model (AutoForecaster) refitted at every origin."""
     check_features(args.target, args.features)
     output = check_outputs(args)["--output"]
     data, _ = load_series(args)
-    window = args.window or default_window(data.index, args.horizon, len(data))
+    m = args.seasonal_period or seasonal_period(data.index)
+    window = args.window or auto_window(data.index, args.horizon, len(data), m)
     step = args.horizon
     initial = len(data) - args.folds * step
     if initial < window + args.horizon + 10:
@@ -70,14 +72,15 @@ def run_backtest(args):
     check_memory(args, data.shape[1])
     with SigintRecorder():
         result = backtest(
-            build_forecaster(args), data, window=window, horizon=args.horizon,
+            build_auto_forecaster(args, verbose=0), data, horizon=args.horizon,
             target=args.target, initial_train_size=initial, step=step,
-            seasonal_period=args.seasonal_period, n_jobs=args.n_jobs)
+            seasonal_period=m, n_jobs=args.n_jobs)
     columns = [c for c in ("forecast", "lower", "upper") if c in result.predictions]
     check_plausible(result.predictions[columns], data[args.target], args)
-    LOG.info(f"Backtest of the {args.cell.upper()} network (RNNForecaster, window {window}; "
-             "the forecast command chooses between it and other candidates instead), "
-             f"{len(result.fold_metrics)} folds, horizon {args.horizon}:")
+    LOG.info(f"Backtest of the forecast command's model (the choice between "
+             f"{', '.join(args.candidates)}, made again on the history before each "
+             f"origin), {len(result.fold_metrics)} folds, horizon {args.horizon}, MASE "
+             f"against seasonal naive of period {m}:")
     for name, value in result.metrics.items():
         LOG.info(f"  {name:<6} {value:.4f}")
     if output is not None:

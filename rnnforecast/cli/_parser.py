@@ -204,12 +204,12 @@ def make_parser():
     _add_choice_options(p)
     p.add_argument("--plot", default="forecast.png", help=plot_help)
     p.set_defaults(run=run_forecast)
-    p = sub.add_parser("backtest", help="rolling-origin evaluation of the RNN forecaster "
-                       "(the network alone, not the forecast command's choice)")
+    p = sub.add_parser("backtest", help="rolling-origin evaluation of the forecast "
+                       "command's model, refitted at every origin")
     _add_data_options(p)
     _add_model_options(p, output=("", "CSV file for the backtest forecasts"))
+    _add_choice_options(p)
     p.add_argument("--folds", type=_positive_int, default=4)
-    p.add_argument("--seasonal-period", type=_positive_int, default=1)
     p.add_argument("--n-jobs", type=int, default=None)
     p.set_defaults(run=run_backtest)
     p = sub.add_parser("demo", help="forecast a shipped dataset (airline passengers)")

@@ -34,6 +34,8 @@ from ..forecasting._conformal import check_calibration, check_coverage, interval
 from ..forecasting._protocol import calibration, predict_block, with_target_feature
 from ..metrics import evaluate
 from ..windowing import make_windows, resolve_target
+from ._history import (check_history_forecaster, fit_history_and_forecast,
+                       is_history_forecaster)
 
 __all__ = ["BacktestResult", "backtest"]
 
@@ -191,11 +193,11 @@ def _fit_and_forecast(estimator, values, start, origin, window, horizon, target_
                           coverage)
 
 
-def _run_refits(estimator, values, starts, origins, settings, n_jobs):
+def _run_refits(estimator, values, starts, origins, settings, n_jobs,
+                job=_fit_and_forecast):
     """Fit a clone per origin through joblib; stack the forecasts (n_origins, horizon)."""
     jobs = (
-        delayed(recording)(_fit_and_forecast, clone(estimator), values, start, origin,
-                           *settings)
+        delayed(recording)(job, clone(estimator), values, start, origin, *settings)
         for start, origin in zip(starts, origins)
     )
     results = Parallel(n_jobs=n_jobs)(jobs)
@@ -282,7 +284,7 @@ def _result(labels, origins, forecasts, widths, series, initial, train_parts,
     return BacktestResult(predictions=frame, metrics=metrics, fold_metrics=fold_metrics)
 
 
-def backtest(estimator, data, *, window, horizon=1, target=None, initial_train_size=None,
+def backtest(estimator, data, *, window=None, horizon=1, target=None, initial_train_size=None,
              step=None, strategy="expanding", refit=True, seasonal_period=1, interval=None,
              n_jobs=None):
     """Rolling-origin evaluation of a window forecaster on one series.
@@ -295,14 +297,19 @@ def backtest(estimator, data, *, window, horizon=1, target=None, initial_train_s
 
     Parameters
     ----------
-    estimator : unfitted window forecaster
+    estimator : unfitted window forecaster, or AutoForecaster
         Anything with ``fit(X, y)`` on ``X`` of shape (n_windows, window, n_features)
         and ``y`` of shape (n_windows,) or (n_windows, horizon), and ``predict(X)``.
+        An :class:`~rnnforecast.forecasting.AutoForecaster` (the ``forecast``
+        command's model) is fitted on the rows before each origin themselves, with
+        their timestamps, and chooses its own window there: give ``window=None``, its
+        own ``horizon`` and ``refit=True``.
     data : pandas.Series, pandas.DataFrame or array-like of shape (n_time,) or \
 (n_time, n_features)
         The series (and exogenous columns), oldest first.
-    window : int
-        Input window length (``>= 1``).
+    window : int or None
+        Input window length (``>= 1``) of a window forecaster; None for an
+        AutoForecaster.
     horizon : int, default=1
         Rows forecast from each origin (``>= 1``).
     target : str, int or None, default=None
@@ -341,25 +348,32 @@ def backtest(estimator, data, *, window, horizon=1, target=None, initial_train_s
         when the fits run in other processes.
     """
     values, index, columns = as_2d_array(data, "data", OWNER)
-    window = check_int(window, "window", 1, OWNER)
+    history_model = is_history_forecaster(estimator)
     horizon = check_int(horizon, "horizon", 1, OWNER)
+    window = check_history_forecaster(estimator, window, horizon, refit, OWNER) \
+        if history_model else check_int(window, "window", 1, OWNER)
     seasonal_period = check_int(seasonal_period, "seasonal_period", 1, OWNER)
     target_feature = resolve_target(target, columns, values.shape[1], OWNER)
     label = None if columns is None else columns[target_feature]
-    estimator = with_target_feature(estimator, target_feature, OWNER, label=label)
+    if not history_model:
+        estimator = with_target_feature(estimator, target_feature, OWNER, label=label)
     initial = _initial_size(initial_train_size, len(values), window, horizon, seasonal_period)
     step = check_int(horizon if step is None else step, "step", 1, OWNER)
     to_start = STRATEGIES[check_option(strategy, "strategy", STRATEGIES, OWNER)]
     coverage = None if interval is None else check_coverage(interval, "interval", OWNER)
+    labels = pd.RangeIndex(len(values)) if index is None else index
     settings = (window, horizon, target_feature, coverage)
+    if history_model:  # fitted on the rows themselves, with their timestamps
+        settings = (labels, columns, target_feature, coverage)
     origins = np.arange(initial, len(values) - horizon + 1, step)  # (n_origins,)
     starts = np.array([to_start(origin, initial) for origin in origins])
     if _check_bool(refit, "refit"):
-        forecasts, widths = _run_refits(estimator, values, starts, origins, settings, n_jobs)
+        forecasts, widths = _run_refits(
+            estimator, values, starts, origins, settings, n_jobs,
+            fit_history_and_forecast if history_model else _fit_and_forecast)
         train_parts = list(zip(starts, origins))
     else:
         forecasts, widths = _run_once(estimator, values, initial, origins, settings)
         train_parts = [(0, initial)] * len(origins)
-    labels = pd.RangeIndex(len(values)) if index is None else index
     scoring = (values[:, target_feature], initial, train_parts, seasonal_period)
     return _result(labels, origins, forecasts, widths, *scoring)
