@@ -254,7 +254,7 @@ def test_softmax_keeps_float32():
 
 
 def test_lookup_dict_holds_the_estimators_losses():
-    assert set(LOSSES) == {"squared_error", "absolute_error", "huber",
+    assert set(LOSSES) == {"squared_error", "absolute_error", "huber", "quantile",
                            "softmax_cross_entropy"}
 
 

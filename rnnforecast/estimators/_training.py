@@ -56,7 +56,8 @@ def batch_step(net, optimizer, batch, *, loss, alpha, clip_norm, rng):
     raw = out.reshape(-1, out.shape[-1])                      # (n, O) or (n * T, O)
     y = batch.y.reshape((len(raw),) + batch.y.shape[out.ndim - 1:])
     w = None if batch.w is None else batch.w.reshape(-1)
-    value, draw = weighted_loss(LOSSES[loss], raw, y, w)
+    loss_fn = loss if callable(loss) else LOSSES[loss]  # a name, or one with options bound
+    value, draw = weighted_loss(loss_fn, raw, y, w)
     grads, _, _ = backward(draw.reshape(out.shape), cache, input_grad=False)
     value += add_l2_penalty(net.params, grads, alpha / len(batch.X))  # as MLPRegressor
     norm = clip_grad_norm(grads, clip_norm)

@@ -232,6 +232,62 @@ def huber(raw, y, sample_weight=None, delta=1.0):
     return _reduce(elementwise, np.clip(residual, -delta, delta), sample_weight)
 
 
+def pinball(raw, y, sample_weight=None, quantiles=(0.5,)):
+    """Pinball (quantile) loss of several quantile levels at once, paired with the identity.
+
+    The network has one output per target and level, laid out target-major: column
+    ``j * K + k`` of ``raw`` is the level ``quantiles[k]`` of target ``j``, so that
+    ``raw.reshape(n, n_outputs, K)`` puts the levels on the last axis. With
+    ``u = y_j - raw_jk`` and level ``tau_k``, each output contributes::
+
+        rho_tau(u) = tau * u          if u >= 0      (the target lies above)
+                     (tau - 1) * u    if u < 0       (the target lies below)
+
+    ``L`` is the mean over samples of the sum over targets and levels, and
+    ``dL/draw_jk = (1{y_j < raw_jk} - tau_k) / n``: ``-tau`` where the output is too
+    low, ``1 - tau`` where it is too high. At ``raw == y`` the loss has a kink, whose
+    subgradients are ``[-tau, 1 - tau]``; 0 is used, as ``absolute_error`` does. The
+    minimiser of the expected loss is the ``tau``-quantile of ``y`` (Koenker & Bassett,
+    1978); ``quantiles=(0.5,)`` gives half the absolute error.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n, n_outputs * K)
+        Linear outputs of the network, K = ``len(quantiles)``.
+    y : ndarray of shape (n, n_outputs) or (n,)
+        Targets, one per target (not per level).
+    sample_weight : ndarray of shape (n,), default=None
+    quantiles : sequence of float in (0, 1) of length K, default=(0.5,)
+        The levels, in the order of the output layout.
+
+    Returns
+    -------
+    value : float
+    draw : ndarray of shape (n, n_outputs * K), dtype of ``raw``
+
+    References
+    ----------
+    Koenker, R. & Bassett, G. (1978). Regression quantiles. Econometrica, 46(1), 33-50.
+    """
+    taus = np.asarray(quantiles, dtype=raw.dtype)                   # (K,)
+    n, width = raw.shape
+    if width % len(taus):
+        raise ValueError(
+            f"The pinball loss needs n_outputs * {len(taus)} network outputs, one per "
+            f"target and level of quantiles={tuple(quantiles)}. Got {width} outputs.")
+    per_level = raw.reshape(n, width // len(taus), len(taus))       # (n, O, K)
+    target = np.asarray(y, dtype=raw.dtype).reshape(n, -1)
+    if target.shape[1] != per_level.shape[1]:
+        raise ValueError(
+            f"The targets `y` must have one column per target, {per_level.shape[1]} for "
+            f"{width} outputs and {len(taus)} level(s). Got shape {np.shape(y)} instead.")
+    u = target[:, :, np.newaxis] - per_level                        # (n, O, K)
+    elementwise = np.maximum(taus * u, (taus - 1) * u)
+    grad = (u < 0).astype(raw.dtype) - taus                         # (1{y < raw} - tau)
+    grad[u == 0] = 0                                                # subgradient at the kink
+    return _reduce(elementwise.reshape(n, width), grad.reshape(n, width), sample_weight)
+
+
 # ---------------------------------------------------------------------------
 # Classification losses
 # ---------------------------------------------------------------------------
@@ -338,5 +394,6 @@ LOSSES = {
     "squared_error": squared_error,
     "absolute_error": absolute_error,
     "huber": huber,
+    "quantile": pinball,
     "softmax_cross_entropy": softmax_cross_entropy,
 }
