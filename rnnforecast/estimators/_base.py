@@ -14,7 +14,7 @@ from sklearn.utils.validation import check_array, validate_data
 from threadpoolctl import ThreadpoolController
 
 from ..nn.initialization import init_params
-from ..windowing import as_sequences
+from ..windowing import as_sequences, known_layout
 from ..nn.network import CELLS, NetworkSpec, predict
 from ..nn.losses import LOSSES
 from ..nn.optimizers import OPTIMIZERS
@@ -119,6 +119,8 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
         dtype = np.float64
         if isinstance(X, (list, tuple)):
             X = np.asarray(X)
+        if reset:  # columns led by make_windows(..., known=...), read by forecast()
+            self.known_features_, self.known_lead_ = known_layout(X, type(self).__name__)
         X = as_sequences(X)  # WindowTransformer's lags -> (n, window, n_features)
         ndim = getattr(X, "ndim", 2)
         if ndim == 3:

@@ -9,10 +9,15 @@ Two tools, one for each shape of learning problem:
   contract of an sklearn transformer) and writes the last ``window`` values of each
   feature side by side, so it fits in a ``Pipeline`` / ``GridSearchCV`` next to any
   regressor. :func:`to_sequences` reshapes its output into RNN input.
+
+Columns known in advance (``make_windows(..., known=[...])``) are read led by the
+horizon (``_known.py``): :class:`KnownWindows` remembers which, and estimators read that
+layout with :func:`known_layout`.
 """
 
+from ._known import KnownWindows, known_layout
 from ._lags import LagMatrix, WindowTransformer, as_sequences, lag_matrix, to_sequences
-from ._windows import make_windows, resolve_target
+from ._windows import make_windows, resolve_known, resolve_target
 
-__all__ = ["LagMatrix", "WindowTransformer", "as_sequences", "lag_matrix", "make_windows",
-           "resolve_target", "to_sequences"]
+__all__ = ["KnownWindows", "LagMatrix", "WindowTransformer", "as_sequences", "known_layout",
+           "lag_matrix", "make_windows", "resolve_known", "resolve_target", "to_sequences"]

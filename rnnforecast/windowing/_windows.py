@@ -12,6 +12,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .._validation import as_2d_array, check_int
+from ._known import KnownWindows, lead_known
 
 def _check_float_dtype(dtype, owner):
     """Return ``numpy.dtype(dtype)`` if it is a floating dtype, else raise."""
@@ -55,6 +56,50 @@ def resolve_target(target, columns, n_features, owner="make_windows", name="data
             f"{columns}. Got {target!r} instead."
         )
     return columns.index(target)
+
+
+def _known_column(column, columns, n_features, owner):
+    """Position of one known column: a name of ``columns``, else an int position."""
+    if columns is not None and column in columns:
+        return columns.index(column)
+    is_int = isinstance(column, (int, np.integer)) and not isinstance(column, bool)
+    if columns is None and is_int and 0 <= column < n_features:
+        return int(column)
+    what = (f"a column position in [0, {n_features - 1}]" if columns is None else
+            f"one of the columns {columns}")
+    raise ValueError(f"The 'known' parameter of {owner} must hold only {what}. Got "
+                     f"{column!r} instead.")
+
+
+def resolve_known(known, columns, n_features, target_feature, owner="make_windows"):
+    """Positions of the known-in-advance columns, sorted; the target may not be one.
+
+    Parameters
+    ----------
+    known : list of str or int
+        Column names for pandas data, positions for arrays.
+    columns : list of length n_features or None
+    n_features, target_feature : int
+
+    Returns
+    -------
+    known_features : list of int
+    """
+    if isinstance(known, (str, int, np.integer)) or not hasattr(known, "__iter__"):
+        raise ValueError(
+            f"The 'known' parameter of {owner} must be a list of column "
+            f"{'positions' if columns is None else 'names'}. Got {known!r} instead; e.g. "
+            f"known=[{known!r}].")
+    features = [_known_column(k, columns, n_features, owner) for k in known]
+    if len(set(features)) != len(features):
+        raise ValueError(f"The 'known' parameter of {owner} names a column more than once. "
+                         f"Got {list(known)!r}.")
+    if target_feature in features:
+        raise ValueError(
+            f"The 'known' parameter of {owner} must not hold the target column (feature "
+            f"{target_feature}): its future values are what is forecast. Got "
+            f"{list(known)!r}.")
+    return sorted(features)
 
 
 def _window_starts(n_time, window, horizon, stride):
@@ -136,6 +181,7 @@ def make_windows(
     return_index=False,
     dtype=np.float64,
     many_to_many=None,
+    known=None,
 ):
     """Cut a time series into input windows and the target values that follow them.
 
@@ -190,11 +236,27 @@ def make_windows(
         Dtype of ``X`` and ``y`` (``numpy.float32`` is what the networks train in).
     many_to_many : bool or None, default=None
         Former name of ``return_sequences``; still accepted, with a FutureWarning.
+    known : list of str or int, default=None
+        Columns known in advance (calendar, planned prices, weather forecasts): names
+        for a DataFrame, positions for an array; not the target. They are read **led by
+        the horizon**, ``X[i, j, f] = data[s_i + j + horizon, f]``, so the last
+        ``horizon`` steps of each window hold their values at the target times (see
+        :mod:`rnnforecast.windowing._known`)::
+
+            time          0 1 2 3 4 5 6 7 8 9     window=3, horizon=2
+            i = 0  value  x x x y y
+                   known      k k k
+
+        An estimator fitted on these windows records the layout (``known_features_``,
+        ``known_lead_``); ``forecast(..., future=...)`` then takes the future values.
+        Not with ``return_sequences``.
 
     Returns
     -------
     X : ndarray of shape (n_windows, window, n_features)
-        Input windows, C-contiguous and writeable (a copy, not a view of ``data``).
+        Input windows, C-contiguous and writeable (a copy, not a view of ``data``);
+        with ``known``, a :class:`~rnnforecast.windowing.KnownWindows` array that
+        remembers the led features.
     y : ndarray of shape (n_windows, horizon)
         Targets. With ``return_sequences=True``: of shape (n_windows, window) when
         ``horizon == 1``, else (n_windows, window, horizon).
@@ -207,7 +269,9 @@ def make_windows(
     ValueError
         If ``window``, ``horizon`` or ``stride`` is not a positive int, ``data`` has
         fewer than ``window + horizon`` rows, NaN or infinite values, non-numeric
-        columns or an unsorted / duplicated time index, or ``target`` is unknown.
+        columns or an unsorted / duplicated time index, ``target`` is unknown, or
+        ``known`` names an unknown column, the target, or comes with
+        ``return_sequences``.
 
     Examples
     --------
@@ -229,7 +293,18 @@ def make_windows(
     values, index, columns = as_2d_array(data, "data", "make_windows", dtype=dtype)
     target_feature = resolve_target(target, columns, values.shape[1])
     starts = _window_starts(len(values), window, horizon, stride)
-    X = _input_windows(values, starts, window)
+    if known is None:
+        X = _input_windows(values, starts, window)
+    else:
+        if return_sequences:
+            raise ValueError(
+                "The 'known' parameter of make_windows leads the known columns by the "
+                "horizon, which has no meaning for one target per step: it cannot come "
+                "with return_sequences=True. Got known="
+                f"{list(known)!r}. Use return_sequences=False.")
+        features = resolve_known(known, columns, values.shape[1], target_feature)
+        X = _input_windows(lead_known(values, features, horizon), starts, window)
+        X = KnownWindows.of(X, features, horizon) if features else X
     y = _target_windows(values[:, target_feature], starts, window, horizon, return_sequences)
     if return_index:
         return X, y, _target_index(index, starts, window)

@@ -1,0 +1,109 @@
+"""Columns known in advance (calendar, planned prices, weather forecasts) in windows.
+
+A column is *known in advance* when its value at a future time is available at the
+forecast time. :func:`~rnnforecast.make_windows` with ``known=[...]`` reads such a
+column **led by the horizon** ``H``: in the window of targets ``s + T .. s + T + H - 1``
+(``T`` the window length), step ``j`` of a known column holds its value at time
+``s + j + H`` instead of ``s + j``::
+
+    time               s   s+1  ...  s+T-1 | s+T  ...  s+T+H-1
+    other columns      x_s x_s+1 ... x_s+T-1|                      (the past)
+    known column       k_s+H    ...  k_s+T-1+H                     (led by H)
+    targets                                 | y_s+T ... y_s+T+H-1
+
+so the window's last ``H`` steps carry the known values at exactly the ``H`` target
+times, and the network itself needs no change.
+
+The windows come back as a :class:`KnownWindows` array, an ndarray that remembers which
+features are led and by how much. An estimator reads that layout once in ``fit``
+(:func:`known_layout`) and keeps it as ``known_features_`` and ``known_lead_``, so that
+``forecast`` can build the same windows from a history and the future values, and can
+refuse a model that was not trained that way. Slicing the windows keeps the mark;
+``numpy.asarray`` drops it.
+"""
+
+import numpy as np
+
+__all__ = ["KnownWindows", "known_layout", "lead_known"]
+
+
+class KnownWindows(np.ndarray):
+    """Windows of shape (n_windows, window, n_features) with led known-in-advance features.
+
+    Attributes
+    ----------
+    known_features : tuple of int
+        Features of every step that hold values led by ``lead`` time steps.
+    lead : int
+        The horizon the known features are led by.
+    n_features : int
+        Features per step when the windows were made (a check on later slicing).
+    """
+
+    @classmethod
+    def of(cls, X, known_features, lead):
+        out = X.view(cls)
+        out.known_features, out.lead = tuple(int(f) for f in known_features), int(lead)
+        out.n_features = X.shape[2]
+        return out
+
+    def __array_finalize__(self, obj):
+        self.known_features = getattr(obj, "known_features", ())
+        self.lead = getattr(obj, "lead", 0)
+        self.n_features = getattr(obj, "n_features", None)
+
+
+def lead_known(values, known_features, lead):
+    """Rows whose known features are read ``lead`` rows ahead.
+
+    Parameters
+    ----------
+    values : ndarray of shape (n_time, n_features)
+    known_features : list of int
+    lead : int
+
+    Returns
+    -------
+    inputs : ndarray of shape (n_time - lead, n_features)
+        ``inputs[t, f] = values[t + lead, f]`` for a known feature ``f``, else
+        ``values[t, f]``; a copy.
+    """
+    inputs = values[:len(values) - lead].copy()
+    inputs[:, known_features] = values[lead:, known_features]
+    return inputs
+
+
+def known_layout(X, owner="fit"):
+    """The led features of windows made by ``make_windows(..., known=...)``.
+
+    Parameters
+    ----------
+    X : object
+        Windows; only a :class:`KnownWindows` array carries a layout.
+    owner : str, default="fit"
+        Method named in error messages.
+
+    Returns
+    -------
+    known_features : tuple of int
+        Empty for windows without known features.
+    lead : int
+        0 for windows without known features.
+
+    Raises
+    ------
+    ValueError
+        If a :class:`KnownWindows` array lost features since it was made (e.g. sliced
+        along its last axis), so the marked positions no longer name the led features.
+    """
+    if not isinstance(X, KnownWindows) or not X.known_features:
+        return (), 0
+    if X.ndim != 3 or X.shape[2] != X.n_features:
+        raise ValueError(
+            f"The 'X' parameter of {owner} carries known-in-advance features "
+            f"{list(X.known_features)} (made by make_windows(..., known=...)) but has "
+            f"shape {X.shape}: features were removed after the windows were made, so the "
+            "led features cannot be told apart. Make the windows again from the columns "
+            "you want, or pass numpy.asarray(X) to train without known features."
+        )
+    return X.known_features, X.lead
