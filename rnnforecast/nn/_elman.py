@@ -27,6 +27,7 @@ class ElmanCache(NamedTuple):
     W: np.ndarray        # (H, H + D + 1) stacked [W_hh | W_ih | b_ih + b_hh]
     nonlinearity: str
     bptt_truncate: object
+    mask: object = None  # StepMask of padded steps (see ``_masking``), or None
 
 
 def _tanh_derivative(h, out):
@@ -43,12 +44,13 @@ def _relu_derivative(h, out):
 LOCAL_DERIVATIVES = {"tanh": _tanh_derivative, "relu": _relu_derivative}
 
 
-def forward(x, state0, params, nonlinearity="tanh", bptt_truncate=None):
+def forward(x, state0, params, nonlinearity="tanh", bptt_truncate=None, mask=None):
     """Run the layer over a whole batch of sequences.
 
     x : ndarray of shape (T, D, N)
     state0 : tuple (h0,) with h0 of shape (H, N)
     params : tuple (W_ih (H, D), W_hh (H, H), b_ih (H,), b_hh (H,))
+    mask : StepMask or None; padded steps carry h_{t-1} (see ``_masking``)
 
     Returns hs (T, H, N) (a view into the cache), final state (h_T,), cache.
     """
@@ -58,10 +60,13 @@ def forward(x, state0, params, nonlinearity="tanh", bptt_truncate=None):
     W = stack_weights(W_hh, W_ih, b_ih + b_hh)                 # (H, K)
     S, = carve(W.dtype, (T + 1, W.shape[1], x.shape[2]))
     stack_inputs(x, state0[0], S)                              # (T + 1, K, N)
+    first = T if mask is None else mask.first
     for t in range(T):
         act(np.matmul(W, S[t], out=S[t + 1, :H]))
+        if t >= first:
+            np.copyto(S[t + 1, :H], S[t, :H], where=mask.pad[t])  # carry h_{t-1}
     hs = S[1:, :H]
-    return hs, (hs[-1].copy(),), ElmanCache(S, W, nonlinearity, bptt_truncate)
+    return hs, (hs[-1].copy(),), ElmanCache(S, W, nonlinearity, bptt_truncate, mask)
 
 
 def backward(dhs, cache, dstate=None, input_grad=True):
@@ -73,13 +78,14 @@ def backward(dhs, cache, dstate=None, input_grad=True):
 
     Returns dx (T, D, N) (None without ``input_grad``), dstate0 (dh0,), LayerGrads.
     """
-    S, W, nonlinearity, bptt_truncate = cache
+    S, W, nonlinearity, bptt_truncate, mask = cache
     H = W.shape[0]
     T, N, dtype = S.shape[0] - 1, S.shape[2], S.dtype
     k = chunk_steps(T, N, H * N * S.itemsize)
     grads = ChunkGrads(S, H, W[:, H:-1], k, input_grad=input_grad)
     Z = grads.Z                                                # (H, k, N)
-    dh, Q = carve(dtype, (H, N), (k, H, N))
+    dh, Q, carry = carve(dtype, (H, N), (k, H, N), (H, N))
+    first = T if mask is None else mask.first
     dh.fill(0)
     if dstate is not None:
         dh += dstate[0]
@@ -88,11 +94,17 @@ def backward(dhs, cache, dstate=None, input_grad=True):
     for t1 in range(T, 0, -k):
         t0 = max(t1 - k, 0)
         q = derivative(S[t0 + 1:t1 + 1, :H], Q[:t1 - t0])      # (n, H, N)
+        if t1 > first:
+            q *= mask.valid[t0:t1]                              # padded steps: dz = 0
         for t in range(t1 - 1, t0 - 1, -1):
             if dhs is not None:
                 dh += dhs[t]
             dz = np.multiply(dh, q[t - t0], out=Z[:, t - t0])   # backprop through act
+            if t >= first:
+                np.multiply(dh, mask.pad[t], out=carry)         # padded: h_t = h_{t-1}
             np.matmul(W_hT, dz, out=dh)                         # through the recurrence
+            if t >= first:
+                dh += carry
             if is_boundary(t, T, bptt_truncate):
                 dh.fill(0)
         grads.add(t0, t1)

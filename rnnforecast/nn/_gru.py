@@ -37,6 +37,7 @@ class GRUCache(NamedTuple):
     W: np.ndarray        # (3H, H + D + 1) stacked weights of the per-step GEMM
     W_ih: np.ndarray     # (3H, D)
     bptt_truncate: object
+    mask: object = None  # StepMask of padded steps (see ``_masking``), or None
 
 
 def _stacked_weights(W_ih, W_hh, b_ih, b_hh):
@@ -50,12 +51,13 @@ def _stacked_weights(W_ih, W_hh, b_ih, b_hh):
     return W, np.concatenate([W_ih[2 * H:], b_ih[2 * H:, None]], axis=1)
 
 
-def forward(x, state0, params, nonlinearity=None, bptt_truncate=None):
+def forward(x, state0, params, nonlinearity=None, bptt_truncate=None, mask=None):
     """Run the layer over a whole batch of sequences.
 
     x : ndarray of shape (T, D, N)
     state0 : tuple (h0,) with h0 of shape (H, N)
     params : tuple (W_ih (3H, D), W_hh (3H, H), b_ih (3H,), b_hh (3H,))
+    mask : StepMask or None; padded steps store z = 1 and carry h_{t-1} (``_masking``)
 
     Returns hs (T, H, N) (a view into the cache), final state (h_T,), cache.
     """
@@ -69,6 +71,7 @@ def forward(x, state0, params, nonlinearity=None, bptt_truncate=None):
                                  (T, H, N), (H, N))
     stack_inputs(x, state0[0], S)                    # (T + 1, K, N)
     np.matmul(W_n, S[:T, H:], out=xn)                # (T, H, N) W_in x_t + b_in
+    first = T if mask is None else mask.first
     for t in range(T):
         a = np.matmul(W_pre, S[t], out=A[t])         # (3H, N)
         rz = a[H:]
@@ -81,8 +84,11 @@ def forward(x, state0, params, nonlinearity=None, bptt_truncate=None):
         np.subtract(S[t, :H], n, out=tmp)
         tmp *= a[2 * H:]
         np.add(tmp, n, out=S[t + 1, :H])             # h_t = n + z * (h_{t-1} - n)
+        if t >= first:                               # padded: z = 1, h_t = h_{t-1}
+            np.copyto(a[2 * H:], 1, where=mask.pad[t])
+            np.copyto(S[t + 1, :H], S[t, :H], where=mask.pad[t])
     hs = S[1:, :H]
-    return hs, (hs[-1].copy(),), GRUCache(S, A, n_all, W, W_ih, bptt_truncate)
+    return hs, (hs[-1].copy(),), GRUCache(S, A, n_all, W, W_ih, bptt_truncate, mask)
 
 
 def _local_derivatives(A, n, h_prev, Q):
@@ -120,7 +126,7 @@ def backward(dhs, cache, dstate=None, input_grad=True):
 
     Returns dx (T, D, N) (None without ``input_grad``), dstate0 (dh0,), LayerGrads.
     """
-    S, A, n_all, W, W_ih, bptt_truncate = cache
+    S, A, n_all, W, W_ih, bptt_truncate, _ = cache      # the mask lives in A (z = 1)
     T, G, N = A.shape
     H, dtype = G // 3, A.dtype
     k = chunk_steps(T, N, 4 * H * N * A.itemsize)

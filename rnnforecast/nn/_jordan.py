@@ -35,9 +35,11 @@ class JordanCache(NamedTuple):
     head: tuple            # (W (O, H), b (O,))
     nonlinearity: str
     bptt_truncate: object
+    steps: object = None   # StepMask of padded steps (see ``_masking``), or None
 
 
-def forward(x, y0, layers, head, nonlinearity="tanh", bptt_truncate=None, masks=None):
+def forward(x, y0, layers, head, nonlinearity="tanh", bptt_truncate=None, masks=None,
+            steps=None):
     """Run the whole network over a batch of sequences.
 
     x : ndarray of shape (D, T, N)
@@ -45,6 +47,7 @@ def forward(x, y0, layers, head, nonlinearity="tanh", bptt_truncate=None, masks=
     layers : list of (W_ih (H, D_l), W_hh (H, O), b_ih (H,), b_hh (H,))
     head : tuple (W (O, H), b (O,))
     masks : list of (T, H, N) inverted-dropout masks for layers 0..L-2, or None
+    steps : StepMask or None; padded steps carry y_{t-1} (see ``_masking``)
 
     Returns ys (T, O, N) raw outputs at every step, final state y_{T-1}, cache.
     """
@@ -68,9 +71,13 @@ def forward(x, y0, layers, head, nonlinearity="tanh", bptt_truncate=None, masks=
                 np.multiply(h, masks[l][t], out=inputs[l][t])  # inverted dropout
             elif l < L - 1:
                 inputs[l][t] = h
+        y_prev = y
         y = np.matmul(W_head, hs[-1][t], out=ys[t])
         y += b_head[:, None]
-    cache = JordanCache(x, y0, inputs, hs, ys, masks, layers, head, nonlinearity, bptt_truncate)
+        if steps is not None and t >= steps.first:
+            np.copyto(y, y_prev, where=steps.pad[t])         # padded: y_t = y_{t-1}
+    cache = JordanCache(x, y0, inputs, hs, ys, masks, layers, head, nonlinearity, bptt_truncate,
+                        steps)
     return ys, ys[-1].copy(), cache
 
 
@@ -83,7 +90,11 @@ def backward(dys, cache, dy_final=None, input_grad=True):
     Returns dx (D, T, N) (None without ``input_grad``), dy0 (O, N), list of LayerGrads,
     (dW_head (O, H), db_head (O,)).
     """
-    x, y0, inputs, hs, ys, masks, layers, (W_head, _), nonlinearity, bptt_truncate = cache
+    x, y0, inputs, hs, ys, masks, layers, (W_head, _), nonlinearity, bptt_truncate, \
+        steps = cache
+    first = ys.shape[0]
+    if steps is not None:
+        first = steps.first
     T, O, N = ys.shape
     L = len(layers)
     derivs = [DERIVATIVES[nonlinearity](h) for h in hs]      # (T, H, N) each
@@ -93,6 +104,9 @@ def backward(dys, cache, dy_final=None, input_grad=True):
     dy_next = np.zeros((O, N), dtype=ys.dtype) if dy_final is None else dy_final
     for t in range(T - 1, -1, -1):
         dy = np.add(dys[t], dy_next, out=dys_total[t])
+        if t >= first:                                        # padded: y_t = y_{t-1}
+            carry = dy * steps.pad[t]
+            dy *= steps.valid[t]                              # the head: real steps only
         y_prev = ys[t - 1] if t > 0 else y0
         dh = W_head.T @ dy                                    # backprop through the head
         dy_next = np.zeros_like(dy)
@@ -104,6 +118,8 @@ def backward(dys, cache, dy_final=None, input_grad=True):
                 dh = layers[l][0].T @ dz
                 if masks[l - 1] is not None:
                     dh *= masks[l - 1][t]                     # through dropout
+        if t >= first:
+            dy_next += carry
         if is_boundary(t, T, bptt_truncate):
             dy_next[:] = 0
     H = hs[-1].shape[1]

@@ -59,14 +59,17 @@ class LSTMCache(NamedTuple):
     C: np.ndarray        # (T + 1, H, N) cell states c_{-1} = c0, c_0 .. c_{T-1}
     W: np.ndarray        # (4H, H + D + 1) stacked weights, rows o, i, f, g
     bptt_truncate: object
+    mask: object = None  # StepMask of padded steps (see ``_masking``), or None
 
 
-def forward(x, state0, params, nonlinearity=None, bptt_truncate=None):
+def forward(x, state0, params, nonlinearity=None, bptt_truncate=None, mask=None):
     """Run the layer over a whole batch of sequences.
 
     x : ndarray of shape (T, D, N)
     state0 : tuple (h0, c0), each of shape (H, N)
     params : tuple (W_ih (4H, D), W_hh (4H, H), b_ih (4H,), b_hh (4H,))
+    mask : StepMask or None; padded steps store the gates o = i = g = 0, f = 1 (so that
+        c_t = c_{t-1}) and carry h_{t-1} (see ``_masking``)
 
     Returns hs (T, H, N) (a view into the cache), final state (h_T, c_T), cache.
     """
@@ -84,6 +87,10 @@ def forward(x, state0, params, nonlinearity=None, bptt_truncate=None):
     o, i, f, g = (A[:, k * H:(k + 1) * H] for k in range(4))  # (T, H, N) views
     sig, hs = A[:, :3 * H], S[1:, :H]
     matmul, tanh, multiply = np.matmul, np.tanh, np.multiply  # local: no look-ups per step
+    first, carried = T, None
+    if mask is not None:
+        first, carried = mask.first, np.zeros((4 * H, 1), dtype)
+        carried[2 * H:3 * H] = 1                             # o = i = g = 0, f = 1
     for t in range(T):
         s = S[t]
         for W_r, out in blocks:
@@ -92,12 +99,16 @@ def forward(x, state0, params, nonlinearity=None, bptt_truncate=None):
         sig_t = sig[t]
         sig_t *= half
         sig_t += half                                        # A[t] = [o; i; f; g]
+        if t >= first:
+            np.copyto(A[t], carried, where=mask.pad[t])      # padded: c_t = c_{t-1}
         c = multiply(f[t], C[t], out=C[t + 1])               # f * c_{t-1}
         multiply(i[t], g[t], out=ig)
         c += ig                                              # + i * g
         tanh(c, out=tanh_c)
         multiply(o[t], tanh_c, out=hs[t])                    # h_t = o * tanh(c_t)
-    return hs, (hs[-1].copy(), C[-1].copy()), LSTMCache(S, A, C, W, bptt_truncate)
+        if t >= first:
+            np.copyto(hs[t], S[t, :H], where=mask.pad[t])    # padded: h_t = h_{t-1}
+    return hs, (hs[-1].copy(), C[-1].copy()), LSTMCache(S, A, C, W, bptt_truncate, mask)
 
 
 def infer(x, state0, params):
@@ -178,13 +189,15 @@ def backward(dhs, cache, dstate=None, input_grad=True):
 
     Returns dx (T, D, N) (None without ``input_grad``), dstate0 (dh0, dc0), LayerGrads.
     """
-    S, A, C, W, bptt_truncate = cache
+    S, A, C, W, bptt_truncate, mask = cache
     T, G, N = A.shape
     H, dtype = G // 4, A.dtype
     k = chunk_steps(T, N, G * N * A.itemsize)
     grads = ChunkGrads(S, G, W[:, H:-1], k, input_grad=input_grad)
     Z = grads.Z                                    # (4H, k, N) rows o, i, f, g
-    dh, dc, dc_next, Q, P = carve(dtype, (H, N), (H, N), (H, N), (k, G, N), (k, H, N))
+    dh, dc, dc_next, Q, P, carry = carve(dtype, (H, N), (H, N), (H, N), (k, G, N),
+                                         (k, H, N), (H, N))
+    first = T if mask is None else mask.first      # padded steps: Q = P = 0 and f = 1
     dh.fill(0)
     dc_next.fill(0)
     if dstate is not None:
@@ -207,9 +220,13 @@ def backward(dhs, cache, dstate=None, input_grad=True):
             dc += dc_next
             multiply(Q_ifg[j], dc, out=Z_ifg[:, :, j])         # i, f, g
             multiply(dc, f[t], out=dc_next)                    # through c = f * c_{t-1}
+            if t >= first:
+                multiply(dh, mask.pad[t], out=carry)           # padded: h_t = h_{t-1}
             matmul(W_0, Z_0[:, j], out=dh)                     # through the recurrence
             for W_r, Z_r in rest:
                 dh += matmul(W_r, Z_r[:, j], out=dc)
+            if t >= first:
+                dh += carry
             if is_boundary(t, T, bptt_truncate):
                 dh.fill(0)
                 dc_next.fill(0)

@@ -34,7 +34,9 @@ from typing import NamedTuple, Optional
 import numpy as np
 
 from . import _elman, _gru, _jordan, _lstm
-from ._pooling import POOLINGS, Pooling, head_backward, head_forward  # noqa: F401
+from ._masking import check_lengths, reverse_within, step_mask
+from ._pooling import (POOLINGS, Pooling, head_backward, head_forward, pool,  # noqa: F401
+                       unpool)
 
 
 class NetworkSpec(NamedTuple):
@@ -78,6 +80,7 @@ class NetworkCache(NamedTuple):
     top: np.ndarray        # (dirs*H, T, N) output sequence of the last layer (a view)
     head_weight: np.ndarray
     state: tuple           # final state, in the layout of ``initial_state``
+    mask: object = None    # StepMask of padded steps (``_masking``), or None
 
 
 #: Suffix of each direction's parameter names, as PyTorch names them.
@@ -126,25 +129,27 @@ class _Stacked:
     def state_shape(spec, n_samples):
         return (spec.num_layers * num_directions(spec), n_samples, spec.hidden_size)
 
-    def forward(self, params, spec, X, state0, masks):
+    def forward(self, params, spec, X, state0, masks, steps=None):
         x = np.asarray(X).transpose(1, 2, 0)                   # (T, D, N) view
-        x, caches, state = self._run(params, spec, x, state0, masks, keep_cache=True)
-        out = head_forward(params, spec, x)
+        x, caches, state = self._run(params, spec, x, state0, masks, True, steps)
+        out = head_forward(params, spec, x, steps)
         top = x.transpose(1, 0, 2)                             # (dirs*H, T, N) view
-        return out, NetworkCache(spec, caches, masks, top, params["head.weight"], state)
+        return out, NetworkCache(spec, caches, masks, top, params["head.weight"], state,
+                                 steps)
 
-    def predict(self, params, spec, X, state0):
+    def predict(self, params, spec, X, state0, steps=None):
         """out, final state and the top sequence (dirs*H, T, N), without caches."""
         x = np.asarray(X).transpose(1, 2, 0)                   # (T, D, N) view
         x, _, state = self._run(params, spec, x, state0, [None] * spec.num_layers,
-                                keep_cache=False)
-        return head_forward(params, spec, x), state, x.transpose(1, 0, 2)
+                                False, steps)
+        return head_forward(params, spec, x, steps), state, x.transpose(1, 0, 2)
 
-    def _run(self, params, spec, x, state0, masks, keep_cache):
+    def _run(self, params, spec, x, state0, masks, keep_cache, steps=None):
         """Run the layers over x (T, D, N): top sequence (T, dirs*H, N), the caches
         (one per layer and direction) and the final state in PyTorch's layout. Without
         ``keep_cache``, layers run their cell's ``infer`` where it has one, and the
-        caches are None."""
+        caches are None. ``steps`` (a ``StepMask``) marks padded steps; the reverse
+        direction then reads each sequence backwards from its own last step."""
         dtype = params["head.weight"].dtype
         dirs = num_directions(spec)
         caches, finals = [], []
@@ -153,9 +158,10 @@ class _Stacked:
             for d in range(dirs):
                 s0 = tuple(np.ascontiguousarray(s[l * dirs + d].T, dtype=dtype)
                            for s in state0)                    # (H, N)
-                x_d = x if d == 0 else x[::-1]                 # reverse: read backwards
-                hs, s_final, cache = self._layer(params, spec, x_d, s0, l, d, keep_cache)
-                outs.append(hs if d == 0 else hs[::-1])        # back in time order
+                x_d = x if d == 0 else reverse_within(x, steps)  # reverse: read backwards
+                hs, s_final, cache = self._layer(params, spec, x_d, s0, l, d, keep_cache,
+                                                 steps)
+                outs.append(hs if d == 0 else reverse_within(hs, steps))  # time order
                 caches.append(cache)
                 finals.append(s_final)
             x = outs[0] if dirs == 1 else np.concatenate(outs, axis=1)  # (T, dirs*H, N)
@@ -164,9 +170,12 @@ class _Stacked:
         state = tuple(_stack_states([f[k] for f in finals]) for k in range(len(state0)))
         return x, caches, state
 
-    def _layer(self, params, spec, x, s0, l, d, keep_cache):
+    def _layer(self, params, spec, x, s0, l, d, keep_cache, steps=None):
         """One direction of one layer: hs (T, H, N), final state, cache (or None)."""
         weights = layer_params(params, l, d)
+        if steps is not None:
+            return self.module.forward(x, s0, weights, spec.nonlinearity, spec.bptt_truncate,
+                                       steps)
         if keep_cache or self.infer is None:
             return self.module.forward(x, s0, weights, spec.nonlinearity, spec.bptt_truncate)
         hs, s_final = self.infer(x, s0, weights)
@@ -187,23 +196,23 @@ class _Stacked:
                                                              for s in dstate)
                 if l == L - 1 and dh_last is not None:         # the last output is h_T
                     ds_final = _add_to_first(ds_final, dh_last, len(cache.state))
-                dhs = _direction_part(dtop, d, dirs, spec.hidden_size)
+                dhs = _direction_part(dtop, d, dirs, spec.hidden_size, cache.mask)
                 dx, dstates[i], layer_grads = self.module.backward(
                     dhs, cache.layer_caches[i], ds_final, input_grad=input_grad or l > 0)
                 grads.update(zip(layer_keys(l, d), layer_grads))
-                dxs.append(dx if d == 0 or dx is None else dx[::-1])
+                dxs.append(dx if d == 0 or dx is None else reverse_within(dx, cache.mask))
             dtop = dxs[0] if dirs == 1 or dxs[0] is None else dxs[0] + dxs[1]
         dstate0 = tuple(_stack_states([d[k] for d in dstates])
                         for k in range(len(dstates[0])))
         return grads, None if dtop is None else dtop.transpose(2, 0, 1), dstate0
 
 
-def _direction_part(dtop, d, dirs, H):
+def _direction_part(dtop, d, dirs, H, steps=None):
     """The gradient w.r.t. the outputs of direction ``d``, in that direction's own time
-    order: dtop (T, dirs*H, N) -> (T, H, N) (a view); None stays None."""
+    order: dtop (T, dirs*H, N) -> (T, H, N) (a view without padding); None stays None."""
     if dirs == 1 or dtop is None:
         return dtop
-    return dtop[:, :H] if d == 0 else dtop[::-1, H:]
+    return dtop[:, :H] if d == 0 else reverse_within(dtop[:, H:], steps)
 
 
 def _stack_states(per_layer):
@@ -239,25 +248,27 @@ class _Jordan:
         return (n_samples, spec.output_size)
 
     @staticmethod
-    def forward(params, spec, X, state0, masks):
+    def forward(params, spec, X, state0, masks, steps=None):
         dtype = params["head.weight"].dtype
         x = np.ascontiguousarray(X.transpose(2, 1, 0), dtype=dtype)  # (D, T, N)
         layers = [layer_params(params, l) for l in range(spec.num_layers)]
         head = (params["head.weight"], params["head.bias"])
         y0 = np.ascontiguousarray(state0[0].T)                 # (O, N)
         ys, y_final, cache = _jordan.forward(x, y0, layers, head, spec.nonlinearity,
-                                             spec.bptt_truncate, masks)
+                                             spec.bptt_truncate, masks, steps)
         if spec.return_sequences:
             out = ys.transpose(2, 0, 1)                        # (N, T, O)
         else:
-            out = POOLINGS[spec.pooling].pool(ys).T            # (N, O), pooled outputs
+            out = pool(spec.pooling, ys, steps).T              # (N, O), pooled outputs
         top = cache.hs[-1].transpose(1, 0, 2)                  # (H, T, N) view
-        return out, NetworkCache(spec, [cache], masks, top, head[0], (y_final.T.copy(),))
+        return out, NetworkCache(spec, [cache], masks, top, head[0], (y_final.T.copy(),),
+                                 steps)
 
     @classmethod
-    def predict(cls, params, spec, X, state0):
+    def predict(cls, params, spec, X, state0, steps=None):
         """out, final state and the top sequence (H, T, N): ``forward`` without dropout."""
-        out, cache = cls.forward(params, spec, X, state0, [None] * (spec.num_layers - 1))
+        out, cache = cls.forward(params, spec, X, state0, [None] * (spec.num_layers - 1),
+                                 steps)
         return out, cache.state, cache.top
 
     @staticmethod
@@ -268,7 +279,7 @@ class _Jordan:
         if spec.return_sequences:
             dys[:] = dout.transpose(1, 2, 0)
         else:
-            dys[:] = POOLINGS[spec.pooling].unpool(dout.T, jcache.ys)
+            dys[:] = unpool(spec.pooling, dout.T, jcache.ys, cache.mask)
         dy_final = None if dstate is None else np.ascontiguousarray(dstate[0].T)
         dx, dy0, layer_grads, (dW_head, db_head) = _jordan.backward(dys, jcache, dy_final,
                                                                     input_grad)
@@ -405,7 +416,7 @@ def _dropout_mask(rng, shape, p, dtype):
     return keep.astype(dtype) / dtype.type(1 - p)
 
 
-def forward(params, spec, X, state0=None, *, training=False, rng=None):
+def forward(params, spec, X, state0=None, *, training=False, rng=None, lengths=None):
     """Run the network.
 
     params : dict of ndarray, see ``init_params``
@@ -414,53 +425,81 @@ def forward(params, spec, X, state0=None, *, training=False, rng=None):
     state0 : tuple of ndarray (see ``state_shapes``) or None for zeros
     training : bool, apply inter-layer dropout (needs ``rng``)
     rng : numpy.random.Generator
+    lengths : int ndarray of shape (N,) in [1, T], or None (every sequence has T steps)
+        Sequences right-padded to T steps: steps ``t >= lengths[n]`` carry the state
+        (see ``_masking``), so every output and gradient is that of the sequence alone;
+        the many-to-one head reads each sequence's real steps. Many-to-many outputs at
+        padded steps are to be ignored by the loss (their gradient must be zero).
 
     Returns out, of shape (N, O) or (N, T, O) when ``spec.return_sequences``, and the cache.
     """
     N, T, _ = X.shape
     dtype = params["head.weight"].dtype
     check_bidirectional(spec)
+    steps = _steps(spec, lengths, N, T, dtype)
     if state0 is None:
         state0 = initial_state(spec, N, dtype)
     use_dropout = training and spec.dropout > 0 and spec.num_layers > 1
     width = num_directions(spec) * spec.hidden_size
     masks = [_dropout_mask(rng, (T, width, N), spec.dropout, dtype)
              if use_dropout else None for _ in range(spec.num_layers - 1)]
-    return CELLS[spec.cell].runner.forward(params, spec, X, state0, masks)
+    return CELLS[spec.cell].runner.forward(params, spec, X, state0, masks, steps)
 
 
-def predict(params, spec, X, state0=None):
+def _steps(spec, lengths, N, T, dtype):
+    """The ``StepMask`` of ``lengths`` (None for equal lengths: the unmasked code)."""
+    if lengths is None:
+        return None
+    steps = step_mask(check_lengths(lengths, N, T), T, dtype)
+    if steps is not None and spec.bptt_truncate is not None:
+        raise ValueError(
+            f"Truncated BPTT (bptt_truncate={spec.bptt_truncate!r}) needs sequences of one "
+            "length: its segments are counted back from the last step, which padded "
+            "sequences do not share. Set bptt_truncate=None or give sequences of equal "
+            "length.")
+    return steps
+
+
+def predict(params, spec, X, state0=None, *, lengths=None):
     """``forward`` in evaluation mode without keeping what ``backward`` needs.
 
     The same outputs and final state, bit for bit; the LSTM runs a shorter step with no
     per-step gate store (see ``_lstm.infer``), the other cells their ``forward``.
 
+    lengths : as ``forward``
+
     Returns out (as ``forward``) and the final state (see ``state_shapes``).
     """
-    out, state, _ = _predict(params, spec, X, state0)
+    out, state, _ = _predict(params, spec, X, state0, lengths)
     return out, state
 
 
-def encode(params, spec, X, state0=None):
+def encode(params, spec, X, state0=None, *, lengths=None):
     """What the many-to-one head reads: the top layer's hidden states pooled over time
     (``spec.pooling``; the final hidden state for "last"), without keeping a cache.
 
     X : ndarray of shape (N, T, D)
     state0 : tuple of ndarray (see ``state_shapes``) or None for zeros
+    lengths : as ``forward``; the pooling reads each sequence's real steps
 
     Returns ndarray of shape (N, dirs*H): for "last" ``forward(...)[1].top[:, -1].T``,
     bit for bit, as ``predict`` computes it (the sequence's encoding, e.g. for features).
     """
-    _, _, top = _predict(params, spec, X, state0)
-    pooled = POOLINGS[spec.pooling].pool(top.transpose(1, 0, 2))   # (H, N)
+    N, T, _ = X.shape
+    steps = _steps(spec, lengths, N, T, params["head.weight"].dtype)
+    _, _, top = _predict(params, spec, X, state0, lengths)
+    pooled = pool(spec.pooling, top.transpose(1, 0, 2), steps)     # (H, N)
     return pooled.T.copy()
 
 
-def _predict(params, spec, X, state0):
+def _predict(params, spec, X, state0, lengths=None):
     check_bidirectional(spec)
+    N, T, _ = X.shape
+    dtype = params["head.weight"].dtype
+    steps = _steps(spec, lengths, N, T, dtype)
     if state0 is None:
-        state0 = initial_state(spec, X.shape[0], params["head.weight"].dtype)
-    return CELLS[spec.cell].runner.predict(params, spec, X, state0)
+        state0 = initial_state(spec, N, dtype)
+    return CELLS[spec.cell].runner.predict(params, spec, X, state0, steps)
 
 
 def backward(dout, cache, dstate=None, *, input_grad=True):
