@@ -19,6 +19,7 @@ from ..preprocessing import (SEQUENCE_NORMALIZATIONS, WindowScaler, normalize_se
 from ._base import DTYPES, _BaseRNN, options
 from ._training import LEARNING_RATE_SCHEDULES, stratified_split
 from ._forecaster import _last_hidden
+from ._stepping import Stepper
 
 
 class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
@@ -417,6 +418,14 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         if self.return_sequences:
             return accuracy_score(y.ravel(), pred.ravel())
         return accuracy_score(y, pred, sample_weight=sample_weight)
+
+    def stepper(self, window=None):
+        """A :class:`~rnnforecast.estimators.Stepper` that feeds this classifier one time
+        step at a time: each ``step(x)`` returns ``predict_proba`` of the sequence read
+        since ``reset()``, carrying the network's state when the classifier reads its
+        steps as they come (one direction, no per-sequence normalisation). See
+        ``rnnforecast.estimators._stepping``."""
+        return Stepper(self, window)
 
     def transform(self, X):
         """What the head reads for each sequence, (n_samples, hidden_size) (twice as

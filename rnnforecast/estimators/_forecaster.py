@@ -15,6 +15,7 @@ from ..nn.losses import LOSSES
 from ..preprocessing import WindowScaler
 from ._base import DTYPES, PREDICT_BATCH, _BaseRNN, limit_blas_threads, options
 from ._linear import LinearSkip
+from ._stepping import Stepper
 
 #: Fewest training windows for which ``early_stopping="auto"`` holds some out.
 MIN_TRAIN_WINDOWS = 10
@@ -399,6 +400,14 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
                     Xs, self._scaler.transform_targets(Y[train], offsets))
             self.conformal_residuals_ = Y[val] - self._predict_windows(X[val], skip)
             self.conformal_scales_ = local_scale(X[val], self.target_feature)
+
+    def stepper(self, window=None):
+        """A :class:`~rnnforecast.estimators.Stepper` that feeds this forecaster one
+        observation at a time: by default each ``step(x)`` returns ``predict`` of the
+        window of the last ``n_timesteps_in_`` observations; ``window="growing"``
+        carries the network's state (with ``window_normalization=None`` or
+        ``return_sequences``). See ``rnnforecast.estimators._stepping``."""
+        return Stepper(self, window)
 
     def transform(self, X):
         """Final hidden state of the top layer for each window: (n_samples, hidden_size)."""
