@@ -44,6 +44,8 @@ EXCEPTIONS = {
         "forwards the old import path rnnforecast.forecasting.backtest, lazily",
     ("forecasting/_auto.py", "estimators"):
         "AutoForecaster's network candidate is an RNNForecaster, imported lazily",
+    ("forecasting/_global.py", "estimators"):
+        "GlobalForecaster's default estimator is an RNNForecaster, imported lazily",
     ("model_selection/_validation.py", "plotting"):
         "BacktestResult.plot draws with plot_backtest, imported lazily",
 }

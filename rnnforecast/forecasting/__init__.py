@@ -19,6 +19,8 @@ or a wrapper around any regressor.
 :func:`recursive_residuals`      calibration residuals of the recursive procedure
 :func:`fit_many`                 one model per series, fitted in parallel
 :func:`forecast_many`            forecasts of many series in one long table
+:class:`GlobalForecaster`        one model fitted on many series (per-series scaling,
+                                 static covariates), forecasting them all
 :class:`NaiveForecaster`         last value; :class:`SeasonalNaiveForecaster`: last season
 :class:`WindowForecaster`        the contract above, as a ``typing.Protocol``
 :class:`AutoForecaster`          one call: a forecaster chosen on the history's last
@@ -37,7 +39,8 @@ Rolling-origin evaluation (``backtest``) lives in :mod:`rnnforecast.model_select
 
 Layout: ``_protocol`` (the contract), ``_recursive`` (predictions over and beyond the
 horizon), ``_future_index`` (timestamps), ``_conformal`` (intervals), ``_forecast``
-(:func:`forecast`), ``_multiseries`` and ``_baselines``.
+(:func:`forecast`), ``_multiseries``, ``_global`` (with ``_global_data``) and
+``_baselines``.
 """
 
 import warnings
@@ -48,12 +51,14 @@ from ._baselines import NaiveForecaster, SeasonalNaiveForecaster
 from ._conformal import conformal_quantiles, local_scale, recursive_residuals
 from ._forecast import forecast
 from ._future_index import default_window, future_index
+from ._global import GlobalForecaster
 from ._multiseries import fit_many, forecast_many
 from ._protocol import WindowForecaster
 from ._recursive import recursive_forecast
 
 __all__ = [
     "AutoForecaster",
+    "GlobalForecaster",
     "NaiveForecaster",
     "SeasonalNaiveForecaster",
     "WindowForecaster",

@@ -224,14 +224,14 @@ def _target_first(series, target, layout, owner):
             for name, data in collection.items()}
 
 
-def _check_lengths(collection, window, horizon):
+def _check_lengths(collection, window, horizon, owner="fit_many"):
     """Raise, listing them, if some series have fewer than ``window + horizon`` rows."""
     needed = window + horizon
     short = {name: len(data) for name, data in collection.items() if len(data) < needed}
     if short:
         lines = "".join(f"\n    {name!r}: {n_rows} rows" for name, n_rows in short.items())
         raise ValueError(
-            "The 'series' parameter of fit_many must hold series of at least window + "
+            f"The 'series' parameter of {owner} must hold series of at least window + "
             f"horizon = {window} + {horizon} = {needed} rows (time steps) to make one "
             f"window. Got {len(short)} shorter series:{lines}\nUse a smaller window or "
             "horizon, or drop these series."
@@ -425,8 +425,10 @@ def forecast_many(models, series, steps=None, *, interval=None, freq=None, targe
 
     Parameters
     ----------
-    models : dict of name -> fitted window forecaster
-        As returned by :func:`fit_many`.
+    models : dict of name -> fitted window forecaster, or GlobalForecaster
+        As returned by :func:`fit_many`, or one fitted
+        :class:`~rnnforecast.forecasting.GlobalForecaster` for every series (the same
+        as its ``forecast`` method).
     series : dict of name -> pandas.Series or pandas.DataFrame, or pandas.DataFrame
         The histories, in either layout of :func:`fit_many` and with the columns used
         there. May hold a subset of the models' series; every series needs a model.
@@ -466,6 +468,11 @@ def forecast_many(models, series, steps=None, *, interval=None, freq=None, targe
         :func:`~rnnforecast.forecasting.forecast` (history too short, wrong columns,
         NaN in the last window, invalid ``steps`` or ``interval``).
     """
+    from ._global import GlobalForecaster  # imported here: _global imports this module
+
+    if isinstance(models, GlobalForecaster):  # one model for every series
+        return models._forecast(series, steps, interval, freq, target,
+                                (id_column, time_column, value_column), "forecast_many")
     layout = long_layout(series, id_column, time_column, value_column)
     levels = None if interval is None else check_levels(interval, "interval", "forecast_many")
     values = ["forecast", *([] if levels is None else interval_columns(levels))]
