@@ -20,6 +20,7 @@ from ..nn.losses import LOSSES
 from ..nn.optimizers import OPTIMIZERS
 from ._training import EarlyStopping, TrainingDiverged, run_epoch, time_ordered_split
 from ._weights import DTYPES, _Network, _WeightsMixin
+from ._weight_norm import reparametrised
 
 SOLVER_ARGS = {"sgd": {"momentum": 0.9, "nesterov": True}, "rmsprop": {}, "adam": {}}
 #: Where every epoch's figures go (see ``_BaseRNN._report``); route it with ``logging``.
@@ -72,6 +73,7 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "weight_norm": ["boolean", StrOptions({"recurrent"})],
     }
 
     def __init__(self, cell="lstm", hidden_size=32, num_layers=1, nonlinearity="tanh",
@@ -264,7 +266,7 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
             self._init_network(X.shape[2], n_outputs)
         self._optimizer.learning_rate = self.learning_rate_init
         max_iter = 1 if incremental else self.max_iter
-        with limit_blas_threads(self.n_threads):
+        with limit_blas_threads(self.n_threads), reparametrised(self):
             self._train(X, Y, max_iter, validation, split, warn=not incremental,
                         sample_weight=sample_weight)
         return self

@@ -79,6 +79,14 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
     random_state : int, RandomState instance or None, default=None
     verbose : bool or int, default=0
     warm_start : bool, default=False
+    weight_norm : bool or "recurrent", default=False
+        Train every recurrent layer's weights as a length and a direction per row,
+        ``w_i = g_i * v_i / ||v_i||`` (weight normalisation, Salimans & Kingma, 2016;
+        PyTorch's ``weight_norm(dim=0)``): True for ``weight_ih_l*`` and ``weight_hh_l*``,
+        "recurrent" for ``weight_hh_l*`` only. Only training changes: the fitted model
+        holds the effective weights (``state_dict``, ``predict``, save and export are
+        those of a plain network); the L2 penalty applies to g and v. See
+        ``rnnforecast/nn/_weight_norm.py``.
     pooling : {"last", "mean", "max"}, default="max"
         What the head reads: the last hidden state of the top layer, the mean of its
         hidden states over time, or their element-wise maximum (the Jordan network pools
@@ -172,7 +180,7 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
                  return_sequences=False, dtype="float32", n_threads=1, random_state=None,
                  verbose=0, warm_start=False, pooling="max", window_normalization=None,
                  max_timesteps=250, learning_rate="cosine", class_weight=None,
-                 bidirectional="auto", label_smoothing=0.15):
+                 bidirectional="auto", label_smoothing=0.15, weight_norm=False):
         super().__init__(
             cell=cell, hidden_size=hidden_size, num_layers=num_layers,
             nonlinearity=nonlinearity, dropout=dropout, solver=solver,
@@ -189,6 +197,7 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         self.class_weight = class_weight
         self.bidirectional = bidirectional
         self.label_smoothing = label_smoothing
+        self.weight_norm = weight_norm
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -94,6 +94,14 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     verbose : bool or int, default=0
         Print one line per epoch (loss, validation score, elapsed time).
     warm_start : bool, default=False
+    weight_norm : bool or "recurrent", default=False
+        Train every recurrent layer's weights as a length and a direction per row,
+        ``w_i = g_i * v_i / ||v_i||`` (weight normalisation, Salimans & Kingma, 2016;
+        PyTorch's ``weight_norm(dim=0)``): True for ``weight_ih_l*`` and ``weight_hh_l*``,
+        "recurrent" for ``weight_hh_l*`` only. Only training changes: the fitted model
+        holds the effective weights (``state_dict``, ``predict``, save and export are
+        those of a plain network); the L2 penalty applies to g and v. See
+        ``rnnforecast/nn/_weight_norm.py``.
     loss : {"squared_error", "absolute_error", "huber"}, default="squared_error"
     window_normalization : {"last", "mean"} or None, default="last"
         Subtract from every feature of a window its last value ("last") or its mean
@@ -172,7 +180,8 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
                  n_iter_no_change=20, alpha=1e-4, clip_norm=5.0, bptt_truncate=None,
                  return_sequences=False, dtype="float32", n_threads=1, random_state=None,
                  verbose=0, warm_start=False, loss="squared_error",
-                 window_normalization="last", target_feature=0, linear_skip="auto"):
+                 window_normalization="last", target_feature=0, linear_skip="auto",
+                 weight_norm=False):
         super().__init__(
             cell=cell, hidden_size=hidden_size, num_layers=num_layers,
             nonlinearity=nonlinearity, dropout=dropout, solver=solver,
@@ -186,6 +195,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         self.window_normalization = window_normalization
         self.target_feature = target_feature
         self.linear_skip = linear_skip
+        self.weight_norm = weight_norm
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

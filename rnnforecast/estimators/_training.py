@@ -52,13 +52,17 @@ def batch_step(net, optimizer, batch, *, loss, alpha, clip_norm, rng):
     net : object with ``params`` (dict) and ``spec`` (NetworkSpec)
     Returns the batch loss (data term plus L2 penalty).
     """
-    out, cache = forward(net.params, net.spec, batch.X, training=True, rng=rng)
+    params = net.effective_params() if hasattr(net, "effective_params") else net.params
+    #        (weight normalisation: the weights made from g and v)
+    out, cache = forward(params, net.spec, batch.X, training=True, rng=rng)
     raw = out.reshape(-1, out.shape[-1])                      # (n, O) or (n * T, O)
     y = batch.y.reshape((len(raw),) + batch.y.shape[out.ndim - 1:])
     w = None if batch.w is None else batch.w.reshape(-1)
     loss_fn = loss if callable(loss) else LOSSES[loss]  # a name, or one with options bound
     value, draw = weighted_loss(loss_fn, raw, y, w)
     grads, _, _ = backward(draw.reshape(out.shape), cache, input_grad=False)
+    if params is not net.params:                              # dW -> (dg, dv)
+        grads = net.param_grads(grads)
     value += add_l2_penalty(net.params, grads, alpha / len(batch.X))  # as MLPRegressor
     norm = clip_grad_norm(grads, clip_norm)
     if not (np.isfinite(value) and np.isfinite(norm)):
