@@ -309,8 +309,8 @@ def _most_recent(counts, n_val):
 
 
 def _plan(counts, n_val, gap):
-    """Per series: validation windows ``k``, purged windows ``p``; and the windows
-    given to the estimator's own gap (purged ones first, else the oldest trained)."""
+    """Per series: how many of its last windows are held out (``k``) and how many
+    windows before them are purged (``p``: ``gap``, or fewer in a short series)."""
     k = _most_recent(counts, n_val)
     p = np.where(k > 0, np.minimum(gap, counts - k), 0)
     return k, p
