@@ -41,6 +41,7 @@ import numpy as np
 from sklearn.base import is_classifier
 from sklearn.utils.validation import check_is_fitted
 
+from ..nn._embedding import EMBEDDING_KEY, check_ids
 from ..nn._stepper import NetworkStepper
 from ..nn.losses import softmax
 from ..preprocessing import normalize_sequences, piecewise_mean
@@ -140,7 +141,8 @@ class Stepper:
         if self.window == "rolling" or est._network.spec.bidirectional:
             return False
         if self._classifier:
-            raw = getattr(est, "_raw_input", False) or est.return_sequences
+            raw = getattr(est, "_raw_input", False) or est.return_sequences or \
+                getattr(est, "_token_input", False)
             return raw or est.window_normalization is None
         return getattr(est, "quantiles_", None) is None   # quantiles: predict's median
 
@@ -204,7 +206,10 @@ class Stepper:
                 f"shape {x.shape} instead.")
         if not np.isfinite(x).all():
             raise ValueError(f"x must hold finite values. Got {x.tolist()!r}.")
-        return x.reshape(self.n_features)
+        x = x.reshape(self.n_features)
+        if self._classifier and getattr(self.estimator, "_token_input", False):
+            self._check_token(x)
+        return x
 
     def _keep(self, x):
         """Append x to the kept observations (a rolling window keeps the last T)."""
@@ -254,6 +259,9 @@ class Stepper:
         if self._classifier and not self._steps_allowed():
             self.carries_state = False           # block means from here on
             return self._step_recomputed()
+        if self._classifier and getattr(est, "_token_input", False):
+            raw = self._net.step(self._params[EMBEDDING_KEY][int(x[0])])
+            return softmax(raw[None])[0].astype(np.float64)
         offset = 0.0
         if not self._classifier and est.return_sequences and scaler.offset is not None:
             if self._anchor is None:
@@ -267,12 +275,20 @@ class Stepper:
             return self._skipped(raw, xs)
         return self._in_units(raw, x)
 
+    def _check_token(self, x):
+        """A classifier reading token ids: x must be one id of its vocabulary."""
+        if x[0] != int(x[0]):
+            raise ValueError(f"x must be a whole token id for a classifier fitted on token "
+                             f"ids. Got {float(x[0])!r} instead.")
+        check_ids(np.array([int(x[0])]), self.estimator.vocabulary_size_, "x")
+
     def _step_limit(self):
         """The classifier shortens sequences longer than ``max_timesteps`` to block
         means; a carried state reads single steps up to that length only (None: no
         limit)."""
         est = self.estimator
-        if getattr(est, "_raw_input", False) or est.return_sequences:
+        if getattr(est, "_raw_input", False) or est.return_sequences or \
+                getattr(est, "_token_input", False):
             return None
         return est.max_timesteps
 
