@@ -71,6 +71,6 @@ def test_refit_without_early_stopping_drops_the_calibration():
     X, y = make_windows(series, 8)
     model = RNNForecaster(hidden_size=4, max_iter=2, early_stopping=True, random_state=0)
     model.fit(X, y.ravel())
-    model.set_params(early_stopping=False).fit(X, y.ravel())
+    model.set_params(early_stopping=False, calibration=False).fit(X, y.ravel())
     assert not hasattr(model, "conformal_scales_")
     assert not hasattr(model, "conformal_residuals_")

@@ -43,7 +43,7 @@ FORECASTER_PARAMETERS = [
     ("batch_size", 0, "an int in the range [1, inf) or a str among {'auto'}"),
     ("early_stopping", "yes", AUTO_OR_BOOL),
     ("linear_skip", "no", AUTO_OR_BOOL),
-    ("loss", "mse", "a str among {'squared_error', 'absolute_error', 'huber'}"),
+    ("loss", "mse", "a str among {'squared_error', 'absolute_error', 'huber', 'quantile'}"),
     ("window_normalization", "first", "a str among {'last', 'mean'} or None"),
     ("target_feature", -1, "an int in the range [0, inf)"),
 ]

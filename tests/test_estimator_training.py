@@ -111,7 +111,7 @@ def test_conformal_residuals_are_the_held_out_errors(windows):
 def test_refit_without_early_stopping_drops_its_attributes(windows):
     X, y = windows
     est = RNNForecaster(**FAST, early_stopping=True).fit(X, y)
-    est.set_params(early_stopping=False).fit(X, y)
+    est.set_params(early_stopping=False, calibration=False).fit(X, y)
     for name in ("validation_scores_", "best_validation_score_", "conformal_residuals_"):
         assert not hasattr(est, name), name
 

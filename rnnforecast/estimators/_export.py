@@ -73,6 +73,12 @@ def recipe_of(estimator, owner):
     check_is_fitted(estimator, "_network")
     spec = estimator._network.spec
     _check_spec(spec, owner)
+    if getattr(estimator, "quantiles_", None) is not None:
+        raise ValueError(
+            f"The 'estimator' parameter of {owner} was fitted with loss='quantile': its "
+            f"head has one output per target and level, scaled back and sorted per level, "
+            f"which the export does not reproduce. Export a forecaster fitted with another "
+            f"loss, or serve predict_quantiles from rnnforecast.")
     if estimator.n_timesteps_in_ is None:
         raise ValueError(
             f"The 'estimator' parameter of {owner} must know its window length; this one "

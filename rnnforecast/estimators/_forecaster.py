@@ -1,5 +1,6 @@
 """RNNForecaster: a recurrent regressor on windows of a time series."""
 
+from functools import partial
 from numbers import Integral
 
 import numpy as np
@@ -14,8 +15,10 @@ from ..forecasting import forecast, local_scale
 from ..nn.losses import LOSSES
 from ..preprocessing import WindowScaler
 from ._base import DTYPES, PREDICT_BATCH, _BaseRNN, limit_blas_threads, options
+from ._calibration import calibration_split, refit_residuals
 from ._linear import LinearSkip
 from ._stepping import Stepper
+from ._quantiles import check_quantiles, levels_in_units, split_levels
 
 #: Fewest training windows for which ``early_stopping="auto"`` holds some out.
 MIN_TRAIN_WINDOWS = 10
@@ -102,7 +105,11 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         holds the effective weights (``state_dict``, ``predict``, save and export are
         those of a plain network); the L2 penalty applies to g and v. See
         ``rnnforecast/nn/_weight_norm.py``.
-    loss : {"squared_error", "absolute_error", "huber"}, default="squared_error"
+    loss : {"squared_error", "absolute_error", "huber", "quantile"}, \
+            default="squared_error"
+        "quantile" trains one output per target and level of ``quantiles`` with the
+        pinball loss (:func:`rnnforecast.nn.losses.pinball`); ``predict`` then returns
+        the median and ``predict_quantiles`` every level.
     window_normalization : {"last", "mean"} or None, default="last"
         Subtract from every feature of a window its last value ("last") or its mean
         ("mean") and add it back to the predictions (the target feature's offset), which
@@ -122,7 +129,23 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         (:class:`rnnforecast.estimators._linear.LinearSkip`). "auto" uses it for
         many-to-one windows and not with ``return_sequences`` (where it does not
         apply). ``partial_fit`` and ``warm_start`` keep the skip of the first fit, as
-        they keep the scaling.
+        they keep the scaling. With ``loss="quantile"`` the skip's output is added to
+        every level (it is a mean estimate; the network learns the quantiles of what it
+        leaves).
+    quantiles : array-like of float, default=(0.1, 0.5, 0.9)
+        Levels learned with ``loss="quantile"`` (ignored by the other losses): distinct,
+        in (0, 1), in increasing order, and including 0.5, the median that ``predict``
+        returns.
+    calibration : "auto" or bool, default="auto"
+        Keep calibration residuals (``conformal_residuals_``) for prediction intervals.
+        With early stopping they are its held-out windows' residuals. Without it, the
+        network trains on every window as asked, and a second network with the same
+        parameters is trained on the windows before the last ``validation_fraction``
+        (and the purge gap); its residuals on those last windows are kept. That costs one
+        more fit on ``1 - validation_fraction`` of the windows. "auto" and True do so
+        when ``MIN_TRAIN_WINDOWS`` (10) windows are left to train the second network on
+        (True raises otherwise); False keeps no residuals and costs nothing. Fits that
+        continue a network (``warm_start``, ``partial_fit``) keep none.
 
     Attributes
     ----------
@@ -150,10 +173,16 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         keeps the weights of the last complete (or best) epoch, and the interrupt
         propagates to the caller.
     conformal_residuals_ : ndarray of shape (n_validation, n_outputs)
-        ``y - prediction`` on the held-out last windows (only with early stopping and
-        many-to-one), used for prediction intervals by ``forecast``. The linear skip
+        ``y - prediction`` on the held-out last windows (many-to-one, see
+        ``calibration``), used for prediction intervals by ``forecast``. The linear skip
         is fitted on every window, so these residuals use one refitted on the training
         windows alone: no part of the prediction has seen the held-out targets.
+    calibration_ : str
+        Where ``conformal_residuals_`` come from: "early_stopping" (the held-out
+        windows of early stopping), "refit" (a second network trained without the last
+        windows) or "none".
+    quantiles_ : ndarray of shape (n_quantiles,)
+        The levels of ``predict_quantiles`` (only with ``loss="quantile"``).
     conformal_scales_ : ndarray of shape (n_validation,)
         Local scale of each of those windows (mean absolute one-step change of the
         target); intervals are scaled by the scale of the forecast's own window
@@ -166,7 +195,9 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
 
     _parameter_constraints = {
         **_BaseRNN._parameter_constraints,
-        "loss": [options("squared_error", "absolute_error", "huber")],
+        "loss": [options("squared_error", "absolute_error", "huber", "quantile")],
+        "quantiles": ["array-like"],
+        "calibration": [options("auto"), "boolean"],
         "window_normalization": [options("last", "mean"), None],
         "target_feature": [Interval(Integral, 0, None, closed="left")],
         "early_stopping": [options("auto"), "boolean"],
@@ -181,6 +212,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
                  return_sequences=False, dtype="float32", n_threads=1, random_state=None,
                  verbose=0, warm_start=False, loss="squared_error",
                  window_normalization="last", target_feature=0, linear_skip="auto",
+                 quantiles=(0.1, 0.5, 0.9), calibration="auto",
                  weight_norm=False):
         super().__init__(
             cell=cell, hidden_size=hidden_size, num_layers=num_layers,
@@ -195,6 +227,8 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         self.window_normalization = window_normalization
         self.target_feature = target_feature
         self.linear_skip = linear_skip
+        self.quantiles = quantiles
+        self.calibration = calibration
         self.weight_norm = weight_norm
 
     def __sklearn_tags__(self):
@@ -205,7 +239,20 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         return tags
 
     def _loss_name(self):
-        return self.loss
+        """The training loss: a name of ``LOSSES``, or the pinball loss of the fitted
+        levels."""
+        levels = getattr(self, "quantiles_", None)
+        return self.loss if levels is None else partial(LOSSES["quantile"],
+                                                        quantiles=tuple(levels))
+
+    def _reference_loss(self, Y):
+        """The training loss of zero outputs (see ``_BaseRNN._reference_loss``), here
+        with one column per target whatever the number of levels."""
+        loss, rows = self._loss_name(), Y.reshape(-1, self.n_outputs_)
+        loss = LOSSES[loss] if isinstance(loss, str) else loss
+        width = self._network.spec.output_size
+        return max(float(loss(np.zeros((len(rows), width)), rows)[0]),
+                   float(loss(np.zeros((1, width)), np.ones((1, self.n_outputs_)))[0]))
 
     # ----------------------------------------------------------------- fit
     def fit(self, X, y):
@@ -235,11 +282,16 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
 
     def _fit(self, X, y, incremental):
         first = self._start_fit(incremental)
+        self._set_levels(first)
         self._check_y_given(y)
         X = self._check_X(X, reset=first)
         Y = self._check_y(y, X, reset=first)
         self._check_target_feature(X, Y)
         split = self._early_stopping_split(X, Y, incremental)
+        refit = None  # the second network's windows (``calibration``), checked before training
+        if split is None and first and not incremental and self.calibration and \
+                not self.return_sequences:
+            refit = calibration_split(self, X, Y, MIN_TRAIN_WINDOWS)
         if first:  # warm_start and partial_fit keep the scaling of the first fit
             self._fit_scaler(*((X, Y) if split is None else (X[split[0]], Y[split[0]])))
         Xs, offsets = self._scaler.transform(X)
@@ -249,10 +301,35 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         if getattr(self, "_skip", None) is not None:  # the network learns the rest
             Ys = Ys - self._skip.predict(Xs).reshape(Ys.shape)
         dtype = DTYPES[self.dtype]
-        self._fit_network(Xs.astype(dtype), Ys.astype(dtype), self.n_outputs_,
-                          self._validation(X, Y), split, incremental=incremental)
-        self._store_residuals(X, Y, split)
+        self._fit_network(Xs.astype(dtype), Ys.astype(dtype), self.n_outputs_ *
+                          self._n_levels(), self._validation(X, Y), split,
+                          incremental=incremental)
+        self._store_residuals(X, Y, split, refit)
         return self
+
+    def _set_levels(self, first):
+        """Check ``quantiles`` (with ``loss="quantile"``) and set ``quantiles_`` on a
+        fresh fit; a continued fit must keep the levels its network was trained for."""
+        levels = check_quantiles(self.quantiles) if self.loss == "quantile" else None
+        if first:
+            self.__dict__.pop("quantiles_", None)
+            if levels is not None:
+                self.quantiles_ = levels
+            return
+        fitted = getattr(self, "quantiles_", None)
+        if (levels is None) != (fitted is None) or (
+                levels is not None and not np.array_equal(levels, fitted)):
+            raise ValueError(
+                "RNNForecaster cannot continue training (partial_fit or warm_start) with "
+                "other quantile levels: the network has one output per target and level. "
+                f"Fitted with {'no levels' if fitted is None else tuple(fitted.tolist())}, "
+                f"got loss={self.loss!r}, quantiles={self.quantiles!r}. Set them back, or "
+                "call fit with warm_start=False to start a new network.")
+
+    def _n_levels(self):
+        """Network outputs per target: the number of fitted quantile levels, or 1."""
+        levels = getattr(self, "quantiles_", None)
+        return 1 if levels is None else len(levels)
 
     def _early_stopping_split(self, X, Y, incremental):
         """(train, validation) indices when early stopping, else None; "auto" stops
@@ -281,9 +358,27 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
 
     def _raw_outputs(self, Xs, skip=None):
         """Scaled predictions for scaled float64 windows: the network's outputs plus
-        the linear skip's (``skip``, default the fitted one)."""
+        the linear skip's (``skip``, default the fitted one); (n, O) or (n, T, O), and
+        with quantile levels (n, O, K) or (n, T, O, K) (see ``_quantiles.py``)."""
         raw, skip = self._forward_raw(Xs), skip or getattr(self, "_skip", None)
-        return raw if skip is None else raw + skip.predict(Xs)
+        return self._add_skip(raw, None if skip is None else skip.predict(Xs))
+
+    def _add_skip(self, raw, skip_part):
+        """The network's raw outputs (..., O * K) with the skip's part (..., O) or None
+        added to every level; quantile levels are laid out as (..., O, K)."""
+        if getattr(self, "quantiles_", None) is not None:
+            raw = split_levels(raw, len(self.quantiles_))
+            skip_part = None if skip_part is None else skip_part[..., np.newaxis]
+        return raw if skip_part is None else raw + skip_part
+
+    def _in_units(self, scaled, offsets):
+        """Scaled predictions in the original units: the point predictions (the median
+        of sorted quantile levels), and the sorted levels or None."""
+        levels = getattr(self, "quantiles_", None)
+        if levels is None:
+            return self._scaler.inverse_targets(scaled, offsets), None
+        in_units = levels_in_units(scaled, offsets, self._scaler)
+        return in_units[..., int(np.flatnonzero(levels == 0.5)[0])], in_units
 
     def _batch_size(self, n_samples):
         if self.batch_size != "auto":
@@ -353,7 +448,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         """Predictions (n, O) or (n, T, O) in original units for checked X (n, T, D)
         (with ``skip`` instead of the fitted linear skip, if given)."""
         Xs, offsets = self._scaler.transform(X)
-        return self._scaler.inverse_targets(self._raw_outputs(Xs, skip), offsets)
+        return self._in_units(self._raw_outputs(Xs, skip), offsets)[0]
 
     def predict(self, X):
         """Predict targets for windows ``X``.
@@ -368,6 +463,28 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         check_is_fitted(self, "_network")
         Y = self._predict_windows(self._check_X(X, reset=False))
         return Y[..., 0] if self._y_ndim < Y.ndim else Y
+
+    def predict_quantiles(self, X):
+        """Predict every quantile level of ``quantiles_`` (``loss="quantile"``).
+
+        X : array-like of shape (n_samples, n_timesteps, n_features) or
+            (n_samples, n_timesteps)
+
+        Returns ndarray of shape (n_samples, n_outputs, n_quantiles), or with
+        ``return_sequences`` (n_samples, n_timesteps, n_outputs, n_quantiles), the output
+        axis kept even for a 1-D ``y``. The levels never cross: they are sorted along the
+        last axis (see ``rnnforecast.estimators._quantiles``), and the median level equals
+        ``predict``.
+        """
+        check_is_fitted(self, "_network")
+        if getattr(self, "quantiles_", None) is None:
+            raise ValueError(
+                f"predict_quantiles needs a forecaster fitted with loss='quantile'; this "
+                f"one was fitted with loss={self.loss!r} and predicts one value per "
+                "target. Refit with loss='quantile', quantiles=(0.1, 0.5, 0.9), or use "
+                "forecast(..., interval=0.8) for conformal intervals.")
+        Xs, offsets = self._scaler.transform(self._check_X(X, reset=False))
+        return self._in_units(self._raw_outputs(Xs), offsets)[1]
 
     def score(self, X, y, sample_weight=None):
         """R^2 of the predictions, averaged uniformly over all outputs (and time steps).
@@ -389,27 +506,40 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
             Xs, offsets = self._scaler.transform(X[idx])
             raw = self._raw_outputs(Xs)
             Ys = self._scaler.transform_targets(Y[idx], offsets)
-            loss = LOSSES[self.loss](raw.reshape(-1, raw.shape[-1]),
-                                     Ys.reshape(-1, raw.shape[-1]))[0]
-            pred = self._scaler.inverse_targets(raw, offsets)
+            rows = Ys.size // self.n_outputs_
+            loss = self._loss_name()
+            loss = LOSSES[loss] if isinstance(loss, str) else loss
+            loss = loss(raw.reshape(rows, -1), Ys.reshape(rows, -1))[0]
+            pred = self._in_units(raw, offsets)[0]
             return loss, r2_score(Y[idx].reshape(len(idx), -1), pred.reshape(len(idx), -1))
         return validation
 
-    def _store_residuals(self, X, Y, split):
-        """Keep the held-out windows' residuals for conformal intervals; drop any that an
+    def _store_residuals(self, X, Y, split, refit):
+        """Keep residuals of held-out windows for conformal intervals (``calibration``):
+        early stopping's (``split``), or those of a second network trained on the
+        windows ``refit[0]`` (a fresh fit without early stopping). Drop any that an
         earlier fit left (a partial_fit changes the weights they were measured on)."""
         for name in ("conformal_residuals_", "conformal_scales_"):
-            if hasattr(self, name):
-                delattr(self, name)
-        if split is not None and not self.return_sequences:
+            self.__dict__.pop(name, None)
+        self.calibration_ = "none"
+        if self.return_sequences:
+            return
+        if split is not None:
             train, val = split
             skip = None  # the linear skip saw the held-out windows: refit it without them
             if getattr(self, "_skip", None) is not None:
                 Xs, offsets = self._scaler.transform(X[train])
                 skip = LinearSkip(self.target_feature).fit(
                     Xs, self._scaler.transform_targets(Y[train], offsets))
-            self.conformal_residuals_ = Y[val] - self._predict_windows(X[val], skip)
-            self.conformal_scales_ = local_scale(X[val], self.target_feature)
+            residuals, self.calibration_ = Y[val] - self._predict_windows(X[val], skip), \
+                "early_stopping"
+        elif refit is not None:
+            split = refit
+            residuals, self.calibration_ = refit_residuals(self, X, Y, *split), "refit"
+        else:
+            return
+        self.conformal_residuals_ = residuals
+        self.conformal_scales_ = local_scale(X[split[1]], self.target_feature)
 
     def stepper(self, window=None):
         """A :class:`~rnnforecast.estimators.Stepper` that feeds this forecaster one
@@ -471,16 +601,24 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     _EXTRA_STATE = ("skip.weight", "skip.bias")
 
     def _check_extra_state(self, extra, spec, keep_scaling):
-        """The linear skip of the state_dict (or None), checked against the network."""
+        """The linear skip of the state_dict (or None), checked against the network;
+        the head's outputs must be one per target and quantile level."""
+        n_levels = len(self._loaded_levels(keep_scaling))
+        if spec.output_size % n_levels:
+            raise ValueError(
+                f"The state_dict has {spec.output_size} outputs, which is not one per target "
+                f"and level of quantiles={self.quantiles!r} ({n_levels} levels). Set the "
+                "quantiles the weights were trained with, or loss to another value.")
         if not extra:
             return None
         skip = LinearSkip.from_arrays(extra.get("skip.weight"), extra.get("skip.bias"),
                                       self.target_feature)
-        if skip.intercept_.shape != (spec.output_size,):
+        if skip.intercept_.shape != (spec.output_size // n_levels,):
             raise ValueError(
-                f"The state_dict entries 'skip.bias' and 'head.bias' must have the same "
-                f"shape, one value per output. Got {skip.intercept_.shape} and "
-                f"({spec.output_size},).")
+                f"The state_dict entry 'skip.bias' must have one value per target, "
+                f"({spec.output_size // n_levels},) for 'head.bias' of shape "
+                f"({spec.output_size},) and {n_levels} quantile level(s). Got "
+                f"{skip.intercept_.shape}.")
         n_timesteps = self.n_timesteps_in_ if keep_scaling else None
         if n_timesteps is not None and skip.n_lags_ > n_timesteps:
             raise ValueError(
@@ -491,14 +629,26 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     def _set_extra_state(self, skip):
         self._skip, self.linear_skip_ = skip, skip is not None
 
+    def _loaded_levels(self, keep_scaling):
+        """Quantile levels of loaded weights: the fitted ones when the estimator keeps
+        its scaling, else those of the parameters (``loss="quantile"``); (1,) for none."""
+        if keep_scaling:
+            levels = getattr(self, "quantiles_", None)
+        else:
+            levels = check_quantiles(self.quantiles) if self.loss == "quantile" else None
+        return np.ones(1) if levels is None else levels
+
     def _after_load_state_dict(self, spec, keep_scaling):
         if keep_scaling:
             return
+        self.__dict__.pop("quantiles_", None)
+        if self.loss == "quantile":
+            self.quantiles_ = check_quantiles(self.quantiles)
         self.n_features_in_ = self.n_step_features_in_ = spec.input_size
         self.n_timesteps_in_ = None
-        self.n_outputs_ = spec.output_size
+        self.n_outputs_ = spec.output_size // self._n_levels()
         self._y_ndim = 3 if self.return_sequences else 2
-        self._scaler = WindowScaler.identity(spec.input_size, spec.output_size)  # raw windows
+        self._scaler = WindowScaler.identity(spec.input_size, self.n_outputs_)  # raw windows
 
 
 def _last_hidden(network, Xs, n_threads):

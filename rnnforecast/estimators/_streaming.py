@@ -72,7 +72,9 @@ class StreamingForecaster:
 
         x : float or array-like of shape (n_features,)
 
-        Returns ndarray of shape (n_outputs,): the forecast made after seeing ``x``.
+        Returns ndarray of shape (n_outputs,): the forecast made after seeing ``x``
+        (the median level for a forecaster fitted with ``loss="quantile"``, as its
+        ``predict``).
         """
         est = self.estimator
         x = np.asarray(x, dtype=np.float64).reshape(-1)
@@ -84,11 +86,13 @@ class StreamingForecaster:
         xs, offsets = self._scaler.transform(x.reshape(1, 1, -1))  # (N=1, T=1, D)
         with limit_blas_threads(est.n_threads):
             out, self._state = predict(self._params, self._spec, xs, self._state)
+        skip_part = None
         if self._skip is not None:
             self._recent = np.concatenate([self._recent[:, 1:], xs], axis=1)
-            out = out + self._skip.predict(self._recent)
+            skip_part = self._skip.predict(self._recent)
         self.n_steps_ += 1
-        return self._scaler.inverse_targets(out, offsets)[0]       # (n_outputs,)
+        point, _ = est._in_units(est._add_skip(out, skip_part), offsets)
+        return point[0]                                            # (n_outputs,)
 
     def update_many(self, values):
         """``update`` each row of ``values`` (n_steps, n_features) in turn; returns the

@@ -210,6 +210,12 @@ def from_torch(rnn, head, estimator, *, n_timesteps, x_mean=None, x_scale=None,
 
     cell = CELLS_OF_LAYERS.get(type(rnn).__name__)
     classifier = is_classifier(estimator)
+    if not classifier and estimator.loss == "quantile":
+        raise ValueError(
+            "The 'estimator' parameter of from_torch must not use loss='quantile': a "
+            "PyTorch head has no quantile levels to read, and y_mean / y_scale are per "
+            "target. Pass an RNNForecaster with another loss, or train it here with "
+            "loss='quantile'.")
     bidirectional = bool(getattr(rnn, "bidirectional", False))
     if cell != estimator.cell or (bidirectional and not classifier):
         kind = "" if classifier else "one-direction "

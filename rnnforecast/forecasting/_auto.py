@@ -400,9 +400,10 @@ class AutoForecaster(BaseEstimator):
             settings = [params] * self.n_members
             self.network_budget_ = {"windows": used, "batch_size": batch,
                                     "max_epochs": budget}
-        else:  # as many epochs as early stopping kept, no early stopping
+        else:  # as many epochs as early stopping kept, no early stopping; the
+            # calibration is step 2's held-out windows, so no second network (calibration)
             settings = [{**params, "max_iter": int(e), "n_iter_no_change": int(e) + 1,
-                         "early_stopping": False}
+                         "early_stopping": False, "calibration": False}
                         for e in epochs]
         n = self.n_members  # every member reports: parallel ones share the line
         labels = [f"{self.cell.upper()} {i + 1}/{n} ({stage})" if self.verbose == 1 or
