@@ -204,3 +204,15 @@ def test_an_interrupted_fit_leaves_effective_weights(windows, monkeypatch):
     assert type(model._network).__name__ == "_Network"
     assert "weight_hh_l0" in model.state_dict()
     assert np.all(np.isfinite(model.predict(X)))
+
+
+def test_exported_network_is_the_effective_one(windows):
+    torch = pytest.importorskip("torch")
+    from rnnforecast.estimators import to_torch
+
+    X, y = windows
+    model = RNNForecaster(cell="gru", hidden_size=4, max_iter=2, weight_norm=True,
+                          random_state=0).fit(X, y)
+    with torch.no_grad():
+        exported = to_torch(model)(torch.as_tensor(X)).numpy()
+    np.testing.assert_allclose(exported, model.predict(X), rtol=1e-10)
