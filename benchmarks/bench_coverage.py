@@ -19,6 +19,18 @@ Series: the three shipped ones, and with ``--suite`` five long series of the pub
 suite (``/work/shared/benchmarks``), whose origins lie in the train part only (the
 suite's last ``H`` points are never read). Seed 0 everywhere.
 
+``--no-early-stopping`` fits every model with ``early_stopping=False``: the network
+trains on every window and its calibration residuals come from a second network trained
+without the last 20 % of the windows (``calibration="auto"``, ``calibration_ ==
+"refit"``); before that option existed such models had no residuals, hence no intervals.
+
+``--quantile`` also fits, at every origin, the same forecaster with
+``loss="quantile", quantiles=QUANTILES`` and reads its 80 % and 95 % intervals from the
+levels 0.1 / 0.9 and 0.025 / 0.975 of ``predict_quantiles`` on the last window (kind
+``quantile``). For every kind the table gives the pinball loss of the levels 0.1, 0.5 and
+0.9 (the conformal intervals' bounds and their point forecast, the quantile model's
+levels), averaged over origins and lead times, in the series' units.
+
 With ``n_origins`` origins, the coverage of one series has a standard error of roughly
 ``sqrt(c (1 - c) / n_origins)`` at most (the lead times of one origin are correlated):
 0.09 for 80 % and 0.05 for 95 % with 20 origins. The pooled row averages the series.
@@ -27,6 +39,10 @@ Run from the repository root::
 
     PYTHONPATH=. python benchmarks/bench_coverage.py --suite \\
         | tee benchmarks/results/coverage_levels.txt
+    PYTHONPATH=. python benchmarks/bench_coverage.py --suite --defaults --quantile \\
+        | tee benchmarks/results/coverage_quantile.txt
+    PYTHONPATH=. python benchmarks/bench_coverage.py --suite --defaults \\
+        --no-early-stopping | tee benchmarks/results/coverage_refit.txt
 """
 
 import os
@@ -47,6 +63,10 @@ from rnnforecast.datasets import load_airline, load_ibm, load_seattle_weather
 from rnnforecast.forecasting import default_window, forecast
 
 LEVELS = (0.8, 0.95)
+#: Levels of the ``--quantile`` models: the bounds of 95 % and 80 % and the median.
+QUANTILES = (0.025, 0.1, 0.5, 0.9, 0.975)
+#: Levels whose pinball loss the table compares (granted at every origin).
+PINBALL_LEVELS = (0.1, 0.5, 0.9)
 #: Every setting that shapes the fit is written out, so that a change of a default
 #: does not change what is measured.
 CLI_FORECASTER = dict(cell="lstm", hidden_size=32, max_iter=300, early_stopping=True,
@@ -92,7 +112,8 @@ def suite_specs():
 
 
 def _bounds(model, history, residuals):
-    """{level: (lower, upper)} of each level ``forecast`` grants, and the forecast."""
+    """{level: (lower, upper)} of each level ``forecast`` grants, and the forecast
+    (point) itself."""
     try:
         table = forecast(model, history, interval=list(LEVELS), residuals=residuals)
         levels = LEVELS
@@ -105,31 +126,58 @@ def _bounds(model, history, residuals):
     for level in levels:
         name = f"{100 * level:g}"
         bounds[level] = (table[f"lower_{name}"].to_numpy(), table[f"upper_{name}"].to_numpy())
-    return bounds
+    return bounds, table["forecast"].to_numpy()
 
 
-def one_origin(data, origin, window, horizon, params):
+def pinball(actual, predicted, tau):
+    """Pinball loss of each lead time, shape (horizon,)."""
+    u = actual - predicted
+    return np.maximum(tau * u, (tau - 1) * u)
+
+
+def _quantile_bounds(history, window, X, y, params):
+    """{level: (lower, upper)} of a ``loss="quantile"`` model, and its median."""
+    model = RNNForecaster(**params, loss="quantile", quantiles=QUANTILES).fit(X, y)
+    last = history.to_numpy(dtype=float)[-window:].reshape(1, window, 1)
+    levels = model.predict_quantiles(last)[0]                         # (horizon, K)
+    return {0.8: (levels[:, 1], levels[:, 3]), 0.95: (levels[:, 0], levels[:, 4])}, \
+        levels[:, 2]
+
+
+def _score(bounds, point, actual):
+    """Which actuals each level holds, and the pinball loss of PINBALL_LEVELS."""
+    hits = {level: (low <= actual) & (actual <= up) for level, (low, up) in bounds.items()}
+    low, up = bounds[0.8]
+    loss = np.mean([pinball(actual, low, 0.1), pinball(actual, point, 0.5),
+                    pinball(actual, up, 0.9)])
+    return hits, loss
+
+
+def one_origin(data, origin, window, horizon, params, quantile):
     """Fit on rows before ``origin``; which actuals each level's intervals hold.
 
     Returns
     -------
     hits : dict of kind -> dict of level -> ndarray of shape (horizon,) of bool
+    losses : dict of kind -> float, the mean pinball loss of PINBALL_LEVELS
     n_calibration : int
     """
     history = data.iloc[:origin]
     X, y = make_windows(history, window, horizon)
     model = RNNForecaster(**params).fit(X, y)
     actual = data.iloc[origin:origin + horizon].to_numpy()
-    hits = {}
+    hits, losses = {}, {}
     for kind, residuals in (("plain", model.conformal_residuals_), ("scaled", None)):
-        bounds = _bounds(model, history, residuals)
-        hits[kind] = {level: (low <= actual) & (actual <= up)
-                      for level, (low, up) in bounds.items()}
-    return hits, len(model.conformal_residuals_)
+        hits[kind], losses[kind] = _score(*_bounds(model, history, residuals), actual)
+    if quantile:
+        hits["quantile"], losses["quantile"] = _score(
+            *_quantile_bounds(history, window, X, y, params), actual)
+    return hits, losses, len(model.conformal_residuals_)
 
 
-def run(name, spec, n_jobs, params):
-    """Coverage of every kind and level on one series; prints one line per kind."""
+def run(name, spec, n_jobs, params, kinds):
+    """Coverage and pinball loss of every kind and level on one series; prints one line
+    per kind."""
     data, horizon, n_origins, step = spec
     window = default_window(data.index, horizon, len(data))
     initial = len(data) - horizon - (n_origins - 1) * step
@@ -138,19 +186,20 @@ def run(name, spec, n_jobs, params):
           f"apart, first training part {initial} rows", flush=True)
     start = time.perf_counter()
     results = Parallel(n_jobs=n_jobs)(
-        delayed(one_origin)(data, int(origin), window, horizon, params)
+        delayed(one_origin)(data, int(origin), window, horizon, params, "quantile" in kinds)
         for origin in origins)
-    n_cal = [n for _, n in results]
+    n_cal = [n for _, _, n in results]
     row = {}
-    for kind in ("plain", "scaled"):
+    for kind in kinds:
         row[kind] = {}
         for level in LEVELS:
-            hits = [r[kind][level] for r, _ in results if level in r[kind]]
+            hits = [r[kind][level] for r, _, _ in results if level in r[kind]]
             coverage = float(np.mean(hits)) if hits else float("nan")
             row[kind][level] = (coverage, len(hits))
-        text = "  ".join(f"{100 * level:g} %: {cov:.3f} ({n} origins)"
-                         for level, (cov, n) in row[kind].items())
-        print(f"  {kind:<7} {text}", flush=True)
+        row[kind]["pinball"] = float(np.mean([loss[kind] for _, loss, _ in results]))
+        text = "  ".join(f"{100 * level:g} %: {row[kind][level][0]:.3f} "
+                         f"({row[kind][level][1]} origins)" for level in LEVELS)
+        print(f"  {kind:<8} {text}  pinball {row[kind]['pinball']:.4g}", flush=True)
     print(f"  calibration residuals per origin {min(n_cal)}-{max(n_cal)}  "
           f"({time.perf_counter() - start:.0f} s)", flush=True)
     return row
@@ -164,20 +213,31 @@ def main(argv=None):
     parser.add_argument("--defaults", action="store_true",
                         help="RNNForecaster's own defaults instead of the old command's "
                              "settings (DEFAULTS_FORECASTER)")
+    parser.add_argument("--no-early-stopping", action="store_true",
+                        help="early_stopping=False: residuals of the second network "
+                             "(calibration='auto')")
+    parser.add_argument("--quantile", action="store_true",
+                        help="also the loss='quantile' model's intervals (kind quantile)")
     args = parser.parse_args(argv)
-    params = DEFAULTS_FORECASTER if args.defaults else CLI_FORECASTER
+    params = dict(DEFAULTS_FORECASTER if args.defaults else CLI_FORECASTER)
+    if args.no_early_stopping:
+        params["early_stopping"] = False
+    kinds = ("plain", "scaled") + (("quantile",) if args.quantile else ())
     print(f"forecaster: RNNForecaster(**{params})")
     warnings.simplefilter("ignore")
     specs = shipped_specs()
     if args.suite:
         specs.update(suite_specs())
-    rows = {name: run(name, spec, args.n_jobs, params) for name, spec in specs.items()}
-    print("== mean over the series (each level over the series that got it)")
-    for kind in ("plain", "scaled"):
+    rows = {name: run(name, spec, args.n_jobs, params, kinds)
+            for name, spec in specs.items()}
+    print("== mean over the series (each level over the series that got it); pinball: "
+          "mean over the series of its ratio to the scaled conformal one")
+    for kind in kinds:
         text = "  ".join(
             f"{100 * level:g} %: {np.nanmean([r[kind][level][0] for r in rows.values()]):.3f}"
             for level in LEVELS)
-        print(f"  {kind:<7} {text}")
+        ratio = np.mean([r[kind]["pinball"] / r["scaled"]["pinball"] for r in rows.values()])
+        print(f"  {kind:<8} {text}  pinball ratio {ratio:.3f}")
 
 
 if __name__ == "__main__":

@@ -438,3 +438,16 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 ])
 def test_sklearn_compatible_quantile_forecaster(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("level, scale", [(0.0, 0.0), (1e8, 1.0), (1e-6, 1e-9)])
+def test_flat_huge_and_tiny_series(level, scale):
+    """Levels stay finite, ordered and in the series' units at any level and scale."""
+    rng = np.random.default_rng(3)
+    series = level + scale * rng.normal(size=120)
+    X, y = make_windows(series, 10, 2)
+    model = fit_quiet(RNNForecaster(loss="quantile", **SMALL), X, y)
+    q = model.predict_quantiles(X)
+    assert np.all(np.isfinite(q)) and np.all(np.diff(q, axis=-1) >= 0)
+    spread = max(10 * scale, 1e-12 * abs(level))
+    assert np.all(np.abs(q[..., 1] - level) <= spread + 1e-6 * abs(level) + 1e-12)
