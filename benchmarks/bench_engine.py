@@ -17,6 +17,11 @@ Needs PyTorch, so it runs in a separate environment that has both::
 (``DIR/rnnforecast/nn``, e.g. ``git archive <commit> rnnforecast/nn | tar -x -C DIR``)
 instead of PyTorch, the same way: the "torch" columns are then that engine and the
 ratio is new time / old time (one-direction networks on both sides).
+
+``--masking`` times the cost of padded batches (``lengths=``): the same batch as a
+training step, with lengths spread evenly over [1, T] (half of the steps are padding),
+against the unmasked step on the same array: the "torch" columns are then the unmasked
+step and the ratio is masked time / unmasked time.
 """
 
 import argparse
@@ -84,9 +89,12 @@ class NumpyModel:
         self.optimizer = engine.Adam(learning_rate=1e-3)
         self.X, self.y = X, y
 
+    lengths = None       # (B,) lengths of padded sequences (--masking), None: all T
+
     def step(self):
         e = self.engine
-        out, cache = e.forward(self.params, self.spec, self.X, training=True)
+        kwargs = {} if self.lengths is None else {"lengths": self.lengths}
+        out, cache = e.forward(self.params, self.spec, self.X, training=True, **kwargs)
         _, dout = e.squared_error(out, self.y)
         grads, _, _ = e.backward(dout, cache, input_grad=False)   # X needs no gradient
         self.optimizer.step(self.params, grads)
@@ -130,12 +138,16 @@ def make_pair(cell, shape, seed=0, layers=1):
     X = rng.standard_normal((B, T, F)).astype(np.float32)
     y = rng.standard_normal((B, 1)).astype(np.float32)
     np_model = NumpyModel(cell, F, H, X, y, seed, layers)
+    if MASKING:
+        np_model.lengths = np.linspace(1, T, B).round().astype(np.intp)  # 50 % padding
+        return np_model, NumpyModel(cell, F, H, X, y, seed, layers)
     if AGAINST:
         return np_model, NumpyModel(cell, F, H, X, y, seed, layers, engine=AGAINST[0])
     return np_model, TorchModel(cell, F, H, X, y, np_model.params, layers)
 
 
 AGAINST = []       # the engine of --against, if given
+MASKING = []       # non-empty with --masking
 
 
 def calibrate(fn):
@@ -283,7 +295,12 @@ def main(argv=None):
                              "steadier when other processes share the cores (1 thread only)")
     parser.add_argument("--against", default=None, metavar="DIR",
                         help="time against the engine DIR/rnnforecast/nn instead of torch")
+    parser.add_argument("--masking", action="store_true",
+                        help="time padded batches (50 %% padding) against the unmasked "
+                             "step on the same array (training only)")
     args = parser.parse_args(argv)
+    if args.masking:
+        MASKING.append(True)
     global clock
     clock = CLOCKS[args.clock]
     if args.against:
@@ -299,6 +316,9 @@ def main(argv=None):
     print(f"clock: {args.clock}, layers: {args.layers}")
     if args.against:
         print(f"reference: the engine in {args.against} (columns 'torch'; ratio new / old)")
+    if args.masking:
+        print("masking: lengths spread over [1, T] vs equal lengths, same array (columns "
+              "'torch': unmasked; ratio masked / unmasked)")
     rows = []
     for n in thread_counts:
         torch.set_num_threads(n)
@@ -306,6 +326,8 @@ def main(argv=None):
             print(f"\n{n} thread(s): training step (B, T, F, H)")
             settle = (0.2 if n > 1 else 0.0) if args.settle is None else args.settle
             rows += run_training(args.cells, shapes, n, repeats, settle, args.layers)
+            if args.masking:
+                continue
             print(f"{n} thread(s): inference, one window, forward only")
             rows += run_inference(args.cells, n, 3 * repeats, settle, args.layers)
     summarize(rows, thread_counts, args.cells)

@@ -301,3 +301,91 @@ def as_2d_array(data, name, owner=None, *, dtype=np.float64, ensure_finite=True)
     if ensure_finite:
         check_finite(values, name, owner, index=index, columns=columns)
     return np.ascontiguousarray(values), index, columns
+
+
+# ---------------------------------------------------------------------------
+# Sequences of different lengths
+# ---------------------------------------------------------------------------
+
+def _sequence_rows(item, position, name):
+    """One sequence of a list as an array (T_i, ...) (a DataFrame's values)."""
+    if isinstance(item, (pd.DataFrame, pd.Series)):
+        return item.to_numpy()
+    array = np.asarray(item)
+    if array.ndim == 0:
+        raise ValueError(
+            f"{_subject(name)} must be a list of sequences, each of shape (n_timesteps,) "
+            f"or (n_timesteps, n_features). Got the scalar {item!r} at position "
+            f"{position} instead.")
+    return array
+
+
+def as_sequence_array(X, name="X", pad=np.nan):
+    """A list of sequences of different lengths as one right-padded array.
+
+    Parameters
+    ----------
+    X : list or tuple of array-like or DataFrame, each of shape (T_i,) or (T_i, D)
+    name : str, the argument's name in messages
+    pad : scalar, the value of the padded steps (NaN for values, -1 for token ids)
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, max T_i, D) (or (n_samples, max T_i) for 1-D
+        sequences), or ``np.asarray(X)`` when every sequence has the same shape.
+        ``X`` itself is never modified.
+    """
+    items = [_sequence_rows(item, i, name) for i, item in enumerate(X)]
+    if not items or len({a.shape for a in items}) == 1:
+        return np.asarray(items) if items else np.asarray(X)
+    ndims = {a.ndim for a in items}
+    widths = {a.shape[1:] for a in items}
+    if len(ndims) > 1 or ndims > {1, 2} or len(widths) > 1:
+        shown = [f"position {i}: shape {a.shape}" for i, a in enumerate(items)][:MAX_SHOWN]
+        raise ValueError(
+            f"{_subject(name)} must be a list of sequences of shape (n_timesteps,) or "
+            "(n_timesteps, n_features) with the same n_features; their lengths may "
+            "differ. Got:" + _bulleted(shown, len(items)))
+    if any(len(a) == 0 for a in items):
+        empty = [i for i, a in enumerate(items) if len(a) == 0]
+        raise ValueError(
+            f"{_subject(name)} holds empty sequences (no time step) at positions "
+            f"{empty[:MAX_SHOWN]}. Drop them: every sequence needs at least one step.")
+    T = max(len(a) for a in items)
+    kind = np.result_type(*items)
+    dtype = kind if np.issubdtype(kind, np.integer) and not np.isnan(pad) else np.float64
+    out = np.full((len(items), T) + items[0].shape[1:], pad, dtype=dtype)
+    for i, a in enumerate(items):
+        out[i, :len(a)] = a
+    return out
+
+
+def padded_lengths(X, name="X", owner=None):
+    """Lengths of NaN-padded sequences, or None when no step is padding.
+
+    X : ndarray of shape (n_samples, n_timesteps, n_features), float
+        Padding is a run of steps, to the end of a sequence, whose features are all NaN.
+
+    Returns ndarray of int of shape (n_samples,), or None. Raises a ValueError naming
+    ``name`` for a NaN anywhere else (a missing value inside a sequence, a step with
+    some features NaN, a sequence of padding only) or an infinite value.
+    """
+    missing = np.isnan(X)
+    if np.isinf(X).any():
+        raise ValueError(f"{_subject(name, owner)} must hold finite values; got "
+                         f"{int(np.isinf(X).sum())} infinite value(s).")
+    if not missing.any():
+        return None
+    step_missing = missing.all(axis=2)                              # (n, T)
+    T = X.shape[1]
+    lengths = T - np.argmin(step_missing[:, ::-1], axis=1)          # before trailing NaN
+    lengths[step_missing.all(axis=1)] = 0
+    inside = missing & (np.arange(T)[None, :, None] < lengths[:, None, None])
+    if inside.any() or (lengths == 0).any():
+        rows = np.unique(np.nonzero(inside)[0]).tolist() + np.flatnonzero(lengths == 0).tolist()
+        raise ValueError(
+            f"{_subject(name, owner)} may hold NaN only as padding: whole time steps (all "
+            "features NaN) at the end of a sequence, after at least one real step. Got "
+            f"NaN inside the sequences at positions {sorted(set(rows))[:MAX_SHOWN]}. Fill "
+            "or drop the missing values first (e.g. pandas' interpolate).")
+    return lengths

@@ -13,11 +13,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
 from threadpoolctl import ThreadpoolController
 
+from .._validation import as_sequence_array, padded_lengths
+from ..nn._embedding import EMBEDDING_KEY, embedding_forward
 from ..nn.initialization import init_params
 from ..windowing import as_sequences, known_layout
 from ..nn.network import CELLS, NetworkSpec, predict
 from ..nn.losses import LOSSES
 from ..nn.optimizers import OPTIMIZERS
+from ._sequences import by_length
 from ._training import EarlyStopping, TrainingDiverged, run_epoch, time_ordered_split
 from ._weights import DTYPES, _Network, _WeightsMixin
 from ._weight_norm import reparametrised
@@ -117,16 +120,28 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
         scikit-learn counts columns. For 3-D input ``n_features_in_`` is ``n_features``.
         After ``load_state_dict`` on an unfitted estimator ``n_timesteps_in_`` is None
         and windows of any length are accepted.
+
+        Sequences of different lengths (estimators with ``_VARIABLE_LENGTHS``): a list of
+        arrays or DataFrames of shape (T_i, n_features) (or (T_i,)), or a 3-D array whose
+        padded steps, at the end of each sequence, are NaN in every feature. They come
+        back as one NaN-padded array (``_sequences``); ``n_timesteps_in_`` is then None.
         """
         dtype = np.float64
+        ragged = False
         if isinstance(X, (list, tuple)):
-            X = np.asarray(X)
+            X = as_sequence_array(X, "X")
+            ragged = X.dtype.kind == "f" and bool(np.isnan(X).any())  # NaN-padded
+            if ragged and X.ndim == 2:               # 1-D sequences of different lengths
+                X = X[:, :, None]
         if reset:  # columns led by make_windows(..., known=...), read by forecast()
             self.known_features_, self.known_lead_ = known_layout(X, type(self).__name__)
         X = as_sequences(X)  # WindowTransformer's lags -> (n, window, n_features)
         ndim = getattr(X, "ndim", 2)
         if ndim == 3:
-            X = check_array(X, allow_nd=True, dtype=dtype, input_name="X")
+            X = check_array(X, allow_nd=True, dtype=dtype, input_name="X",
+                            ensure_all_finite="allow-nan" if self._VARIABLE_LENGTHS or
+                            ragged else True)
+            self._check_padding(X)
             if reset:
                 self.n_features_in_, self._input_ndim = X.shape[2], 3
                 if hasattr(self, "feature_names_in_"):  # left from a fit on a DataFrame
@@ -144,11 +159,30 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
                 "windows with rnnforecast.make_windows.")
         if reset:
             self.n_timesteps_in_, self.n_step_features_in_ = X.shape[1:]
+            self._variable_lengths = ndim == 3 and padded_lengths(X) is not None
+            if self._variable_lengths:
+                self.n_timesteps_in_ = None          # sequences of different lengths
         else:
             self._check_window_shape(X)
         return X
 
+    #: Whether the estimator reads sequences of different lengths (see ``_check_X``).
+    _VARIABLE_LENGTHS = False
+
+    def _check_padding(self, X):
+        """Refuse NaN inside sequences, and padding where lengths must be equal."""
+        lengths = padded_lengths(X, "X")
+        if lengths is not None and not self._VARIABLE_LENGTHS:
+            raise ValueError(
+                f"{type(self).__name__} needs windows of one length: its windows, scaling "
+                "and forecasts read the last n_timesteps_in_ steps of each. Got sequences "
+                f"of lengths {np.unique(lengths)[:5].tolist()} (NaN padding, or a list of "
+                "arrays of different lengths). Cut windows of one length, e.g. with "
+                "rnnforecast.make_windows, or fill the missing values.")
+
     def _check_window_shape(self, X):
+        if self._VARIABLE_LENGTHS and X.shape[2:] == (self.n_step_features_in_,):
+            return                                   # any length
         expected = (self.n_timesteps_in_ or X.shape[1], self.n_step_features_in_)
         if X.shape[1:] != expected:
             raise ValueError(
@@ -194,7 +228,11 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
 
     def _init_network(self, n_features, n_outputs):
         spec = self._make_spec(n_features, n_outputs)
-        self._network = _Network(spec, init_params(spec, self._rng, DTYPES[self.dtype]))
+        params = init_params(spec, self._rng, DTYPES[self.dtype])
+        if getattr(self, "embedding_dim", None) is not None:   # first, as in a module
+            weight = self._rng.standard_normal((self.vocabulary_size_, self.embedding_dim))
+            params = {EMBEDDING_KEY: weight.astype(DTYPES[self.dtype]), **params}  # N(0, 1)
+        self._network = _Network(spec, params)
         self._optimizer = self._new_optimizer()
         self._reset_training_record()
 
@@ -226,15 +264,49 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
         """Windows left out between training and validation windows: none by default."""
         return 0
 
-    def _forward_raw(self, X):
-        """Raw network outputs for scaled float64 X (n, T, D), in batches: (n, O) or
-        (n, T, O). Prediction runs in float64 (see ``_Network``)."""
+    def _forward_raw(self, X, lengths=None):
+        """Raw network outputs for scaled float64 X (n, T, D) (token ids (n, T) with an
+        embedding), in batches: (n, O) or (n, T, O). Prediction runs in float64 (see
+        ``_Network``). Sequences of ``lengths`` (zero-padded) run in batches of similar
+        lengths cut to their longest one; with one output per step, the outputs at
+        padded steps are 0."""
         net = self._network
         params = net.params64()
+        if lengths is None:
+            with limit_blas_threads(self.n_threads):
+                outs = [self._predict_batch(params, X[i:i + PREDICT_BATCH], None)
+                        for i in range(0, len(X), PREDICT_BATCH)]
+            out = np.concatenate(outs) if len(outs) > 1 else outs[0]
+        else:
+            out = self._forward_by_length(params, X, lengths)
+        self._check_finite_outputs(out)
+        return out
+
+    def _predict_batch(self, params, X, lengths):
+        if EMBEDDING_KEY in params:
+            X = embedding_forward(params[EMBEDDING_KEY], X)[0]      # (n, T, E)
+        return predict(params, self._network.spec, X, lengths=lengths)[0]
+
+    def _forward_by_length(self, params, X, lengths):
+        """Outputs of zero-padded sequences, predicted by batches of similar lengths."""
+        parts = []
         with limit_blas_threads(self.n_threads):
-            outs = [predict(params, net.spec, X[i:i + PREDICT_BATCH])[0]
-                    for i in range(0, len(X), PREDICT_BATCH)]
-        out = np.concatenate(outs) if len(outs) > 1 else outs[0]
+            for idx in by_length(lengths, PREDICT_BATCH):
+                T = int(lengths[idx].max())
+                parts.append((idx, T, self._predict_batch(params, X[idx, :T], lengths[idx])))
+        sequences = parts[0][2].ndim == 3                      # (n_b, T_b, O)
+        out = np.zeros((len(X),) + ((X.shape[1],) if sequences else ()) +
+                       parts[0][2].shape[-1:])
+        for idx, T, part in parts:
+            if sequences:
+                out[idx, :T] = part
+            else:
+                out[idx] = part
+        if sequences:
+            out[np.arange(X.shape[1])[None, :] >= lengths[:, None]] = 0
+        return out
+
+    def _check_finite_outputs(self, out):
         if not np.all(np.isfinite(out)):
             raise ValueError(
                 "The network produced non-finite outputs. The weights have diverged or the "
@@ -249,7 +321,7 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
                              "target y is None.")
 
     def _fit_network(self, X, Y, n_outputs, validation, split, incremental=False,
-                     sample_weight=None):
+                     sample_weight=None, lengths=None):
         """Train on scaled X (n, T, D) and encoded targets Y; the estimators' common fit.
 
         validation : callable(indices) -> (loss, score), the validation loss (the training
@@ -257,25 +329,28 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
         split : (train, validation) index arrays when early stopping, else None.
         sample_weight : ndarray of shape (n,) or (n, T) (one weight per loss term), or
             None; scaled to mean 1 over the training windows (see ``weighted_loss``).
+        lengths : ndarray of shape (n,), the lengths of zero-padded sequences, or None.
         """
-        spec = self._make_spec(X.shape[2], n_outputs)
+        n_features = X.shape[2] if X.ndim == 3 else self.embedding_dim   # ids: (n, T)
+        spec = self._make_spec(n_features, n_outputs)
         if self._continues(incremental):
             self._check_architecture(spec)
             self._network.spec = spec  # dropout and bptt_truncate may change
         else:
-            self._init_network(X.shape[2], n_outputs)
+            self._init_network(n_features, n_outputs)
         self._optimizer.learning_rate = self.learning_rate_init
         max_iter = 1 if incremental else self.max_iter
         with limit_blas_threads(self.n_threads), reparametrised(self):
             self._train(X, Y, max_iter, validation, split, warn=not incremental,
-                        sample_weight=sample_weight)
+                        sample_weight=sample_weight, lengths=lengths)
         return self
 
     def _learning_rate_at(self, epoch, max_iter):
         """The learning rate of the epoch (0-based) of a fit of ``max_iter`` epochs."""
         return self.learning_rate_init
 
-    def _train(self, X, Y, max_iter, validation, split, warn=True, sample_weight=None):
+    def _train(self, X, Y, max_iter, validation, split, warn=True, sample_weight=None,
+               lengths=None):
         """The epochs of one fit: train, record, stop early, detect divergence; then keep
         the best weights. A KeyboardInterrupt keeps them too and then propagates."""
         train, val = split if split is not None else (np.arange(len(X)), None)
@@ -284,13 +359,14 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
         stopper = EarlyStopping(self.tol, self.n_iter_no_change)
         X_train, Y_train = X[train], Y[train]
         W_train = None if sample_weight is None else _mean_one(sample_weight[train])
+        L_train = None if lengths is None else lengths[train]
         reference = self._reference_loss(Y_train)
         stopped, interrupted, start = False, False, time.perf_counter()
         try:
             for epoch in range(max_iter):
                 snapshot = {k: v.copy() for k, v in self._network.params.items()}
                 self._optimizer.learning_rate = self._learning_rate_at(epoch, max_iter)
-                loss = self._epoch(X_train, Y_train, snapshot, W_train)
+                loss = self._epoch(X_train, Y_train, snapshot, W_train, L_train)
                 self._check_divergence(loss, reference, stopper, snapshot)
                 score = self._record_epoch(loss, val, validation)
                 self._report(epoch, loss, start)
@@ -309,13 +385,13 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
         """Windows per gradient step for ``n_samples`` training windows."""
         return min(self.batch_size, n_samples)
 
-    def _epoch(self, X, Y, snapshot, sample_weight=None):
+    def _epoch(self, X, Y, snapshot, sample_weight=None, lengths=None):
         batch_size = self._batch_size(len(X))
         try:
             return run_epoch(self._network, self._optimizer, X, Y, batch_size=batch_size,
                              loss=self._loss_name(), alpha=self.alpha,
                              clip_norm=self.clip_norm, rng=self._rng,
-                             sample_weight=sample_weight)
+                             sample_weight=sample_weight, lengths=lengths)
         except KeyboardInterrupt:
             self._network.set_params(snapshot)  # an epoch counts only when complete
             raise

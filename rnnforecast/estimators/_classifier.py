@@ -12,11 +12,14 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (_check_sample_weight, check_array, check_is_fitted,
                                       column_or_1d)
 
+from ..nn._embedding import EMBEDDING_KEY, check_ids
 from ..nn.losses import LOSSES, smooth_labels, softmax
 from ..nn.network import POOLINGS
 from ..preprocessing import (SEQUENCE_NORMALIZATIONS, WindowScaler, normalize_sequences,
                              piecewise_mean)
-from ._base import DTYPES, _BaseRNN, options
+from ._base import DTYPES, _BaseRNN, limit_blas_threads, options
+from ._sequences import (encode_by_length, lengths_of, network_input, per_sequence,
+                         real_steps, ragged_labels, token_array)
 from ._training import LEARNING_RATE_SCHEDULES, stratified_split
 from ._forecaster import _last_hidden
 from ._stepping import Stepper
@@ -171,7 +174,12 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         "class_weight": [StrOptions({"balanced"}), dict, None],
         "bidirectional": [options("auto"), "boolean"],
         "label_smoothing": [Interval(Real, 0, 1, closed="both")],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left"), None],
+        "vocabulary_size": [Interval(Integral, 1, None, closed="left"), None],
     }
+
+    _VARIABLE_LENGTHS = True
+    _EXTRA_STATE = (EMBEDDING_KEY,)
 
     def __init__(self, cell="gru", hidden_size=64, num_layers=1, nonlinearity="tanh",
                  dropout=0.0, solver="adam", learning_rate_init=0.01, batch_size=32,
@@ -180,7 +188,8 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
                  return_sequences=False, dtype="float32", n_threads=1, random_state=None,
                  verbose=0, warm_start=False, pooling="max", window_normalization=None,
                  max_timesteps=250, learning_rate="cosine", class_weight=None,
-                 bidirectional="auto", label_smoothing=0.15, weight_norm=False):
+                 bidirectional="auto", label_smoothing=0.15, embedding_dim=None,
+                 vocabulary_size=None, weight_norm=False):
         super().__init__(
             cell=cell, hidden_size=hidden_size, num_layers=num_layers,
             nonlinearity=nonlinearity, dropout=dropout, solver=solver,
@@ -197,6 +206,8 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         self.class_weight = class_weight
         self.bidirectional = bidirectional
         self.label_smoothing = label_smoothing
+        self.embedding_dim = embedding_dim
+        self.vocabulary_size = vocabulary_size
         self.weight_norm = weight_norm
 
     def __sklearn_tags__(self):
@@ -221,13 +232,47 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         shortened to ``max_timesteps`` block means; as they are with one label per time
         step (``return_sequences``) and after ``load_state_dict`` on an unfitted
         estimator."""
+        if self.embedding_dim is not None if reset else getattr(self, "_token_input", False):
+            return self._check_tokens(X, reset)
         X = super()._check_X(X, reset)
         if reset:
-            self._raw_input = False
+            self._raw_input, self._token_input = False, False
         if getattr(self, "_raw_input", False) or self.return_sequences:
             return X
-        return piecewise_mean(normalize_sequences(X, self.window_normalization),
-                              self.max_timesteps)
+        return per_sequence(lambda s: piecewise_mean(normalize_sequences(
+            s, self.window_normalization), self.max_timesteps), X, lengths_of(X))
+
+    def _check_tokens(self, X, reset):
+        """Token ids as the float64 (n, T, 1) array of ``token_array``; in fit the
+        vocabulary (``vocabulary_size``, or the largest id + 1), afterwards a check that
+        every id is in it."""
+        X = token_array(X)
+        ids = np.nan_to_num(X[:, :, 0], nan=0.0).astype(np.int64)
+        if not reset:
+            check_ids(ids, self.vocabulary_size_, "X")
+            return X
+        top = int(ids.max())
+        size = top + 1 if self.vocabulary_size is None else self.vocabulary_size
+        if top >= size:
+            raise ValueError(
+                "The 'vocabulary_size' parameter of RNNClassifier must exceed every token "
+                f"id of X. Got vocabulary_size={size} and the id {top}. Set "
+                "vocabulary_size=None (the largest id + 1) or a larger value.")
+        if hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.vocabulary_size_, self._token_input, self._raw_input = size, True, True
+        self.n_features_in_ = self.n_step_features_in_ = 1
+        self._input_ndim = 3
+        self._variable_lengths = lengths_of(X) is not None
+        self.n_timesteps_in_ = None if self._variable_lengths else X.shape[1]
+        return X
+
+    def _network_input(self, X, dtype=np.float64):
+        """Checked X (NaN-padded) -> what the network reads: scaled values (or token
+        ids) with zeros at padded steps."""
+        if getattr(self, "_token_input", False):
+            return network_input(X, tokens=True)
+        return network_input(self._scaler.transform(X, dtype)[0])
 
     def _loss_name(self):
         return "softmax_cross_entropy"
@@ -305,35 +350,45 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         self._check_bidirectional()
         self._check_y_given(y)
         X = self._check_X(X, reset=first)
-        y = self._check_labels(y, X)
+        lengths = lengths_of(X)
+        y = self._check_labels(y, X, lengths)
         if first:
             self._set_classes(y if classes is None else np.asarray(classes))
         Y = self._encode(y)
-        weights = self._loss_weights(Y, sample_weight, X)
+        weights = self._loss_weights(Y, sample_weight, X, lengths)
         split = self._validation_split(X, Y) if self.early_stopping and not incremental \
             else None
         if first:  # warm_start and partial_fit keep the scaling of the first fit
-            self._scaler = WindowScaler().fit(X if split is None else X[split[0]])
-        Xs, _ = self._scaler.transform(X, DTYPES[self.dtype])
+            train = slice(None) if split is None else split[0]
+            self._scaler = WindowScaler.identity(1) if self._token_input else \
+                WindowScaler().fit(real_steps(X[train], None if lengths is None else
+                                              lengths[train]))
+        Xs = self._network_input(X, DTYPES[self.dtype])
         return self._fit_network(Xs, self._targets(Y), len(self.classes_),
                                  self._validation(X, Y, weights), split,
-                                 incremental=incremental, sample_weight=weights)
+                                 incremental=incremental, sample_weight=weights,
+                                 lengths=lengths)
 
-    def _loss_weights(self, Y, sample_weight, X):
+    def _loss_weights(self, Y, sample_weight, X, lengths=None):
         """Weight of every loss term, shaped like the codes ``Y`` ((n,) or (n, T)): the
-        sample's weight times its label's ``class_weight``; None when both are None."""
-        if sample_weight is None and self.class_weight is None:
+        sample's weight times its label's ``class_weight``, 0 at padded steps; None when
+        all are 1."""
+        real = None
+        if lengths is not None and Y.ndim == 2:                    # one label per step
+            real = np.arange(Y.shape[1])[None, :] < lengths[:, None]
+        if sample_weight is None and self.class_weight is None and real is None:
             return None
-        weights = np.ones(Y.shape)
+        weights = np.ones(Y.shape) if real is None else real.astype(np.float64)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
             weights *= sample_weight.reshape((-1,) + (1,) * (Y.ndim - 1))
         if self.class_weight is not None:
-            present = np.unique(Y)
             per_class = np.ones(len(self.classes_))
+            codes = Y.ravel() if real is None else Y[real]
+            present = np.unique(codes)
             per_class[present] = compute_class_weight(
                 self.class_weight, classes=self.classes_[present],
-                y=self.classes_[Y.ravel()])
+                y=self.classes_[codes])
             weights *= per_class[Y]
         return weights
 
@@ -348,17 +403,21 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         """Validation cross-entropy (weighted like the training loss) and accuracy of the
         sequences ``idx``."""
         def validation(idx):
-            raw = self._forward_raw(self._scaler.transform(X[idx])[0])
+            raw = self._forward_raw(self._network_input(X[idx]), lengths_of(X[idx]))
             w = None if weights is None else weights[idx].reshape(-1)
             if w is not None and not w.sum() > 0:
                 w = None
             loss = LOSSES["softmax_cross_entropy"](
                 raw.reshape(-1, raw.shape[-1]), Y[idx].reshape(-1), sample_weight=w,
                 label_smoothing=self.label_smoothing)[0]
-            return loss, accuracy_score(Y[idx].ravel(), np.argmax(raw, axis=-1).ravel())
+            real = slice(None) if w is None else w > 0             # not padded steps
+            return loss, accuracy_score(Y[idx].ravel()[real],
+                                        np.argmax(raw, axis=-1).ravel()[real])
         return validation
 
-    def _check_labels(self, y, X):
+    def _check_labels(self, y, X, lengths=None):
+        if self.return_sequences and lengths is not None:
+            y = ragged_labels(y, lengths)   # padded with each sequence's first label
         shape = np.asarray(y).shape
         if self.return_sequences:
             if shape != X.shape[:2]:
@@ -399,20 +458,28 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
 
     def predict_proba(self, X):
         """Class probabilities, (n_samples, n_classes) or, with ``return_sequences``,
-        (n_samples, n_timesteps, n_classes); rows sum to 1."""
+        (n_samples, n_timesteps, n_classes); rows sum to 1. With ``return_sequences`` and
+        sequences of different lengths, a list of (T_i, n_classes) arrays."""
         check_is_fitted(self, "_network")
         return self._proba_checked(self._check_X(X, reset=False))
 
     def _proba_checked(self, X):
-        raw = self._forward_raw(self._scaler.transform(X)[0])
+        lengths = lengths_of(X)
+        raw = self._forward_raw(self._network_input(X), lengths)
         proba = softmax(raw.reshape(-1, raw.shape[-1])).reshape(raw.shape)
+        if lengths is not None and self.return_sequences:          # one array per sequence
+            return [proba[i, :L] for i, L in enumerate(lengths)]
         return proba.astype(np.float64)
 
     def _predict_checked(self, X):
-        return self.classes_[np.argmax(self._proba_checked(X), axis=-1)]
+        proba = self._proba_checked(X)
+        if isinstance(proba, list):
+            return [self.classes_[np.argmax(p, axis=-1)] for p in proba]
+        return self.classes_[np.argmax(proba, axis=-1)]
 
     def predict(self, X):
-        """Labels, (n_samples,) or, with ``return_sequences``, (n_samples, n_timesteps)."""
+        """Labels, (n_samples,) or, with ``return_sequences``, (n_samples, n_timesteps)
+        (for sequences of different lengths, a list of (T_i,) arrays)."""
         check_is_fitted(self, "_network")
         return self._predict_checked(self._check_X(X, reset=False))
 
@@ -423,6 +490,10 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
     def score(self, X, y, sample_weight=None):
         """Mean accuracy (over all time steps with ``return_sequences``)."""
         pred = self.predict(X)
+        if self.return_sequences and isinstance(pred, list):      # different lengths
+            y = ragged_labels(y, np.array([len(p) for p in pred]))
+            return accuracy_score(np.concatenate([row[:len(p)] for row, p in zip(y, pred)]),
+                                  np.concatenate(pred))
         y = np.asarray(y)
         if self.return_sequences:
             return accuracy_score(y.ravel(), pred.ravel())
@@ -442,7 +513,11 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         (``pooling``; "last": the final one)."""
         check_is_fitted(self, "_network")
         X = self._check_X(X, reset=False)
-        return _last_hidden(self._network, self._scaler.transform(X)[0], self.n_threads)
+        lengths = lengths_of(X)
+        if lengths is None and not self._token_input:
+            return _last_hidden(self._network, self._scaler.transform(X)[0], self.n_threads)
+        with limit_blas_threads(self.n_threads):
+            return encode_by_length(self._network, self._network_input(X), lengths)
 
     def _check_loaded_outputs(self, spec):
         if hasattr(self, "_network") and len(self.classes_) != spec.output_size:
@@ -457,7 +532,42 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
             return
         self.n_features_in_ = self.n_step_features_in_ = spec.input_size
         self.n_timesteps_in_ = None
-        self._raw_input = True
+        self._raw_input, self._token_input = True, False
         if not hasattr(self, "classes_") or len(self.classes_) != spec.output_size:
             self.classes_ = np.arange(spec.output_size)
         self._scaler = WindowScaler.identity(spec.input_size)
+
+    def _check_extra_state(self, extra, spec, keep_scaling):
+        """The state_dict's ``embedding.weight`` (V, E), E the network's input size, as
+        an array of the training dtype; None without one (then the classifier reads
+        values, which a fitted token classifier refuses to become)."""
+        weight = extra.get(EMBEDDING_KEY)
+        if weight is None:
+            if keep_scaling and getattr(self, "_token_input", False):
+                raise ValueError(
+                    "The state_dict has no 'embedding.weight' but this fitted "
+                    "RNNClassifier reads token ids. Load it into a new RNNClassifier() or "
+                    "add the embedding's weights.")
+            return None
+        weight = np.asarray(weight)
+        if weight.ndim != 2 or weight.shape[1] != spec.input_size or \
+                weight.dtype.kind not in "fiu" or not np.all(np.isfinite(weight)):
+            raise ValueError(
+                "The state_dict entry 'embedding.weight' must be a finite real array of "
+                f"shape (vocabulary_size, {spec.input_size}), the input size of "
+                f"'weight_ih_l0'. Got shape {weight.shape} and dtype {weight.dtype}.")
+        return weight.astype(DTYPES[self.dtype])
+
+    def _set_extra_state(self, weight):
+        """Read token ids through the loaded embedding (``embedding_dim`` and
+        ``vocabulary_size_`` set to match), or values without one."""
+        if weight is None:
+            self.set_params(embedding_dim=None)
+            self._token_input = False
+            return
+        self._network.params = {EMBEDDING_KEY: weight, **self._network.params}
+        self._network.changed()
+        self.set_params(embedding_dim=weight.shape[1])
+        self.vocabulary_size_, self._token_input = weight.shape[0], True
+        self.n_features_in_ = self.n_step_features_in_ = 1
+        self._input_ndim = 3

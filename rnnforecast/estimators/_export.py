@@ -79,6 +79,16 @@ def recipe_of(estimator, owner):
             f"head has one output per target and level, scaled back and sorted per level, "
             f"which the export does not reproduce. Export a forecaster fitted with another "
             f"loss, or serve predict_quantiles from rnnforecast.")
+    if "embedding.weight" in estimator._network.params:
+        raise ValueError(
+            f"The 'estimator' parameter of {owner} reads token ids through an embedding "
+            "(embedding_dim), which the export does not reproduce. Export a classifier "
+            "fitted on values (embedding_dim=None), or serve this one from rnnforecast.")
+    if getattr(estimator, "_variable_lengths", False):
+        raise ValueError(
+            f"The 'estimator' parameter of {owner} was fitted on sequences of different "
+            "lengths, which the exported model, over windows of one length without "
+            "padding, does not reproduce. Fit it on sequences of one length to export.")
     if estimator.n_timesteps_in_ is None:
         raise ValueError(
             f"The 'estimator' parameter of {owner} must know its window length; this one "

@@ -8,9 +8,11 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
+from ..nn._embedding import EMBEDDING_KEY, embedding_backward, embedding_forward
 from ..nn.losses import LOSSES
 from ..nn.network import backward, forward
 from ..nn.optimizers import add_l2_penalty, clip_grad_norm
+from ._sequences import length_batches
 
 
 class TrainingDiverged(ValueError):
@@ -18,9 +20,10 @@ class TrainingDiverged(ValueError):
 
 
 class Batch(NamedTuple):
-    X: np.ndarray   # (n, T, D)
+    X: np.ndarray   # (n, T, D), or token ids (n, T) for a network with an embedding
     y: np.ndarray   # targets in the layout the loss expects
     w: Optional[np.ndarray] = None   # (n,) or (n, T) weights of mean 1 over the data, or None
+    lengths: Optional[np.ndarray] = None   # (n,) lengths of padded sequences, or None
 
 
 def weighted_loss(loss_fn, raw, y, w):
@@ -49,18 +52,29 @@ def iter_batches(n_samples, batch_size, rng, shuffle=True):
 def batch_step(net, optimizer, batch, *, loss, alpha, clip_norm, rng):
     """Forward, loss, BPTT, L2, clipping and one optimizer step on one mini-batch.
 
-    net : object with ``params`` (dict) and ``spec`` (NetworkSpec)
+    net : object with ``params`` (dict) and ``spec`` (NetworkSpec); with an
+        ``embedding.weight`` the batch holds token ids, looked up before the network
     Returns the batch loss (data term plus L2 penalty).
+
+    Padded sequences (``batch.lengths``) carry their state over the padded steps; with
+    one output per step, the weights of the padded steps must be zero (their outputs
+    then count in no loss and no gradient).
     """
+    X, embedded = batch.X, EMBEDDING_KEY in net.params
+    if embedded:
+        X, embedding = embedding_forward(net.params[EMBEDDING_KEY], batch.X)  # (n, T, E)
     params = net.effective_params() if hasattr(net, "effective_params") else net.params
     #        (weight normalisation: the weights made from g and v)
-    out, cache = forward(params, net.spec, batch.X, training=True, rng=rng)
+    out, cache = forward(params, net.spec, X, training=True, rng=rng,
+                         lengths=batch.lengths)
     raw = out.reshape(-1, out.shape[-1])                      # (n, O) or (n * T, O)
     y = batch.y.reshape((len(raw),) + batch.y.shape[out.ndim - 1:])
     w = None if batch.w is None else batch.w.reshape(-1)
     loss_fn = loss if callable(loss) else LOSSES[loss]  # a name, or one with options bound
     value, draw = weighted_loss(loss_fn, raw, y, w)
-    grads, _, _ = backward(draw.reshape(out.shape), cache, input_grad=False)
+    grads, dX, _ = backward(draw.reshape(out.shape), cache, input_grad=embedded)
+    if embedded:
+        grads[EMBEDDING_KEY] = embedding_backward(dX, embedding)  # scatter-add
     if params is not net.params:                              # dW -> (dg, dv)
         grads = net.param_grads(grads)
     value += add_l2_penalty(net.params, grads, alpha / len(batch.X))  # as MLPRegressor
@@ -72,24 +86,44 @@ def batch_step(net, optimizer, batch, *, loss, alpha, clip_norm, rng):
 
 
 def run_epoch(net, optimizer, X, y, *, batch_size, loss, alpha, clip_norm, rng,
-              sample_weight=None):
+              sample_weight=None, lengths=None):
     """One pass over shuffled mini-batches; returns the sample-weighted mean loss.
 
     sample_weight : ndarray of shape (n,) or (n, T) of mean 1, or None (see
         ``weighted_loss``).
+    lengths : ndarray of shape (n,), the lengths of sequences right-padded (with zeros)
+        to T steps, or None. Batches then hold sequences of similar lengths
+        (``length_batches``), cut to their longest one.
 
     Raises TrainingDiverged when a batch loss or gradient is non-finite, or when the
     epoch's updates leave non-finite weights (the last step is checked here).
     """
     total = 0.0
-    for idx in iter_batches(len(X), batch_size, rng):
+    batches = iter_batches(len(X), batch_size, rng) if lengths is None else \
+        length_batches(lengths, batch_size, rng)
+    for idx in batches:
         w = None if sample_weight is None else sample_weight[idx]
-        value = batch_step(net, optimizer, Batch(X[idx], y[idx], w), loss=loss,
+        batch = Batch(X[idx], y[idx], w) if lengths is None else \
+            _cut_batch(X, y, w, idx, lengths, net.spec.return_sequences)
+        value = batch_step(net, optimizer, batch, loss=loss,
                            alpha=alpha, clip_norm=clip_norm, rng=rng)
         total += value * len(idx)
     if not all(np.all(np.isfinite(p)) for p in net.params.values()):
         raise TrainingDiverged("the last update made some weights non-finite")
     return total / len(X)
+
+
+def _cut_batch(X, y, w, idx, lengths, sequences):
+    """The batch ``idx`` of padded sequences cut to its longest one (targets and
+    weights of one entry per step too, with ``sequences``)."""
+    L = lengths[idx]
+    T = int(L.max())
+    if sequences:
+        y = y[idx, :T]
+        w = None if w is None else w[:, :T]
+    else:
+        y = y[idx]
+    return Batch(X[idx, :T], y, w, L)
 
 
 def constant_rate(learning_rate_init, epoch, max_iter):
