@@ -72,6 +72,12 @@ def recipe_of(estimator, owner):
     """The checked :class:`Recipe` of a fitted RNNForecaster or RNNClassifier."""
     check_is_fitted(estimator, "_network")
     spec = estimator._network.spec
+    if hasattr(spec, "encoder"):   # nn._seq2seq.Seq2SeqSpec: two networks
+        raise ValueError(
+            f"The 'estimator' parameter of {owner} must be an RNNForecaster or "
+            f"RNNClassifier. Got a {type(estimator).__name__}, an encoder network and a "
+            "decoder network run one step at a time, which the export does not "
+            "reproduce. Export its weights with state_dict() instead.")
     _check_spec(spec, owner)
     if getattr(estimator, "quantiles_", None) is not None:
         raise ValueError(
