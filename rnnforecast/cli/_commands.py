@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..datasets import dataset_path
-from ._csv import check_features, read_series_csv
-from ._gaps import check_future_dates, handle_missing
+from ._csv import check_features, read_future_csv, read_series_csv
+from ._gaps import check_future_dates, check_future_rows, handle_missing
 from ._messages import LOG, CLIError
 from ._outputs import check_outputs, staged, write_forecast
 from ..forecasting import auto_window, seasonal_period
@@ -33,15 +33,35 @@ def _check_length(data, args):
     return window
 
 
+def _check_known(args):
+    """Columns known in advance: those of --future (read now) or --known, which FILE
+    must hold too (added to --features). Returns the --future table or None."""
+    if args.holidays and not args.calendar:
+        raise CLIError("--holidays gives the dates of the calendar's holiday column; add "
+                       "--calendar")
+    future = None if not args.future else read_future_csv(args, args.target)
+    if future is not None:
+        args.known = list(future.columns)
+    if args.target in args.known:
+        raise CLIError(f"--known lists the --target column {args.target!r}: its future "
+                       "values are what is forecast")
+    args.features = [*args.features, *(c for c in args.known if c not in args.features)]
+    return future
+
+
 def run_forecast(args):
     check_features(args.target, args.features)
+    future = _check_known(args)
     outputs = check_outputs(args)
     data, freq = load_series(args)
     _check_length(data, args)
     check_future_dates(data.index, args.horizon, freq, Path(args.file).name)
+    if future is not None:
+        future = check_future_rows(future, data.index, args.horizon, freq,
+                                   Path(args.future).name)
     check_memory(args, data.shape[1])
     model, notes = fit_auto_forecaster(args, data)
-    result = model.predict(interval=args.interval, freq=freq)
+    result = model.predict(interval=args.interval, freq=freq, future=future)
     if getattr(model, "interval_fallback_", False):
         highest = max(args.interval) if isinstance(args.interval, list) else args.interval
         notes.append(f"Note: {model._label(model.chosen_)} has too few held-out residuals "
@@ -60,6 +80,7 @@ def run_forecast(args):
 def run_backtest(args):
     """The forecast command's model (AutoForecaster) refitted at every origin."""
     check_features(args.target, args.features)
+    _check_known(args)
     output = check_outputs(args)["--output"]
     data, _ = load_series(args)
     m = args.seasonal_period or seasonal_period(data.index)

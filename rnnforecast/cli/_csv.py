@@ -144,6 +144,33 @@ def _select_columns(frame, target, features, name):
     return frame[columns].astype(float)
 
 
+def read_future_csv(args, target):
+    """``--future``: the values known in advance, indexed by their dates, checked.
+
+    Read like FILE (``--sep``, ``--decimal``, ``--date-column``, ``--date-format``,
+    ``--dayfirst``); every column besides the dates is a column known in advance.
+    """
+    path = Path(args.future)
+    if not path.is_file():
+        raise CLIError(f"--future file not found: {path}")
+    frame = _index_by_dates(_read_csv(path, args.sep, args.decimal), args, path.name)
+    if frame.shape[1] == 0:
+        raise CLIError(f"--future {path.name} has only a date column; add the columns "
+                       "known in advance")
+    if target in frame.columns:
+        raise CLIError(f"--future {path.name} holds the --target column {target!r}: its "
+                       "future values are what is forecast; drop that column")
+    for column in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[column]):
+            raise _numeric_error(frame[column], column)
+        missing = np.flatnonzero(frame[column].isna().to_numpy())
+        if len(missing):
+            raise CLIError(f"--future {path.name}: column {column!r} has a missing value "
+                           f"on {dates_text(frame.index[missing])}; known values must be "
+                           "given for every future date")
+    return frame.astype(float)
+
+
 def read_series_csv(args):
     """FILE's target and feature columns as floats, indexed by its dates, checked."""
     path = Path(args.file)

@@ -175,3 +175,19 @@ def check_future_dates(index, horizon, freq, name):
                            f"dates, {FREQ_EXAMPLES}") from None
         raise CLIError(f"cannot make the {horizon} dates after {index[-1]} with --freq "
                        f"{freq}: {one_line(exc)}") from None
+
+
+def check_future_rows(future, index, horizon, freq, name):
+    """``--future`` holds exactly the ``horizon`` dates after FILE's (checked before
+    training); returns it unchanged."""
+    expected = future_index(index, horizon, freq)
+    if future.index.equals(expected):
+        return future
+    missing = expected.difference(future.index)
+    extra = future.index.difference(expected)
+    problems = ([f"missing {dates_text(missing)}"] if len(missing) else []) + \
+        ([f"extra {dates_text(extra)}"] if len(extra) else [])
+    raise CLIError(f"--future {name} must have one row for each of the {horizon} dates "
+                   f"after the last one of FILE ({dates_text(expected[:1])} to "
+                   f"{dates_text(expected[-1:])}), in order; "
+                   f"{'; '.join(problems) or 'its dates are out of order'}")

@@ -186,6 +186,41 @@ def _add_choice_options(p):
                    help="no progress line while the networks train")
 
 
+def _dates(text):
+    """Comma-separated dates, e.g. 2024-12-25,2025-01-01."""
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    try:
+        dates = [pd.Timestamp(part) for part in parts]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be dates separated by commas, e.g. 2024-12-25,2025-01-01; got "
+            f"{text!r}") from None
+    if not dates:
+        raise argparse.ArgumentTypeError("must name at least one date, e.g. 2024-12-25")
+    return dates
+
+
+def _add_known_options(p, future):
+    """Columns known in advance: a file of future values (forecast) or FILE's columns
+    (backtest), and the calendar."""
+    if future:
+        p.add_argument("--future", metavar="FUT.csv", default=None,
+                       help="CSV of values known in advance (planned prices, promotions, "
+                            "weather forecasts) for the --horizon dates after FILE's last "
+                            "one; its columns besides the date are also read from FILE")
+    else:
+        p.add_argument("--known", type=_feature_list, default=[],
+                       help="columns of FILE known in advance, comma-separated: at each "
+                            "origin their values at the forecast dates are taken from FILE")
+    p.add_argument("--calendar", action="store_true",
+                   help="add calendar features of the forecast dates (Fourier terms of "
+                        "month, weekday and hour, as the dates' spacing suits) as inputs "
+                        "known in advance")
+    p.add_argument("--holidays", type=_dates, default=None,
+                   help="with --calendar: holiday dates, comma-separated (a 'holiday' "
+                        "input column)")
+
+
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line (exit status 2)."""
 
@@ -202,20 +237,23 @@ def make_parser():
     _add_data_options(p)
     _add_model_options(p)
     _add_choice_options(p)
+    _add_known_options(p, future=True)
     p.add_argument("--plot", default="forecast.png", help=plot_help)
-    p.set_defaults(run=run_forecast)
+    p.set_defaults(run=run_forecast, known=[])
     p = sub.add_parser("backtest", help="rolling-origin evaluation of the forecast "
                        "command's model, refitted at every origin")
     _add_data_options(p)
     _add_model_options(p, output=("", "CSV file for the backtest forecasts"))
     _add_choice_options(p)
+    _add_known_options(p, future=False)
     p.add_argument("--folds", type=_positive_int, default=4)
     p.add_argument("--n-jobs", type=int, default=None)
-    p.set_defaults(run=run_backtest)
+    p.set_defaults(run=run_backtest, future=None)
     p = sub.add_parser("demo", help="forecast a shipped dataset (airline passengers)")
     _add_model_options(p)
     _add_choice_options(p)
     p.add_argument("--plot", default="forecast.png", help=plot_help)
     p.set_defaults(run=run_demo, date_column=None, features=[], date_format=None,
-                   dayfirst=False, sep=",", decimal=".", fill="none")
+                   dayfirst=False, sep=",", decimal=".", fill="none", future=None,
+                   known=[], calendar=False, holidays=None)
     return parser

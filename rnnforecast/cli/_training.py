@@ -38,7 +38,19 @@ def build_auto_forecaster(args, verbose):
         horizon=args.horizon, seasonal_period=args.seasonal_period, window=args.window,
         candidates=tuple(args.candidates), cell=args.cell, hidden_size=args.hidden_size,
         n_members=args.members, learning_rate=args.learning_rate, max_epochs=args.epochs,
-        patience=args.patience, random_state=args.seed, verbose=verbose)
+        patience=args.patience, random_state=args.seed, verbose=verbose,
+        **_known_params(args))
+
+
+def _known_params(args):
+    """The AutoForecaster's columns known in advance, when any option asks for them
+    (none: its defaults, so the command's default run is unchanged)."""
+    params = {}
+    if args.known:
+        params["known"] = tuple(args.known)
+    if args.calendar:
+        params.update(calendar=True, holidays=args.holidays)
+    return params
 
 
 def _physical_memory():

@@ -555,7 +555,8 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         Xs, _ = self._scaler.transform(self._check_X(X, reset=False))
         return _last_hidden(self._network, Xs, self.n_threads)
 
-    def forecast(self, history, steps=None, *, freq=None, interval=None, residuals=None):
+    def forecast(self, history, steps=None, *, freq=None, interval=None, residuals=None,
+                 future=None):
         """Forecast the ``steps`` values after ``history``, indexed by future timestamps.
 
         history : pandas Series or DataFrame (or array) of shape (n_time[, n_features])
@@ -570,6 +571,10 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
             this coverage, or for several levels ``lower_80``, ``upper_80``, ... (see
             :func:`rnnforecast.forecasting.forecast`); needs ``conformal_residuals_``
             (stored by early stopping, on by default) or ``residuals``.
+        future : pandas.DataFrame, default=None
+            For a network trained on windows of ``make_windows(..., known=[...])``: the
+            values of those columns at the future timestamps (see
+            :func:`rnnforecast.forecasting.forecast`); required then, refused otherwise.
 
         Returns pandas Series (or DataFrame with ``forecast`` and the interval columns).
         """
@@ -580,7 +585,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
                 "fit: it has no window length and no scaling. Fit it, or load the weights "
                 "into an estimator fitted on the same data.")
         return forecast(self, history, steps, freq=freq, interval=interval,
-                        residuals=residuals)
+                        residuals=residuals, future=future)
 
     def state_dict(self):
         """The weights as a dict of arrays, named and laid out as PyTorch's.

@@ -26,6 +26,8 @@ or a wrapper around any regressor.
 :class:`AutoForecaster`          one call: a forecaster chosen on the history's last
                                  windows (networks, ridge on lags, baselines), refitted
 :func:`seasonal_period`          the season length of a time index
+:func:`calendar_features`        Fourier terms of month, weekday and hour, and holidays,
+                                 of any timestamps (columns known in advance)
 ===============================  ========================================================
 
 Prediction intervals are split conformal (see :mod:`rnnforecast.forecasting._conformal`):
@@ -48,6 +50,7 @@ import warnings
 from ._auto import AutoForecaster
 from ._auto_rules import auto_window, seasonal_period, training_budget
 from ._baselines import NaiveForecaster, SeasonalNaiveForecaster
+from ._calendar import calendar_features
 from ._conformal import conformal_quantiles, local_scale, recursive_residuals
 from ._forecast import forecast
 from ._future_index import default_window, future_index
@@ -63,6 +66,7 @@ __all__ = [
     "SeasonalNaiveForecaster",
     "WindowForecaster",
     "auto_window",
+    "calendar_features",
     "conformal_quantiles",
     "default_window",
     "fit_many",

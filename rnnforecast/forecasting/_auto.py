@@ -50,12 +50,16 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_int
 from ..windowing import make_windows
+from ._calendar import calendar_features, default_cycles
+from ._covariates import check_future
 from ._auto_rules import auto_window, seasonal_period, training_budget
 from ._baselines import NaiveForecaster, SeasonalNaiveForecaster
 from ._candidates import (DriftForecaster, EnsembleForecaster, RidgeLagForecaster,
                           seasonal_shift)
 from ._conformal import highest_coverage, local_scale
 from ._forecast import forecast
+from ._future_index import extend_index
+from ._protocol import known_layout_of
 from ._progress import ProgressLine
 
 __all__ = ["AutoForecaster"]
@@ -75,6 +79,8 @@ PROGRESS_DELAY = 2.0
 PARALLEL_MIN_STEPS = 20_000
 #: Fewest fit-part windows for which the networks are trained at all.
 MIN_RNN_WINDOWS = 20
+#: Fewest years of history for the calendar's month terms.
+MIN_MONTH_YEARS = 2
 
 
 def _fit_member(params, X, Y, seed, label, verbose, start):
@@ -164,6 +170,18 @@ class AutoForecaster(BaseEstimator):
     verbose : int, default=1
         1 shows one progress line (epoch, loss, validation loss) while a network has
         trained for more than two seconds; 0 nothing.
+    known : tuple of str, default=()
+        Columns of the history known in advance (planned prices, promotions, weather
+        forecasts): the networks and the ridge read them led by the horizon (see
+        :func:`~rnnforecast.make_windows`), and ``predict`` needs their values at the
+        next ``horizon`` timestamps (``future``).
+    calendar : bool, default=False
+        Add the calendar features of the timestamps (Fourier terms of month, weekday
+        and hour as suit the spacing, :func:`calendar_features`; the month only with
+        at least ``MIN_MONTH_YEARS`` = 2 years of history) as columns known in advance;
+        ``predict`` computes them for the future itself.
+    holidays : list of dates or None, default=None
+        With ``calendar``, the dates of the ``holiday`` column.
 
     Attributes
     ----------
@@ -179,13 +197,18 @@ class AutoForecaster(BaseEstimator):
     n_validation_windows_ : int
     summary_ : str
         One line saying what was chosen and how it validated.
+    known_columns_ : list
+        The columns read led by the horizon: ``known``, then the calendar's.
+    calendar_cycles_ : list of str
+        With ``calendar``, the cycles chosen from the spacing of the history.
     """
 
     def __init__(self, horizon=12, *, seasonal_period=None, window=None,
                  candidates=CANDIDATES, cell="lstm", hidden_size=32, n_members=2,
                  learning_rate=0.005, max_epochs=300, patience=30, max_windows=1000,
                  max_steps=1500, n_origins=10, margin=0.1, seasonal_residual=True,
-                 alpha=1.0, fourier_terms=2, n_jobs=None, random_state=0, verbose=1):
+                 alpha=1.0, fourier_terms=2, n_jobs=None, random_state=0, verbose=1,
+                 known=(), calendar=False, holidays=None):
         self.horizon = horizon
         self.seasonal_period = seasonal_period
         self.window = window
@@ -206,6 +229,9 @@ class AutoForecaster(BaseEstimator):
         self.n_jobs = n_jobs
         self.random_state = random_state
         self.verbose = verbose
+        self.known = known
+        self.calendar = calendar
+        self.holidays = holidays
 
     # ------------------------------------------------------------------ fit
     def fit(self, history, target=None):
@@ -227,6 +253,7 @@ class AutoForecaster(BaseEstimator):
         self._start = time.time()  # the progress line counts from here
         self._check_params()
         self._history = _as_frame(history, target)
+        self._history = self._with_known(self._history)
         n_rows = len(self._history)
         self.seasonal_period_ = int(self.seasonal_period or seasonal_period(
             self._history.index))
@@ -237,9 +264,10 @@ class AutoForecaster(BaseEstimator):
         self.window_ = int(self.window or auto_window(self._history.index, self.horizon,
                                                       n_rows, self.seasonal_period_))
         X, Y = make_windows(self._history, self.window_, self.horizon,
-                            target=self._history.columns[0])
-        X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-        Y = Y.reshape(len(Y), -1)                                   # (N, H)
+                            target=self._history.columns[0],
+                            known=self.known_columns_ or None)
+        X = X.astype(np.float64, copy=False)  # keeps the mark of the known columns
+        Y = np.asarray(Y, dtype=np.float64).reshape(len(Y), -1)    # (N, H)
         fit_idx, val_idx = self._split(len(X))
         self.n_validation_windows_ = len(val_idx)
         if not len(val_idx):
@@ -250,6 +278,37 @@ class AutoForecaster(BaseEstimator):
         self._fallback = SeasonalNaiveForecaster(self._season_in_window()).fit(X, Y)
         self.summary_ = self._summary()
         return self
+
+    def _with_known(self, frame):
+        """The history with the calendar columns added; ``known_columns_`` set."""
+        name = type(self).__name__
+        known = list(self.known) if isinstance(self.known, (list, tuple)) else None
+        if known is None or any(k not in frame.columns for k in known) or \
+                len(set(known)) != len(known):
+            raise ValueError(
+                f"The 'known' parameter of {name} must be a tuple of distinct columns of "
+                f"the history, {list(frame.columns)}. Got {self.known!r} instead.")
+        if frame.columns[0] in known:
+            raise ValueError(
+                f"The 'known' parameter of {name} must not hold the target column "
+                f"{frame.columns[0]!r}: its future values are what is forecast. Got "
+                f"{self.known!r}.")
+        self.known_columns_ = known
+        if not self.calendar:
+            return frame
+        self.calendar_cycles_ = _calendar_cycles(frame.index, f"{name}.fit")
+        calendar = self._calendar(frame.index)
+        clash = [c for c in calendar.columns if c in frame.columns]
+        if clash:
+            raise ValueError(
+                f"The 'calendar' parameter of {name} adds the columns {clash}, which the "
+                "history already has. Rename those columns, or drop calendar=True.")
+        self.known_columns_ = known + list(calendar.columns)
+        return pd.concat([frame, calendar], axis=1)
+
+    def _calendar(self, index):
+        return calendar_features(index, cycles=self.calendar_cycles_,
+                                 holidays=self.holidays)
 
     def _check_params(self):
         """The parameters' rules, checked once per fit (scikit-learn's convention)."""
@@ -424,7 +483,7 @@ class AutoForecaster(BaseEstimator):
         return max(1, min(self.n_members, effective_n_jobs(self.n_jobs)))
 
     # ------------------------------------------------------------------ predict
-    def predict(self, steps=None, *, interval=None, freq=None):
+    def predict(self, steps=None, *, interval=None, freq=None, future=None):
         """The values after the history given to ``fit``, indexed by future timestamps.
 
         Parameters
@@ -439,6 +498,10 @@ class AutoForecaster(BaseEstimator):
             (``interval_fallback_`` is then True), so that the intervals stay nested.
         freq : str or pandas offset, default=None
             Spacing of the future index; default inferred from the history.
+        future : pandas.DataFrame, default=None
+            With ``known``: the values of those columns (exactly those) at the next
+            ``horizon`` timestamps after the history, whatever ``steps``, indexed by
+            them; refused without ``known``. Calendar columns are computed here.
 
         Returns
         -------
@@ -459,9 +522,45 @@ class AutoForecaster(BaseEstimator):
             residuals = self._fallback.conformal_residuals_
             self.interval_fallback_ = True
         result = forecast(self.model_, self._history, steps, freq=freq, interval=interval,
-                          residuals=residuals)
+                          residuals=residuals, future=self._future(future, freq))
         return result.rename(self._history.columns[0]) if isinstance(result, pd.Series) \
             else result
+
+    def _future(self, future, freq):
+        """The future values of ``known_columns_`` for the chosen model, or None.
+
+        A model that reads only the target (naive, seasonal naive, drift) records no
+        known columns and gets None once ``future`` is checked.
+        """
+        owner = "AutoForecaster.predict"
+        known = getattr(self, "known", ())  # a model saved before known columns had none
+        if not known:
+            if future is not None:
+                raise ValueError(
+                    f"The 'future' parameter of {owner} is only for a model fitted with "
+                    f"known=(...) columns. Got a future of values while known=(). Drop "
+                    "future=..., or fit with known=(<columns>).")
+            if not getattr(self, "known_columns_", None):
+                return None
+        index = extend_index(self._history.index, self.horizon, freq, owner=owner,
+                             name="history")
+        frame = pd.DataFrame(index=index)
+        if known:
+            if future is None:
+                raise ValueError(
+                    f"The 'future' parameter of {owner} is needed: the model was fitted "
+                    f"with the columns {list(self.known)} known in advance. Got "
+                    f"future=None. Pass their values at the next {self.horizon} "
+                    "timestamps, a DataFrame indexed by them.")
+            values = check_future(future, names=list(self.known), expected=index,
+                                  n_known=len(self.known), owner=owner)
+            frame = pd.DataFrame(values, index=index, columns=list(self.known))
+        if self.calendar:
+            frame = pd.concat([frame, self._calendar(index)], axis=1)
+        n_features = self._history.shape[1]
+        if not known_layout_of(self.model_, n_features, 0, owner)[0]:
+            return None
+        return frame
 
     # ------------------------------------------------------------------ report
     def _label(self, name):
@@ -508,6 +607,17 @@ def _as_frame(history, target):
                          f"of history. Got {target!r} instead; columns: "
                          f"{list(history.columns)}.")
     return history[[column, *(c for c in history.columns if c != column)]]
+
+
+def _calendar_cycles(index, owner):
+    """The calendar cycles of :func:`default_cycles`, without the month when the
+    history spans less than ``MIN_MONTH_YEARS`` years (each month seen once or never
+    would only be fitted, not learned)."""
+    cycles = default_cycles(index, owner)
+    times = index.to_timestamp() if isinstance(index, pd.PeriodIndex) else index
+    if times[-1] - times[0] < pd.Timedelta(days=365 * MIN_MONTH_YEARS):
+        cycles = [c for c in cycles if c != "month"]
+    return cycles
 
 
 def _with_fourier(frame, m, n_terms):

@@ -18,6 +18,7 @@ forecasts seasonal naive rather than the last value.
 import numpy as np
 from sklearn.linear_model import Ridge
 
+from ..windowing import known_layout
 from ._conformal import local_scale
 
 __all__ = ["DriftForecaster", "EnsembleForecaster", "RidgeLagForecaster", "seasonal_shift"]
@@ -49,7 +50,10 @@ def seasonal_shift(X, horizon, seasonal_period, target_feature=0):
 class _Calibrated:
     """Shape attributes and the conformal calibration shared by the candidates."""
 
-    def _remember_shape(self, X, Y):
+    def _remember_shape(self, X, Y, known=((), 0)):
+        """Window shape and horizon; ``known``: the led features, from
+        :func:`~rnnforecast.windowing.known_layout` of the windows given to fit."""
+        self.known_features_, self.known_lead_ = known
         self.n_timesteps_in_, self.n_step_features_in_ = X.shape[1:]
         self.n_features_in_ = self.n_step_features_in_
         self.n_outputs_ = Y.shape[1]
@@ -75,7 +79,10 @@ class RidgeLagForecaster(_Calibrated):
     Each window is made relative to its last target value and divided by ``scale``,
     the mean absolute one-step change of the training series, so that ``alpha`` means
     the same on every series; with ``seasonal_period`` the targets are the residuals
-    over seasonal naive (module docstring). All features of the window are inputs.
+    over seasonal naive (module docstring). All features of the window are inputs, but
+    those known in advance (``make_windows(..., known=[...])``, led by the horizon)
+    are standardised over the training windows instead of made relative, so that they
+    keep their level (e.g. the month).
 
     Parameters
     ----------
@@ -93,16 +100,28 @@ class RidgeLagForecaster(_Calibrated):
         self.n_inputs = n_inputs
 
     def _inputs(self, X):
-        X = X[:, :, :self.n_inputs]                                # (N, T, D')
-        last = X[:, -1:, :]                                        # (N, 1, D')
-        return ((X - last) / self.scale_).reshape(len(X), -1)      # (N, T * D')
+        known = list(self.known_features_)
+        lags = np.delete(X[:, :, :self.n_inputs], known, axis=2)   # (N, T, D')
+        last = lags[:, -1:, :]                                     # (N, 1, D')
+        inputs = ((lags - last) / self.scale_).reshape(len(X), -1)  # (N, T * D')
+        if not known:
+            return inputs
+        # known columns: standardised, not relative (they keep their level)
+        values = (X[:, :, known] - self.known_mean_) / self.known_scale_  # (N, T, K)
+        return np.concatenate([inputs, values.reshape(len(X), -1)], axis=1)
 
     def fit(self, X, Y):
         """Fit on windows X (N, T, D) and targets Y (N, H). Returns self."""
+        known = known_layout(X, "RidgeLagForecaster.fit")
         X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
-        self._remember_shape(X, Y)
+        self._remember_shape(X, Y, known)
         steps = np.abs(np.diff(X[:, :, self.target_feature], axis=1))
         self.scale_ = float(np.mean(steps)) if steps.size and np.mean(steps) > 0 else 1.0
+        if self.known_features_:
+            values = X[:, :, list(self.known_features_)].reshape(-1, len(known[0]))
+            self.known_mean_ = values.mean(axis=0)                  # (K,)
+            spread = values.std(axis=0)
+            self.known_scale_ = np.where(spread > 0, spread, 1.0)   # (K,)
         last = X[:, -1, self.target_feature][:, np.newaxis]       # (N, 1)
         shift = seasonal_shift(X, Y.shape[1], self.seasonal_period, self.target_feature)
         targets = (Y - last - shift) / self.scale_                  # (N, H)
@@ -138,6 +157,8 @@ class EnsembleForecaster(_Calibrated):
         self.n_timesteps_in_ = first.n_timesteps_in_
         self.n_step_features_in_ = self.n_features_in_ = first.n_step_features_in_
         self.n_outputs_ = first.n_outputs_
+        self.known_features_ = getattr(first, "known_features_", ())
+        self.known_lead_ = getattr(first, "known_lead_", 0)
         residuals = [getattr(m, "conformal_residuals_", None) for m in members]
         if all(r is not None for r in residuals):
             self.conformal_residuals_ = np.mean(residuals, axis=0)

@@ -339,6 +339,12 @@ def recursive_residuals(estimator, series, steps=None, *, target=None, stride=1)
     """
     owner = "recursive_residuals"
     n_timesteps, n_features, horizon = window_shape(estimator, owner)
+    if getattr(estimator, "known_features_", None):
+        raise ValueError(
+            f"The 'estimator' parameter of {owner} was trained with features known in "
+            f"advance ({list(estimator.known_features_)}), whose windows recursive_residuals "
+            "does not build. Use its conformal_residuals_ (steps up to n_outputs_), or "
+            "backtest(..., known=[...]) to measure its errors.")
     steps = check_steps(horizon if steps is None else steps, n_features, horizon, owner)
     _check_calibration_length(series, n_timesteps, steps)
     X, y = make_windows(series, n_timesteps, steps, target=target, stride=stride)

@@ -13,7 +13,7 @@ from ..windowing import resolve_target
 from ._conformal import check_calibration, check_levels, interval_columns, level_widths
 from ._future_index import extend_index
 from ._protocol import calibration, target_feature_of, window_shape
-from ._recursive import check_steps, recursive_predict
+from ._recursive import check_steps, known_rows, n_known_of, recursive_predict
 
 __all__ = ["forecast"]
 
@@ -86,14 +86,14 @@ def _to_pandas(y_pred, widths, levels, future, name):
 
 
 def forecast(estimator, history, steps=None, *, freq=None, interval=None, residuals=None,
-             target=None):
+             target=None, future=None):
     """Forecast the values after a history, indexed by the future timestamps.
 
     The last ``n_timesteps_in_`` rows of ``history`` (all columns, in order, as the
     features of one window) are forecast ``steps`` values ahead as by
     :func:`~rnnforecast.forecasting.recursive_forecast`: one ``predict`` call up to
-    the trained horizon ``n_outputs_``, predictions fed back beyond it (univariate
-    history only).
+    the trained horizon ``n_outputs_``, predictions fed back beyond it (a univariate
+    history, or one whose other columns are known in advance and given in ``future``).
 
     Parameters
     ----------
@@ -121,6 +121,15 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
     target : str, int or None, default=None
         Column holding the forecast variable (names the output); default the
         estimator's ``target_feature`` if it has one, else the first column.
+    future : pandas.DataFrame or array-like of shape (n_rows, n_known), default=None
+        Values of the columns known in advance, for a model trained on windows of
+        ``make_windows(..., known=[...])`` (it records them as ``known_features_``):
+        a DataFrame with exactly those columns, indexed by the ``n_rows`` timestamps
+        after ``history`` (``future_index(history.index, n_rows)``), where ``n_rows =
+        n_outputs_`` for ``steps <= n_outputs_`` and ``ceil(steps / n_outputs_) *
+        n_outputs_`` beyond (every step the recursion reads); an array in the order of
+        ``known_features_`` for an array history. Refused for a model without known
+        columns, and required by one with them.
 
     Returns
     -------
@@ -141,7 +150,9 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
         columns, NaN/inf in the last window or an unsorted / duplicated index; an
         irregular index without ``freq``; an invalid ``steps``, ``interval`` (a level
         outside (0, 1), an empty list, a level given twice) or ``residuals``; missing
-        residuals for ``interval``, or too few for its highest level.
+        residuals for ``interval``, or too few for its highest level; ``future``
+        missing, not expected, with missing, extra or misaligned rows or columns, or
+        NaN.
 
     Examples
     --------
@@ -154,19 +165,24 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
     ['forecast', 'lower_80', 'upper_80', 'lower_95', 'upper_95']
     """
     n_timesteps, n_features, horizon = window_shape(estimator, OWNER)
-    steps = check_steps(horizon if steps is None else steps, n_features, horizon, OWNER)
     levels = None if interval is None else check_levels(interval, "interval", OWNER)
     values, index, columns = as_2d_array(history, "history", OWNER, ensure_finite=False)
     window = _last_window(values, index, columns, n_timesteps, n_features)
     target_feature = _target_feature(estimator, target, columns, n_features)
+    n_known = n_known_of(estimator, n_features, target_feature, OWNER)
+    steps = check_steps(horizon if steps is None else steps, n_features, horizon, OWNER,
+                        n_known)
     labels = pd.RangeIndex(len(values)) if index is None else index
-    future = extend_index(labels, steps, freq, owner=OWNER, name="history")
+    known = known_rows(estimator, window, future, steps=steps, horizon=horizon,
+                       target_feature=target_feature, names=columns, labels=labels,
+                       freq=freq, owner=OWNER)
+    timestamps = extend_index(labels, steps, freq, owner=OWNER, name="history")
     X = window[np.newaxis]  # (1, T, D)
     widths = None
     if levels is not None:
         stored = calibration(estimator, residuals, owner=OWNER, coverage=interval)
         checked = check_calibration(*stored, steps, levels, OWNER)
         widths = level_widths(*checked, X, levels, target_feature)[:, 0]  # (n_levels, steps)
-    y_pred = recursive_predict(estimator, X, steps, horizon, target_feature)[0]
+    y_pred = recursive_predict(estimator, X, steps, horizon, target_feature, known)[0]
     name = _forecast_name(history, columns, target_feature)
-    return _to_pandas(y_pred, widths, levels, future, name)
+    return _to_pandas(y_pred, widths, levels, timestamps, name)

@@ -15,13 +15,16 @@ A *window forecaster* is any fitted object that forecasts from windows of a seri
                            (n_calibration, H), for prediction intervals
 ``conformal_scales_``      optional: local scale of each calibration window, shape
                            (n_calibration,), for locally scaled intervals
+``known_features_``        optional: features known in advance, read ``known_lead_``
+``known_lead_``            steps ahead (``make_windows(..., known=[...])``); default
+                           none
 =========================  =============================================================
 
 ``RNNForecaster`` is one, and so are :class:`~rnnforecast.forecasting.NaiveForecaster`
 and :class:`~rnnforecast.forecasting.SeasonalNaiveForecaster`; nothing here imports them
 (structural typing). This module is the one place that reads these attributes: the
 rest of the package asks :func:`window_shape`, :func:`target_feature_of`,
-:func:`calibration` and :func:`predict_block`, and fits clones made by
+:func:`calibration`, :func:`known_layout_of` and :func:`predict_block`, and fits clones made by
 :func:`with_target_feature`, which sets the ``target_feature`` parameter of an unfitted
 estimator to the column being forecast.
 """
@@ -34,8 +37,8 @@ from sklearn.exceptions import NotFittedError
 
 from .._validation import check_int
 
-__all__ = ["WindowForecaster", "calibration", "predict_block", "target_feature_of",
-           "window_shape", "with_target_feature"]
+__all__ = ["WindowForecaster", "calibration", "known_layout_of", "predict_block",
+           "target_feature_of", "window_shape", "with_target_feature"]
 
 #: Fitted attributes every window forecaster has, in the order of :func:`window_shape`.
 SHAPE_ATTRIBUTES = ("n_timesteps_in_", "n_step_features_in_", "n_outputs_")
@@ -120,6 +123,38 @@ def target_feature_of(estimator, n_features, owner):
     """
     target_feature = getattr(estimator, "target_feature", 0)
     return check_int(target_feature, "target_feature", 0, owner, max_value=n_features - 1)
+
+
+def known_layout_of(estimator, n_features, target_feature, owner):
+    """The features known in advance and their lead, as recorded in fit; checked.
+
+    Parameters
+    ----------
+    estimator : window forecaster
+    n_features, target_feature : int
+        ``D`` and the feature of the forecast variable.
+    owner : str
+
+    Returns
+    -------
+    known_features : tuple of int
+        Empty when the estimator records none.
+    lead : int
+        0 when it records none.
+    """
+    features = tuple(getattr(estimator, "known_features_", None) or ())
+    if not features:
+        return (), 0
+    lead = getattr(estimator, "known_lead_", None)
+    valid = all(isinstance(f, (int, np.integer)) and 0 <= f < n_features for f in features)
+    if not valid or target_feature in features or not isinstance(lead, (int, np.integer)) \
+            or lead < 1:
+        raise ValueError(
+            f"The 'estimator' parameter of {owner} records known-in-advance features "
+            f"{list(features)} led by {lead!r} steps, which do not fit its "
+            f"{n_features} feature(s) with the forecast variable in feature "
+            f"{target_feature}. Refit it on windows of make_windows(..., known=[...]).")
+    return tuple(int(f) for f in features), int(lead)
 
 
 def _describe_column(column, label):

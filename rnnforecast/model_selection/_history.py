@@ -4,7 +4,8 @@
 command runs) chooses its own window, seasonal period and candidate from the history it
 is given. ``backtest`` refits a clone of it on the rows before every origin, as a
 DataFrame with their timestamps, and reads the ``horizon`` values it forecasts, and the
-half-widths of its intervals.
+half-widths of its intervals. Its columns known in advance (``known``) are known at the
+origin for the ``horizon`` rows after it: they are given to ``predict`` from the data.
 """
 
 import numpy as np
@@ -39,6 +40,17 @@ def check_history_forecaster(estimator, window, horizon, refit, owner):
     return 1
 
 
+def _known_future(estimator, values, origin, labels, columns):
+    """The known columns' values at the ``horizon`` rows after ``origin``, or None."""
+    known = list(estimator.known)
+    if not known:
+        return None
+    names = list(range(values.shape[1])) if columns is None else list(columns)
+    rows = slice(origin, origin + estimator.horizon)
+    return pd.DataFrame(values[rows][:, [names.index(k) for k in known]],
+                        index=labels[rows], columns=known)
+
+
 def fit_history_and_forecast(estimator, values, start, origin, labels, columns,
                              target_feature, coverage):
     """One refit job: fit on rows ``start .. origin - 1``, forecast the next rows.
@@ -51,7 +63,8 @@ def fit_history_and_forecast(estimator, values, start, origin, labels, columns,
     history = pd.DataFrame(values[start:origin], index=labels[start:origin],
                            columns=columns)
     model = estimator.fit(history, target=history.columns[target_feature])
-    result = model.predict(interval=coverage)
+    result = model.predict(interval=coverage, future=_known_future(
+        estimator, values, origin, labels, columns))
     if coverage is None:
         return np.asarray(result, dtype=np.float64)[np.newaxis], None
     forecast = result["forecast"].to_numpy(dtype=np.float64)

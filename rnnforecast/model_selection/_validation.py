@@ -33,7 +33,7 @@ from .._validation import as_2d_array, check_int, check_option
 from ..forecasting._conformal import check_calibration, check_coverage, interval_widths
 from ..forecasting._protocol import calibration, predict_block, with_target_feature
 from ..metrics import evaluate
-from ..windowing import make_windows, resolve_target
+from ..windowing import make_windows, resolve_known, resolve_target
 from ._history import (check_history_forecaster, fit_history_and_forecast,
                        is_history_forecaster)
 
@@ -160,13 +160,31 @@ def _check_bool(value, name):
     return bool(value)
 
 
-def _fit(estimator, values, start, origin, window, horizon, target_feature):
+def _fit(estimator, values, start, origin, window, horizon, target_feature, known):
     """Fit ``estimator`` on the windows of rows ``start .. origin - 1``."""
-    X, y = make_windows(values[start:origin], window, horizon, target=target_feature)
+    X, y = make_windows(values[start:origin], window, horizon, target=target_feature,
+                        known=known or None)
     return estimator.fit(X, y[:, 0] if horizon == 1 else y)  # y: (n_windows, horizon)
 
 
-def _forecast_from(model, values, origins, window, horizon, target_feature, coverage):
+def _origin_windows(values, origins, window, horizon, known):
+    """The windows ending before ``origins``, known features led by ``horizon``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_origins, window, n_features)
+        Rows ``o - window .. o - 1``; a known feature's rows ``o - window + horizon ..
+        o - 1 + horizon`` (all before ``o + horizon``, the end of the forecast rows).
+    """
+    rows = origins[:, np.newaxis] + np.arange(-window, 0)  # (n_origins, window)
+    X = values[rows]  # (n_origins, window, n_features)
+    if known:
+        X[:, :, known] = values[rows + horizon][:, :, known]
+    return X
+
+
+def _forecast_from(model, values, origins, window, horizon, target_feature, known,
+                   coverage):
     """Forecasts of one fitted model from the windows ending before ``origins``.
 
     Returns
@@ -175,8 +193,7 @@ def _forecast_from(model, values, origins, window, horizon, target_feature, cove
     widths : ndarray of shape (n_origins, horizon) or None
         Conformal half-widths, when ``coverage`` is given.
     """
-    rows = origins[:, np.newaxis] + np.arange(-window, 0)  # (n_origins, window)
-    X = values[rows]  # (n_origins, window, n_features)
+    X = _origin_windows(values, origins, window, horizon, known)
     forecasts = predict_block(model, X, horizon)
     if coverage is None:
         return forecasts, None
@@ -186,11 +203,11 @@ def _forecast_from(model, values, origins, window, horizon, target_feature, cove
 
 
 def _fit_and_forecast(estimator, values, start, origin, window, horizon, target_feature,
-                      coverage):
+                      known, coverage):
     """One refit job: fit on rows ``start .. origin - 1``, forecast the next rows."""
-    model = _fit(estimator, values, start, origin, window, horizon, target_feature)
+    model = _fit(estimator, values, start, origin, window, horizon, target_feature, known)
     return _forecast_from(model, values, np.array([origin]), window, horizon, target_feature,
-                          coverage)
+                          known, coverage)
 
 
 def _run_refits(estimator, values, starts, origins, settings, n_jobs,
@@ -210,9 +227,11 @@ def _run_refits(estimator, values, starts, origins, settings, n_jobs,
 
 def _run_once(estimator, values, initial, origins, settings):
     """Fit one clone on the initial part and forecast from every origin at once."""
-    window, horizon, target_feature, coverage = settings
-    model = _fit(clone(estimator), values, 0, initial, window, horizon, target_feature)
-    return _forecast_from(model, values, origins, window, horizon, target_feature, coverage)
+    window, horizon, target_feature, known, coverage = settings
+    model = _fit(clone(estimator), values, 0, initial, window, horizon, target_feature,
+                 known)
+    return _forecast_from(model, values, origins, window, horizon, target_feature, known,
+                          coverage)
 
 
 def _predictions_frame(labels, rows, actual, forecasts, widths):
@@ -286,7 +305,7 @@ def _result(labels, origins, forecasts, widths, series, initial, train_parts,
 
 def backtest(estimator, data, *, window=None, horizon=1, target=None, initial_train_size=None,
              step=None, strategy="expanding", refit=True, seasonal_period=1, interval=None,
-             n_jobs=None):
+             n_jobs=None, known=None):
     """Rolling-origin evaluation of a window forecaster on one series.
 
     See the module docstring for a diagram. At each origin a
@@ -334,6 +353,12 @@ def backtest(estimator, data, *, window=None, horizon=1, target=None, initial_tr
         ``conformal_residuals_``.
     n_jobs : int, default=None
         Parallel refits through ``joblib.Parallel`` (``-1``: all cores).
+    known : list of str or int, default=None
+        Columns known in advance (as in :func:`~rnnforecast.make_windows`): the clones
+        train on windows with these columns led by ``horizon``, and each origin's
+        window reads their values at its forecast rows from ``data`` itself (they are
+        known then). An AutoForecaster takes them from its own ``known`` parameter
+        instead.
 
     Returns
     -------
@@ -362,7 +387,14 @@ def backtest(estimator, data, *, window=None, horizon=1, target=None, initial_tr
     to_start = STRATEGIES[check_option(strategy, "strategy", STRATEGIES, OWNER)]
     coverage = None if interval is None else check_coverage(interval, "interval", OWNER)
     labels = pd.RangeIndex(len(values)) if index is None else index
-    settings = (window, horizon, target_feature, coverage)
+    if history_model and known is not None:
+        raise ValueError(
+            f"The 'known' parameter of {OWNER} must be None for an AutoForecaster, which "
+            f"reads the columns known in advance from its own 'known' parameter. Got "
+            f"{known!r}; set AutoForecaster(known={known!r}) instead.")
+    known = [] if known is None else \
+        resolve_known(known, columns, values.shape[1], target_feature, OWNER)
+    settings = (window, horizon, target_feature, known, coverage)
     if history_model:  # fitted on the rows themselves, with their timestamps
         settings = (labels, columns, target_feature, coverage)
     origins = np.arange(initial, len(values) - horizon + 1, step)  # (n_origins,)
