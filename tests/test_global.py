@@ -1,4 +1,4 @@
-"""GlobalForecaster: one model fitted on many series, per-series scaling, static covariates."""
+"""GlobalForecaster: one model on many series, per-series scaling, static covariates."""
 
 import warnings
 
@@ -50,8 +50,8 @@ def collection():
 def to_long(collection, names=("series", "timestamp", "value")):
     """The long layout, rows shuffled (ids no longer in the dict's order)."""
     id_name, time_name, value_name = names
-    frames = [s.rename(value_name).rename_axis(time_name).reset_index().assign(**{id_name: n})
-              for n, s in collection.items()]
+    frames = [s.rename(value_name).rename_axis(time_name).reset_index()
+              .assign(**{id_name: n}) for n, s in collection.items()]
     long = pd.concat(frames, ignore_index=True)[[id_name, time_name, value_name]]
     return long.sample(frac=1.0, random_state=1)
 
@@ -196,7 +196,8 @@ def test_one_hot_ids_change_the_forecasts(collection):
 def test_attributes_change_the_forecasts(collection):
     def forecasts(values):
         attributes = pd.DataFrame({"size": values}, index=["sine", "up", "down"])
-        return tiny_global(static=attributes).fit(collection).forecast(collection)["forecast"]
+        model = tiny_global(static=attributes).fit(collection)
+        return model.forecast(collection)["forecast"]
 
     first, second = forecasts([1.0, 2.0, 3.0]), forecasts([3.0, 1.0, 2.0])
     assert not np.allclose(first, second)
@@ -404,3 +405,73 @@ def test_save_and_load_give_the_same_forecasts(collection, tmp_path):
                                   model.forecast(collection, steps=4))
     pd.testing.assert_frame_equal(loaded.forecast(collection, interval=0.8),
                                   model.forecast(collection, interval=0.8))
+
+
+def test_series_of_unequal_lengths_and_period_indexes():
+    rng = np.random.default_rng(0)
+    series = {name: pd.Series(np.cumsum(rng.normal(size=n)),
+                              index=pd.period_range("2001-01", periods=n, freq="M"))
+              for name, n in [("short", 16), ("mid", 45), ("long", 120)]}
+    model = tiny_global(estimator=tiny(early_stopping=True), horizon=3).fit(series)
+    assert model.n_validation_ == len(model.estimator_.conformal_residuals_)
+    table = model.forecast(series, interval=0.8)
+    last = {name: s.index[-1] for name, s in series.items()}
+    for name, group in table.groupby("series", sort=False):
+        assert group["timestamp"].tolist() == [last[name] + k for k in (1, 2, 3)]
+
+
+def test_integer_ids_of_a_long_frame_round_trip(tmp_path):
+    t = np.arange(40.0)
+    long = pd.DataFrame({"unique_id": np.repeat([3, 1, 2], 40),
+                         "ds": np.tile(np.arange(40), 3),
+                         "y": np.concatenate([np.sin(t), t, -t])})
+    attributes = pd.DataFrame({"a": [1.0, 2.0, 3.0], "flag": [True, False, True]},
+                              index=[1, 2, 3])
+    model = tiny_global(static=["id", attributes]).fit(long)
+    assert model.ids_ == [1, 2, 3]
+    assert model.static_names_ == ["id=1", "id=2", "id=3", "a", "flag"]
+    loaded = load(save(model, tmp_path / "ints.npz"))
+    table = loaded.forecast(long)
+    pd.testing.assert_frame_equal(table, model.forecast(long))
+    assert table["unique_id"].tolist() == [3, 3, 1, 1, 2, 2]
+    assert table["ds"].tolist()[:2] == [40, 41]
+
+
+class _HoldsOutOne(NaiveForecaster):
+    """A forecaster that says it holds out its last windows but keeps one residual."""
+
+    def __init__(self, early_stopping=True, validation_fraction=0.2):
+        super().__init__()
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        self.conformal_residuals_ = np.zeros((1, self.n_outputs_))
+        return self
+
+
+def test_a_held_out_part_other_than_planned_is_refused(collection):
+    with pytest.raises(ValueError, match=r"held out 1 validation window\(s\) where the "
+                                         r"time-ordered layout of the series planned 23"):
+        tiny_global(estimator=_HoldsOutOne()).fit(collection)
+
+
+@pytest.mark.parametrize("series, match", [
+    ([1.0, 2.0], r"must be a dict \{name: Series or DataFrame\} or a long DataFrame"),
+    ({}, r"must hold at least one series. Got none"),
+    ({"a": pd.Series(np.arange(20.0), index=np.r_[0:10, 0:10])},
+     r"one row per time step.*'a' has repeated time steps"),
+    ({"a": pd.Series(np.arange(20.0), index=np.arange(20)[::-1])},
+     r"'a' has unsorted time steps"),
+])
+def test_invalid_collections_are_refused(series, match):
+    with pytest.raises(ValueError, match=match):
+        tiny_global().fit(series)
+
+
+def test_an_output_column_name_that_is_taken_is_refused(collection):
+    model = tiny_global().fit(collection)
+    with pytest.raises(ValueError, match=r"'id_column' parameter of forecast_many names a "
+                                         r"column of the table of forecasts"):
+        forecast_many(model, collection, id_column="forecast")

@@ -5,9 +5,9 @@ is one window forecaster fitted on the windows of every series at once (the defa
 darts and neuralforecast), which gives a network many more windows to learn from on
 collections of short related series, and one fit instead of hundreds::
 
-    series a  ──scale a──> windows ─┐
-    series b  ──scale b──> windows ─┼──> one estimator ──> forecasts, unscaled per series
-    series c  ──scale c──> windows ─┘       (+ static covariates of each series)
+    series a ─scale a─> windows ─┐
+    series b ─scale b─> windows ─┼─> one estimator ─> forecasts, unscaled per series
+    series c ─scale c─> windows ─┘     (+ static covariates of each series)
 
 1. **Per-series scaling.** Each series is mapped to ``z = (y - location) / scale`` with
    the location and scale of its own training values (``scaling``), so series of
@@ -55,7 +55,8 @@ OWNER = "GlobalForecaster"
 
 
 def _default_estimator():
-    """``RNNForecaster(random_state=0)``, imported here: the estimators import this layer."""
+    """``RNNForecaster(random_state=0)``; imported here, as the estimators import this
+    layer."""
     from ..estimators import RNNForecaster  # the global model's default network
 
     return RNNForecaster(random_state=0)
@@ -129,6 +130,23 @@ class GlobalForecaster(BaseEstimator):
         Windows the estimator was fitted on.
     n_validation_ : int
         Of those, the most recent windows held out by the estimator (0 if none).
+    window_, horizon_ : int
+        The checked ``window`` and ``horizon``.
+    scaling_ : str or None
+        The checked ``scaling``, also used for series first seen in ``forecast``.
+    use_id_ : bool
+        Whether one-hot id columns are among the static features.
+
+    Examples
+    --------
+    >>> from rnnforecast import RNNForecaster
+    >>> index = pd.date_range("2024-01-01", periods=40, freq="D")
+    >>> series = {"sine": pd.Series(np.sin(np.arange(40) / 3), index=index),
+    ...           "trend": pd.Series(np.arange(40.0), index=index)}
+    >>> model = GlobalForecaster(RNNForecaster(hidden_size=4, max_iter=5, random_state=0),
+    ...                          window=8, horizon=3, static="id")
+    >>> model.fit(series).forecast(series).shape  # doctest: +SKIP
+    (6, 3)
     """
 
     def __init__(self, estimator=None, *, window, horizon=1, static=None,
@@ -264,7 +282,8 @@ pandas.DataFrame
 
     def _last_windows(self, values, indexes, names, owner):
         """Scaled last windows (n_series, window), and each series' (location, scale)."""
-        short = {name: len(values[name]) for name in names if len(values[name]) < self.window_}
+        short = {name: len(values[name]) for name in names
+                 if len(values[name]) < self.window_}
         if short:
             lines = "".join(f"\n    {name!r}: {n} rows" for name, n in short.items())
             raise ValueError(
@@ -300,7 +319,8 @@ pandas.DataFrame
                 f"The 'interval' parameter of {owner} gives intervals up to the trained "
                 f"horizon = {self.horizon_} steps: the conformal residuals say nothing "
                 f"about the recursive steps after it. Got steps={steps}. Fit with "
-                f"horizon={steps}, or ask for at most {self.horizon_} steps with intervals.")
+                f"horizon={steps}, or ask for at most {self.horizon_} steps with "
+                "intervals.")
         stored = calibration(self.estimator_, owner=owner, coverage=interval,
                              fitted_here=True)
         checked = check_calibration(*stored, steps, levels, owner)

@@ -46,7 +46,23 @@ def _one_column(name, data, label, long, owner):
             raise _extra_columns_error(name, columns, long, owner)
         data = data.iloc[:, 0] if isinstance(data, pd.DataFrame) else np.asarray(data)[:, 0]
     values, index, _ = as_2d_array(data, "series", owner, ensure_finite=False)
-    return values[:, 0], (pd.RangeIndex(len(values)) if index is None else index)
+    index = pd.RangeIndex(len(values)) if index is None else index
+    _check_steps_order(name, index, owner)
+    return values[:, 0], index
+
+
+def _check_steps_order(name, index, owner):
+    """Refuse repeated or unsorted integer time steps (time indexes are checked by
+    ``as_2d_array``): two rows for one step would be read as two steps."""
+    if index.dtype.kind not in "iuf" or (index.is_unique and index.is_monotonic_increasing):
+        return
+    problem = "repeated" if not index.is_unique else "unsorted"
+    raise ValueError(
+        f"The 'series' parameter of {owner} must give each series one row per time step, "
+        f"in increasing order. Series {name!r} has {problem} time steps in its index "
+        f"(first {_shown(index)}). Sort the rows and aggregate or drop the repeated "
+        "steps first."
+    )
 
 
 def series_values(collection, long, owner):
