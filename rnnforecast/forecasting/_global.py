@@ -246,12 +246,14 @@ pandas.DataFrame
         n_validation : int
         """
         cut = [make_windows(z, window, horizon) for z in scaled]  # [(n_s, T, 1), (n_s, H)]
-        counts = [len(Xs) for Xs, _ in cut]
+        counts = np.array([len(Xs) for Xs, _ in cut])
         order, n_validation = pooled_layout(counts, fraction, horizon - 1)
-        rows = [(s, counts[s] - 1 - d) for s, d in order]
-        Z = np.stack([cut[s][0][i, :, 0] for s, i in rows])  # (N, T)
-        Y = np.stack([cut[s][1][i] for s, i in rows])  # (N, H)
-        X, offsets = window_features(Z, static[[s for s, _ in rows]], offset)
+        series, distance = np.array(order).T  # (N,), (N,)
+        first = np.concatenate([[0], np.cumsum(counts)[:-1]])  # first row of each series
+        rows = first[series] + counts[series] - 1 - distance  # (N,) rows of the stacks
+        Z = np.concatenate([Xs[:, :, 0] for Xs, _ in cut])[rows]  # (N, T)
+        Y = np.concatenate([ys for _, ys in cut])[rows]  # (N, H)
+        X, offsets = window_features(Z, static[series], offset)
         return X, Y - offsets[:, np.newaxis], n_validation
 
     @staticmethod
