@@ -2,11 +2,13 @@
 
 The story: a recurrent network reads a text one character at a time and, at every step,
 predicts the next character. That is many-to-many classification: input sequences of
-one-hot characters (n_samples, n_timesteps, vocabulary), one label per time step
-(n_samples, n_timesteps), ``RNNClassifier(return_sequences=True)`` with a softmax over
-the vocabulary. To generate, we start from a seed, ask the network for the distribution
-of the next character, draw one (a temperature below 1 makes the draw bolder, above 1
-wilder), append it and slide the window on by one character.
+character ids (n_samples, n_timesteps), one label per time step (n_samples,
+n_timesteps), ``RNNClassifier(return_sequences=True)`` with a softmax over the
+vocabulary. The ids go through a learned embedding (``embedding_dim``): each character
+gets a small dense vector, trained with the network, instead of a one-hot row as wide
+as the vocabulary. To generate, we start from a seed, ask the network for the
+distribution of the next character, draw one (a temperature below 1 makes the draw
+bolder, above 1 wilder), append it and slide the window on by one character.
 
 The text is a few paragraphs written for this example and is placed in the public domain.
 
@@ -48,12 +50,10 @@ it turned under the bridge and was gone. the miller said that the river was taki
 boat to the sea, and that the sea would send it back one day, full of fish.
 """
 
-# 1. The vocabulary and the one-hot encoding of every character.
+# 1. The vocabulary: every character gets an id 0 .. vocabulary - 1.
 chars = sorted(set(TEXT))
 index_of = {c: i for i, c in enumerate(chars)}
-codes = np.array([index_of[c] for c in TEXT])
-EYE = np.eye(len(chars), dtype=np.float32)  # row i: the one-hot vector of chars[i]
-one_hot = EYE[codes]  # (n_chars, vocabulary)
+codes = np.array([index_of[c] for c in TEXT])  # (n_chars,) ids
 print(f"text of {len(TEXT)} characters, vocabulary of {len(chars)}")
 
 # 2. Training pairs: each input sequence of SEQ_LEN characters is labelled with the same
@@ -61,12 +61,13 @@ print(f"text of {len(TEXT)} characters, vocabulary of {len(chars)}")
 SEQ_LEN, STRIDE = (16, 4) if FAST else (40, 2)
 starts = np.arange(0, len(TEXT) - SEQ_LEN - 1, STRIDE)
 steps = starts[:, None] + np.arange(SEQ_LEN)  # (n_samples, SEQ_LEN)
-X = one_hot[steps]  # (n_samples, SEQ_LEN, vocabulary)
+X = codes[steps]  # (n_samples, SEQ_LEN) character ids
 y = np.array(chars)[codes[steps + 1]]  # (n_samples, SEQ_LEN): the next characters
 print(f"X {X.shape}, y {y.shape}")
 
-# 3. An LSTM with a softmax output at every time step.
+# 3. An embedding of 16 dimensions, then an LSTM with a softmax output at every step.
 model = RNNClassifier(cell="lstm", hidden_size=32 if FAST else 128, return_sequences=True,
+                      embedding_dim=16, vocabulary_size=len(chars),
                       max_iter=3 if FAST else 60, batch_size=32, learning_rate_init=0.01,
                       random_state=0)
 model.fit(X, y)
@@ -80,7 +81,7 @@ def sample(model, seed, n_chars, temperature, rng):
     """Extend ``seed`` (at least SEQ_LEN characters) by ``n_chars`` sampled characters."""
     text = seed
     for _ in range(n_chars):
-        window = one_hot_text(text[-SEQ_LEN:])[None]  # (1, SEQ_LEN, vocabulary)
+        window = ids_of(text[-SEQ_LEN:])[None]  # (1, SEQ_LEN) ids
         proba = model.predict_proba(window)[0, -1]  # (n_classes,)
         logits = np.log(np.maximum(proba, 1e-12)) / temperature
         weights = np.exp(logits - logits.max())
@@ -88,9 +89,9 @@ def sample(model, seed, n_chars, temperature, rng):
     return text
 
 
-def one_hot_text(text):
-    """(len(text), vocabulary) one-hot rows of ``text``."""
-    return EYE[[index_of[c] for c in text]]
+def ids_of(text):
+    """(len(text),) character ids of ``text``."""
+    return np.array([index_of[c] for c in text])
 
 
 rng = np.random.default_rng(0)

@@ -211,3 +211,13 @@ def test_export_refuses_a_classifier_of_different_lengths():
     with pytest.raises(ValueError, match=r"fitted on sequences of different lengths, "
                                          r"which the exported model"):
         recipe_of(model, "to_onnx")
+
+
+def test_variable_length_example_runs(tmp_path):
+    import json
+    from test_examples import run_example
+    out = run_example("variable_length_classification", tmp_path)
+    results = json.loads((tmp_path / "variable_length_accuracy.json").read_text())
+    assert set(results) == {"variable lengths", "cut to the shortest", "zero padding"}
+    assert all(0 <= r["accuracy"] <= 1 for r in results.values())
+    assert "largest difference between a batch and each series alone" in out

@@ -12,20 +12,19 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (_check_sample_weight, check_array, check_is_fitted,
                                       column_or_1d)
 
-from ..nn._embedding import EMBEDDING_KEY, check_ids
 from ..nn.losses import LOSSES, smooth_labels, softmax
 from ..nn.network import POOLINGS
 from ..preprocessing import (SEQUENCE_NORMALIZATIONS, WindowScaler, normalize_sequences,
                              piecewise_mean)
 from ._base import DTYPES, _BaseRNN, limit_blas_threads, options
-from ._sequences import (encode_by_length, lengths_of, network_input, per_sequence,
-                         real_steps, ragged_labels, token_array)
+from ._sequences import encode_by_length, lengths_of, per_sequence, ragged_labels, real_steps
+from ._tokens import _TokenInputMixin
 from ._training import LEARNING_RATE_SCHEDULES, stratified_split
 from ._forecaster import _last_hidden
 from ._stepping import Stepper
 
 
-class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
+class RNNClassifier(ClassifierMixin, TransformerMixin, _TokenInputMixin, _BaseRNN):
     """Recurrent neural network classifier for sequences.
 
     Many-to-one (default): a sequence ``X`` of shape (n_samples, n_timesteps, n_features)
@@ -88,7 +87,8 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         PyTorch's ``weight_norm(dim=0)``): True for ``weight_ih_l*`` and ``weight_hh_l*``,
         "recurrent" for ``weight_hh_l*`` only. Only training changes: the fitted model
         holds the effective weights (``state_dict``, ``predict``, save and export are
-        those of a plain network); the L2 penalty applies to g and v. See
+        those of a plain network). The L2 penalty (``alpha``) is that of the effective
+        weights, which reaches g alone (``||w_i|| = |g_i|``). See
         ``rnnforecast/nn/_weight_norm.py``.
     pooling : {"last", "mean", "max"}, default="max"
         What the head reads: the last hidden state of the top layer, the mean of its
@@ -143,11 +143,40 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         with ``bidirectional=True`` it did (see above). The probabilities of
         ``predict_proba`` are then less extreme than the data's frequencies (at most
         ``1 - eps + eps / n_classes`` in the limit); set 0 for a plain cross-entropy.
+    embedding_dim : int or None, default=None
+        Read ``X`` as integer token ids (an int array (n_samples, n_timesteps) or a list
+        of 1-D int sequences of any lengths), each looked up in a learned embedding of
+        this width (PyTorch's ``nn.Embedding``, ``state_dict`` key
+        ``"embedding.weight"`` of shape (vocabulary_size_, embedding_dim), initialised
+        N(0, 1)) before the recurrent layers. None reads X as values; float data are
+        never read as ids. ``window_normalization`` and ``max_timesteps`` do not apply
+        to ids. The exports refuse an embedding.
+    vocabulary_size : int or None, default=None
+        Number of token ids, ``0 .. vocabulary_size - 1``; None takes the largest id
+        seen in fit plus one. Ids outside the vocabulary are refused at predict time
+        (map unknown tokens to an id reserved for them in fit).
+
+    Sequences of different lengths: ``X`` may be a list of arrays or DataFrames of
+    shape (T_i, n_features) (or (T_i,)), or a 3-D array whose padded steps, at the end of
+    each sequence, are NaN in every feature. Each sequence is computed exactly as if it
+    were alone: the network carries its state over the padded steps, the pooling reads
+    real steps only, the reverse direction starts at each sequence's own last step
+    (``rnnforecast.nn._masking``); batches group similar lengths. Per-sequence
+    normalisation and ``max_timesteps`` (block means of ``ceil(T_i / max_timesteps)``
+    steps) apply to each sequence's own steps. With ``return_sequences``, ``y`` is a
+    list of label arrays of the sequences' lengths, and ``predict``/``predict_proba``
+    return lists. A classifier fitted on 3-D windows of one length reads sequences of
+    any length (2-D input keeps scikit-learn's column count). Truncated BPTT needs one
+    length; the exports refuse a classifier fitted on different lengths.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
     n_features_in_, n_timesteps_in_, n_step_features_in_ : int
+        ``n_timesteps_in_`` is None after a fit on sequences of different lengths; with
+        ``embedding_dim``, ``n_features_in_`` and ``n_step_features_in_`` are 1.
+    vocabulary_size_ : int
+        Number of token ids (only with ``embedding_dim``).
     loss_curve_ : list of float
     n_iter_ : int
     validation_scores_ : list of float
@@ -179,7 +208,6 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
     }
 
     _VARIABLE_LENGTHS = True
-    _EXTRA_STATE = (EMBEDDING_KEY,)
 
     def __init__(self, cell="gru", hidden_size=64, num_layers=1, nonlinearity="tanh",
                  dropout=0.0, solver="adam", learning_rate_init=0.01, batch_size=32,
@@ -241,38 +269,6 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
             return X
         return per_sequence(lambda s: piecewise_mean(normalize_sequences(
             s, self.window_normalization), self.max_timesteps), X, lengths_of(X))
-
-    def _check_tokens(self, X, reset):
-        """Token ids as the float64 (n, T, 1) array of ``token_array``; in fit the
-        vocabulary (``vocabulary_size``, or the largest id + 1), afterwards a check that
-        every id is in it."""
-        X = token_array(X)
-        ids = np.nan_to_num(X[:, :, 0], nan=0.0).astype(np.int64)
-        if not reset:
-            check_ids(ids, self.vocabulary_size_, "X")
-            return X
-        top = int(ids.max())
-        size = top + 1 if self.vocabulary_size is None else self.vocabulary_size
-        if top >= size:
-            raise ValueError(
-                "The 'vocabulary_size' parameter of RNNClassifier must exceed every token "
-                f"id of X. Got vocabulary_size={size} and the id {top}. Set "
-                "vocabulary_size=None (the largest id + 1) or a larger value.")
-        if hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
-        self.vocabulary_size_, self._token_input, self._raw_input = size, True, True
-        self.n_features_in_ = self.n_step_features_in_ = 1
-        self._input_ndim = 3
-        self._variable_lengths = lengths_of(X) is not None
-        self.n_timesteps_in_ = None if self._variable_lengths else X.shape[1]
-        return X
-
-    def _network_input(self, X, dtype=np.float64):
-        """Checked X (NaN-padded) -> what the network reads: scaled values (or token
-        ids) with zeros at padded steps."""
-        if getattr(self, "_token_input", False):
-            return network_input(X, tokens=True)
-        return network_input(self._scaler.transform(X, dtype)[0])
 
     def _loss_name(self):
         return "softmax_cross_entropy"
@@ -536,38 +532,3 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _BaseRNN):
         if not hasattr(self, "classes_") or len(self.classes_) != spec.output_size:
             self.classes_ = np.arange(spec.output_size)
         self._scaler = WindowScaler.identity(spec.input_size)
-
-    def _check_extra_state(self, extra, spec, keep_scaling):
-        """The state_dict's ``embedding.weight`` (V, E), E the network's input size, as
-        an array of the training dtype; None without one (then the classifier reads
-        values, which a fitted token classifier refuses to become)."""
-        weight = extra.get(EMBEDDING_KEY)
-        if weight is None:
-            if keep_scaling and getattr(self, "_token_input", False):
-                raise ValueError(
-                    "The state_dict has no 'embedding.weight' but this fitted "
-                    "RNNClassifier reads token ids. Load it into a new RNNClassifier() or "
-                    "add the embedding's weights.")
-            return None
-        weight = np.asarray(weight)
-        if weight.ndim != 2 or weight.shape[1] != spec.input_size or \
-                weight.dtype.kind not in "fiu" or not np.all(np.isfinite(weight)):
-            raise ValueError(
-                "The state_dict entry 'embedding.weight' must be a finite real array of "
-                f"shape (vocabulary_size, {spec.input_size}), the input size of "
-                f"'weight_ih_l0'. Got shape {weight.shape} and dtype {weight.dtype}.")
-        return weight.astype(DTYPES[self.dtype])
-
-    def _set_extra_state(self, weight):
-        """Read token ids through the loaded embedding (``embedding_dim`` and
-        ``vocabulary_size_`` set to match), or values without one."""
-        if weight is None:
-            self.set_params(embedding_dim=None)
-            self._token_input = False
-            return
-        self._network.params = {EMBEDDING_KEY: weight, **self._network.params}
-        self._network.changed()
-        self.set_params(embedding_dim=weight.shape[1])
-        self.vocabulary_size_, self._token_input = weight.shape[0], True
-        self.n_features_in_ = self.n_step_features_in_ = 1
-        self._input_ndim = 3
