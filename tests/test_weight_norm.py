@@ -216,3 +216,24 @@ def test_exported_network_is_the_effective_one(windows):
     with torch.no_grad():
         exported = to_torch(model)(torch.as_tensor(X)).numpy()
     np.testing.assert_allclose(exported, model.predict(X), rtol=1e-10)
+
+
+def test_l2_penalty_is_that_of_the_effective_weights():
+    """alpha changes the step of g (||w_i|| = |g_i|) and not that of v."""
+    from rnnforecast.estimators._training import Batch, batch_step
+    from rnnforecast.estimators._weight_norm import WeightNormNetwork
+    from rnnforecast.nn.optimizers import SGD
+
+    spec, params, X, _, R = make_case("rnn_tanh")
+    names = wn.names_to_normalise(params, True)
+    steps = {}
+    for alpha in (0.0, 10.0):
+        start = {k: v.copy() for k, v in params.items()}      # the step updates in place
+        net = WeightNormNetwork(spec, wn.split(start, names), names)
+        before = {k: v.copy() for k, v in net.params.items()}
+        batch_step(net, SGD(learning_rate=0.1), Batch(X, R), loss="squared_error",
+                   alpha=alpha, clip_norm=None, rng=np.random.default_rng(0))
+        steps[alpha] = {k: net.params[k] - before[k] for k in before}
+    np.testing.assert_allclose(steps[10.0]["weight_hh_l0_v"], steps[0.0]["weight_hh_l0_v"],
+                               rtol=1e-12, atol=1e-15)
+    assert not np.allclose(steps[10.0]["weight_hh_l0_g"], steps[0.0]["weight_hh_l0_g"])

@@ -103,7 +103,8 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         PyTorch's ``weight_norm(dim=0)``): True for ``weight_ih_l*`` and ``weight_hh_l*``,
         "recurrent" for ``weight_hh_l*`` only. Only training changes: the fitted model
         holds the effective weights (``state_dict``, ``predict``, save and export are
-        those of a plain network); the L2 penalty applies to g and v. See
+        those of a plain network). The L2 penalty (``alpha``) is that of the effective
+        weights, which reaches g alone (``||w_i|| = |g_i|``). See
         ``rnnforecast/nn/_weight_norm.py``.
     loss : {"squared_error", "absolute_error", "huber", "quantile"}, \
             default="squared_error"

@@ -75,9 +75,9 @@ def batch_step(net, optimizer, batch, *, loss, alpha, clip_norm, rng):
     grads, dX, _ = backward(draw.reshape(out.shape), cache, input_grad=embedded)
     if embedded:
         grads[EMBEDDING_KEY] = embedding_backward(dX, embedding)  # scatter-add
-    if params is not net.params:                              # dW -> (dg, dv)
+    value += add_l2_penalty(params, grads, alpha / len(batch.X))  # as MLPRegressor
+    if params is not net.params:             # dW -> (dg, dv); the L2 term reaches g only
         grads = net.param_grads(grads)
-    value += add_l2_penalty(net.params, grads, alpha / len(batch.X))  # as MLPRegressor
     norm = clip_grad_norm(grads, clip_norm)
     if not (np.isfinite(value) and np.isfinite(norm)):
         raise TrainingDiverged(f"loss={value!r}, gradient norm={norm!r}")

@@ -5,7 +5,10 @@ While a fit runs (``reparametrised``), the estimator's ``_network`` is a
 ``v`` of every reparametrised weight (``nn/_weight_norm.py``) and the other weights as
 they are. The training step (``_training.batch_step``) asks it for the effective
 weights before the forward pass and maps the gradients back to (g, v) after the
-backward pass; snapshots, early stopping and divergence restore its ``params`` like any
+backward pass and the L2 penalty, which is that of the effective weights (as without
+weight normalisation): since ``||w_i|| = |g_i|`` it reaches g alone, and v, whose length
+does not matter, is not shrunk (with Adam, a shrinking v would make its direction ever
+more mobile: ``bench_weight_norm.py`` diverged on every seed that way). Snapshots, early stopping and divergence restore its ``params`` like any
 others, and its ``params64`` (validation, prediction) are the effective weights.
 
 When the fit ends, however it ends, ``_network`` is a plain network of effective
