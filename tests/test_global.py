@@ -203,6 +203,22 @@ def test_attributes_change_the_forecasts(collection):
     assert not np.allclose(first, second)
 
 
+def test_the_same_history_under_another_id_gets_another_forecast(collection):
+    """Only the static row differs (no per-series scaling): the static features reach
+    the network through the window offset."""
+    model = tiny_global(static="id", scaling=None).fit(collection)
+    history = collection["down"]
+    as_down = model.forecast({"down": history})["forecast"].to_numpy()
+    as_sine = model.forecast({"sine": history})["forecast"].to_numpy()
+    assert np.abs(as_down - as_sine).max() > 1e-3
+    attributes = pd.DataFrame({"size": [1.0, 2.0, 3.0, 0.0, 10.0]},
+                              index=["sine", "up", "down", "x", "y"])
+    model = tiny_global(static=attributes).fit(collection)
+    as_x = model.forecast({"x": history})["forecast"].to_numpy()
+    as_y = model.forecast({"y": history})["forecast"].to_numpy()
+    assert np.abs(as_x - as_y).max() > 1e-3
+
+
 def test_static_features_survive_the_window_offset(collection):
     """The estimator's offset would zero constant features: the global model removes the
     offset of the values itself and fits the estimator without one."""
