@@ -143,7 +143,7 @@ def estimators(calls, repeats):
         warnings.simplefilter("ignore")
         forecaster = RNNForecaster(hidden_size=H, max_iter=2, random_state=0).fit(X, y.ravel())
         classifier = RNNClassifier(cell="lstm", hidden_size=H, bidirectional=False,
-                                   max_iter=2, random_state=0).fit(Xc, yc)
+                                   max_timesteps=None, max_iter=2, random_state=0).fit(Xc, yc)
     f_stepper, c_stepper = forecaster.stepper(), classifier.stepper()
     f_stepper.step_many(series[:T])
     values = iter(np.tile(series, 1000))
