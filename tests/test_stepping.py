@@ -276,3 +276,24 @@ def test_multivariate_rolling_window(series, cell, window):
     model = RNNForecaster(cell=cell, hidden_size=4, max_iter=1, random_state=0).fit(X, y)
     out = model.stepper(window).step_many(data[:30])
     np.testing.assert_allclose(out[8:], model.predict(X[:22]), rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize("return_sequences", [True, False])
+def test_classifier_reading_token_ids(return_sequences):
+    """One token id per step through the embedding (the character model's sampler)."""
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, 7, (30, 12))
+    labels = np.roll(ids, -1, axis=1) if return_sequences else ids[:, 0] % 2
+    model = RNNClassifier(cell="lstm", hidden_size=6, embedding_dim=3, max_iter=2,
+                          bidirectional=False, return_sequences=return_sequences,
+                          random_state=0).fit(ids, labels)
+    stepper = model.stepper()
+    assert stepper.carries_state
+    out = stepper.step_many(ids[4])
+    expected = model.predict_proba(ids[4:5])[0]
+    np.testing.assert_allclose(out if return_sequences else out[-1], expected, rtol=0,
+                               atol=TOL)
+    with pytest.raises(ValueError, match=r"x holds token ids outside the vocabulary \[0, 6\]"):
+        stepper.step(9)
+    with pytest.raises(ValueError, match="x must be a whole token id.*Got 1.5"):
+        stepper.step(1.5)
