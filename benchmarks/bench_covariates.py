@@ -11,14 +11,22 @@ maximum temperature (split the same way, ``H = 7``). For each series and model::
 with ``calendar`` False, then True (Fourier terms of the month, weekday and hour, as the
 spacing suits, read as columns known in advance; ``rnnforecast.forecasting
 .calendar_features``). Models: ``auto`` (the command's choice between every candidate),
-``ridge`` (ridge on lags alone) and ``rnn`` (the LSTM ensemble alone). Only the train
-part reaches the model. Printed: MASE of each, the change, what ``auto`` chose, seconds,
-and the load average before and after.
+``ridge`` (ridge on lags alone) and ``rnn`` (the LSTM ensemble alone).
+
+One test window of ``H`` points says little, so each series is forecast from
+``--origins`` origins (default 5): the suite's own split (``test``, the official score)
+and the ``origins - 1`` blocks of ``H`` points before it, each fitted on the points
+before its origin only (a rolling-origin backtest that never reads the test part except
+to score the last origin). MASE is scaled by the points before each origin, as the
+suite does. Printed per series and model: the suite-test MASE and the mean over the
+origins, without and with the calendar, what ``auto`` chose, seconds; then the means
+and medians over the series, and the load average before and after.
 
 Run from the repository root::
 
     python benchmarks/bench_covariates.py
     python benchmarks/bench_covariates.py --models ridge --series hyndsight_pageviews
+    python benchmarks/bench_covariates.py --origins 1          # the suite's split only
 """
 
 import argparse
@@ -30,6 +38,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SUITE = ROOT.parent / "shared" / "benchmarks"
@@ -73,11 +82,29 @@ def _run(train, H, m, candidates, calendar):
     return forecast, model.chosen_, time.perf_counter() - start
 
 
+def _origins(series, H, n_origins):
+    """(train, test) pairs: the suite's split last, the blocks of H before it first."""
+    n = len(series)
+    return [(series.iloc[:n - k * H - H], series.iloc[n - k * H - H:n - k * H])
+            for k in range(n_origins - 1, -1, -1)]
+
+
+def _score(series, H, m, candidates, calendar, n_origins, evaluate):
+    """MASE per origin (the suite's split last), the last choice and the seconds."""
+    scores, seconds = [], 0.0
+    for train, test in _origins(series, H, n_origins):
+        forecast, chosen, spent = _run(train, H, m, candidates, calendar)
+        scores.append(evaluate.forecast_scores(train, test, forecast, m)["mase"])
+        seconds += spent
+    return scores, chosen, seconds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", type=Path, default=DEFAULT_SUITE)
     parser.add_argument("--series", default=",".join(SUITE_SERIES))
     parser.add_argument("--models", default="ridge,auto,rnn")
+    parser.add_argument("--origins", type=int, default=5)
     parser.add_argument("--no-shipped", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
@@ -88,26 +115,30 @@ def main():
         cases.append(_seattle(cases[0][-1] if cases else _harness(args.suite)))
     rows = []
     for name, train, test, H, m, evaluate in cases:
+        series = pd.concat([train, test])
         for model in args.models.split(","):
             row = {"series": name, "model": model, "H": H, "m": m}
-            for flag in (False, True):
-                forecast, chosen, seconds = _run(train, H, m, MODELS[model], flag)
-                key = "calendar" if flag else "plain"
-                row[key] = evaluate.forecast_scores(train, test, forecast, m)["mase"]
-                row[f"{key}_chosen"], row[f"{key}_seconds"] = chosen, seconds
+            for key, flag in (("plain", False), ("calendar", True)):
+                scores, chosen, seconds = _score(series, H, m, MODELS[model], flag,
+                                                 args.origins, evaluate)
+                row.update({key: scores[-1], f"{key}_mean": float(np.mean(scores)),
+                            f"{key}_scores": scores, f"{key}_chosen": chosen,
+                            f"{key}_seconds": seconds})
             rows.append(row)
-            print(f"{name:<30} {model:<6} MASE {row['plain']:.3f} -> calendar "
-                  f"{row['calendar']:.3f} ({row['calendar'] - row['plain']:+.3f})  chose "
-                  f"{row['plain_chosen']} -> {row['calendar_chosen']}  "
-                  f"{row['plain_seconds']:.1f} s / {row['calendar_seconds']:.1f} s",
+            print(f"{name:<28} {model:<5} test MASE {row['plain']:.3f} -> "
+                  f"{row['calendar']:.3f}; mean of {args.origins} origins "
+                  f"{row['plain_mean']:.3f} -> {row['calendar_mean']:.3f}; chose "
+                  f"{row['plain_chosen']} -> {row['calendar_chosen']}; "
+                  f"{row['plain_seconds']:.0f} s / {row['calendar_seconds']:.0f} s",
                   flush=True)
     for model in args.models.split(","):
-        plain = [r["plain"] for r in rows if r["model"] == model]
-        calendar = [r["calendar"] for r in rows if r["model"] == model]
-        better = sum(c < p for p, c in zip(plain, calendar))
-        print(f"{model:<6} mean MASE {np.mean(plain):.3f} -> {np.mean(calendar):.3f}, "
-              f"median {np.median(plain):.3f} -> {np.median(calendar):.3f}, calendar "
-              f"better on {better} of {len(plain)}")
+        for suffix, label in (("", "test"), ("_mean", f"mean of {args.origins} origins")):
+            plain = [r["plain" + suffix] for r in rows if r["model"] == model]
+            calendar = [r["calendar" + suffix] for r in rows if r["model"] == model]
+            better = sum(c < p for p, c in zip(plain, calendar))
+            print(f"{model:<5} {label:<20} mean MASE {np.mean(plain):.3f} -> "
+                  f"{np.mean(calendar):.3f}, median {np.median(plain):.3f} -> "
+                  f"{np.median(calendar):.3f}, calendar better on {better} of {len(plain)}")
     print(f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; "
           f"seed {SEED}")
     if args.json:

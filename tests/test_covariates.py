@@ -420,3 +420,16 @@ def test_auto_forecaster_calendar_adds_the_month_from_two_years_of_history():
     assert model.calendar_cycles_ == ["month", "day_of_week"]
     assert model.known_columns_[-1] == "holiday"
     assert len(model.predict()) == 3
+
+
+def test_one_observation_per_step_is_refused_for_known_columns():
+    from rnnforecast.estimators import StreamingForecaster
+
+    frame = daily_frame(40)
+    X, y = make_windows(frame, 5, 2, target="y", known=["price"])
+    model = small_network(window_normalization=None).fit(X, y)
+    with pytest.raises(ValueError, match="StreamingForecaster cannot feed.*known in "
+                                         "advance"):
+        StreamingForecaster(model)
+    with pytest.raises(ValueError, match="Stepper cannot step.*known in advance"):
+        model.stepper()

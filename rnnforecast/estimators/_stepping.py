@@ -112,6 +112,13 @@ class Stepper:
         """What the window needs from the estimator as it is now (checked at every
         reset: the estimator may have been refitted with other parameters)."""
         est = self.estimator
+        if getattr(est, "known_features_", ()):
+            raise ValueError(
+                "Stepper cannot step a forecaster trained with columns known in advance "
+                f"(known_features_={list(est.known_features_)}): each step of its windows "
+                "reads those columns led by the horizon, which one observation per step "
+                "does not carry. Use rnnforecast.forecasting.forecast(model, history, "
+                "future=...) instead.")
         if self.window == "rolling" and est.n_timesteps_in_ is None:
             raise ValueError(
                 "Stepper(window='rolling') needs the window length the forecaster was "

@@ -53,6 +53,13 @@ class StreamingForecaster:
         if estimator.return_sequences:
             raise ValueError("StreamingForecaster needs a many-to-one forecaster; got "
                              "return_sequences=True.")
+        if getattr(estimator, "known_features_", ()):
+            raise ValueError(
+                "StreamingForecaster cannot feed a forecaster trained with columns known "
+                f"in advance (known_features_={list(estimator.known_features_)}): each "
+                "step of its windows reads those columns led by the horizon, which one "
+                "observation per update does not carry. Use rnnforecast.forecasting."
+                "forecast(model, history, future=...) instead.")
         self.estimator = estimator
         self._scaler = estimator._scaler
         self._params = estimator._network.params64()
