@@ -92,9 +92,7 @@ def backward(dys, cache, dy_final=None, input_grad=True):
     """
     x, y0, inputs, hs, ys, masks, layers, (W_head, _), nonlinearity, bptt_truncate, \
         steps = cache
-    first = ys.shape[0]
-    if steps is not None:
-        first = steps.first
+    first = ys.shape[0] if steps is None else steps.first   # the first padded step
     T, O, N = ys.shape
     L = len(layers)
     derivs = [DERIVATIVES[nonlinearity](h) for h in hs]      # (T, H, N) each
