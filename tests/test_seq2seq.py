@@ -173,8 +173,10 @@ def test_warm_start_continues():
     first = model.state_dict()
     model.fit(X, y)
     assert model.n_iter_ == 6
-    assert not np.array_equal(first["decoder.head.weight"], model.state_dict()["decoder.head.weight"])
-    with pytest.raises(ValueError, match=r"(?s)cannot continue training.*encoder.hidden_size: 16 -> 8"):
+    head = "decoder.head.weight"
+    assert not np.array_equal(first[head], model.state_dict()[head])
+    with pytest.raises(ValueError,
+                       match=r"(?s)cannot continue training.*encoder.hidden_size: 16 -> 8"):
         model.set_params(hidden_size=8).fit(X, y)
 
 
