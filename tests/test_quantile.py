@@ -451,3 +451,15 @@ def test_flat_huge_and_tiny_series(level, scale):
     assert np.all(np.isfinite(q)) and np.all(np.diff(q, axis=-1) >= 0)
     spread = max(10 * scale, 1e-12 * abs(level))
     assert np.all(np.abs(q[..., 1] - level) <= spread + 1e-6 * abs(level) + 1e-12)
+
+
+def test_a_refused_refit_leaves_the_fitted_model_as_it_was(windows):
+    """Switching to loss='quantile' and refitting on bad data raises, and the old
+    point forecaster still predicts as before (no levels set beside its network)."""
+    X, y = windows
+    model = fit_quiet(RNNForecaster(**SMALL), X, y)
+    before = model.predict(X)
+    with pytest.raises(ValueError):
+        model.set_params(loss="quantile").fit(X[:, :, 0], y[:5])
+    assert not hasattr(model, "quantiles_")
+    np.testing.assert_array_equal(model.predict(X), before)

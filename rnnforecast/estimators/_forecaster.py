@@ -283,13 +283,13 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
 
     def _fit(self, X, y, incremental):
         first = self._start_fit(incremental)
-        self._set_levels(first)
+        levels = self._check_levels(first)
         self._check_y_given(y)
         X = self._check_X(X, reset=first)
         Y = self._check_y(y, X, reset=first)
         self._check_target_feature(X, Y)
         split = self._early_stopping_split(X, Y, incremental)
-        refit = None  # the second network's windows (``calibration``), checked before training
+        refit = None  # the second network's windows (``calibration``), before training
         if split is None and first and not incremental and self.calibration and \
                 not self.return_sequences:
             refit = calibration_split(self, X, Y, MIN_TRAIN_WINDOWS)
@@ -302,21 +302,22 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         if getattr(self, "_skip", None) is not None:  # the network learns the rest
             Ys = Ys - self._skip.predict(Xs).reshape(Ys.shape)
         dtype = DTYPES[self.dtype]
+        if first:  # set with the new network only, never beside the old one
+            self.__dict__.pop("quantiles_", None)
+            if levels is not None:
+                self.quantiles_ = levels
         self._fit_network(Xs.astype(dtype), Ys.astype(dtype), self.n_outputs_ *
                           self._n_levels(), self._validation(X, Y), split,
                           incremental=incremental)
         self._store_residuals(X, Y, split, refit)
         return self
 
-    def _set_levels(self, first):
-        """Check ``quantiles`` (with ``loss="quantile"``) and set ``quantiles_`` on a
-        fresh fit; a continued fit must keep the levels its network was trained for."""
+    def _check_levels(self, first):
+        """The checked ``quantiles`` with ``loss="quantile"`` (else None); a continued
+        fit must keep the levels its network was trained for."""
         levels = check_quantiles(self.quantiles) if self.loss == "quantile" else None
         if first:
-            self.__dict__.pop("quantiles_", None)
-            if levels is not None:
-                self.quantiles_ = levels
-            return
+            return levels
         fitted = getattr(self, "quantiles_", None)
         if (levels is None) != (fitted is None) or (
                 levels is not None and not np.array_equal(levels, fitted)):
@@ -326,6 +327,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
                 f"Fitted with {'no levels' if fitted is None else tuple(fitted.tolist())}, "
                 f"got loss={self.loss!r}, quantiles={self.quantiles!r}. Set them back, or "
                 "call fit with warm_start=False to start a new network.")
+        return levels
 
     def _n_levels(self):
         """Network outputs per target: the number of fitted quantile levels, or 1."""
