@@ -491,3 +491,7 @@ def test_an_output_column_name_that_is_taken_is_refused(collection):
     with pytest.raises(ValueError, match=r"'id_column' parameter of forecast_many names a "
                                          r"column of the table of forecasts"):
         forecast_many(model, collection, id_column="forecast")
+    long = to_long(collection, ("series", "forecast", "value"))
+    with pytest.raises(ValueError, match=r"'time_column' parameter of GlobalForecaster names "
+                                         r"a column.*Rename that column"):
+        model.forecast(long, time_column="forecast")

@@ -366,7 +366,7 @@ pandas.DataFrame
         layout = long_layout(series, *columns)
         levels = None if interval is None else check_levels(interval, "interval", owner)
         values_columns = ["forecast", *([] if levels is None else interval_columns(levels))]
-        _check_output_names(*layout[:2], values_columns, series)
+        _check_output_names(*layout[:2], values_columns, series, owner)
         values, indexes = self._collection(series, target, layout, owner)
         names = list(values)
         static = static_matrix(names, self.ids_, self.use_id_, self.attributes_, owner)

@@ -392,7 +392,7 @@ def _check_target_first(name, model, data):
         )
 
 
-def _check_output_names(id_name, time_name, values, series):
+def _check_output_names(id_name, time_name, values, series, owner="forecast_many"):
     """Refuse an id or time column name that the table of forecasts already uses."""
     for parameter, column in (("id_column", id_name), ("time_column", time_name)):
         taken = list(values) if parameter == "id_column" else [id_name, *values]
@@ -401,7 +401,7 @@ def _check_output_names(id_name, time_name, values, series):
         fix = ("Rename that column of the long 'series' DataFrame and pass its new name"
                if isinstance(series, pd.DataFrame) else f"Pass another {parameter}")
         raise ValueError(
-            f"The '{parameter}' parameter of forecast_many names a column of the table of "
+            f"The '{parameter}' parameter of {owner} names a column of the table of "
             f"forecasts, beside the columns {_shown(taken)}. Got {column!r}, which is "
             f"already one of them. {fix}."
         )
