@@ -314,8 +314,8 @@ pandas.DataFrame
             Z = np.concatenate([Z, block], axis=1)[:, -self.window_:]  # (n, T)
         return np.concatenate(blocks, axis=1)[:, :steps], X_first
 
-    def _widths(self, X, levels, interval, steps, owner):
-        """Scaled half-widths (n_levels, n, steps) from the estimator's residuals."""
+    def _calibration(self, levels, interval, steps, owner):
+        """The estimator's residuals and scales (scaled units), checked for ``steps``."""
         if steps > self.horizon_:
             raise ValueError(
                 f"The 'interval' parameter of {owner} gives intervals up to the trained "
@@ -325,8 +325,7 @@ pandas.DataFrame
                 "intervals.")
         stored = calibration(self.estimator_, owner=owner, coverage=interval,
                              fitted_here=True)
-        checked = check_calibration(*stored, steps, levels, owner)
-        return level_widths(*checked, X, levels, 0)
+        return check_calibration(*stored, steps, levels, owner)
 
     def forecast(self, series, steps=None, *, interval=None, freq=None, target=None,
                  id_column=None, time_column=None, value_column=None):
@@ -360,27 +359,29 @@ pandas.DataFrame
                               (id_column, time_column, value_column), OWNER)
 
     def _forecast(self, series, steps, interval, freq, target, columns, owner):
+        """:meth:`forecast`, with the function named in error messages (``owner``)."""
         check_is_fitted(self, "estimator_")
         steps = check_steps(self.horizon_ if steps is None else steps, 1, self.horizon_,
                             owner)
         layout = long_layout(series, *columns)
         levels = None if interval is None else check_levels(interval, "interval", owner)
-        values_columns = ["forecast", *([] if levels is None else interval_columns(levels))]
-        _check_output_names(*layout[:2], values_columns, series, owner)
+        names = ["forecast", *([] if levels is None else interval_columns(levels))]
+        _check_output_names(*layout[:2], names, series, owner)
+        calibrated = None if levels is None else self._calibration(levels, interval,
+                                                                   steps, owner)
         values, indexes = self._collection(series, target, layout, owner)
-        names = list(values)
-        static = static_matrix(names, self.ids_, self.use_id_, self.attributes_, owner)
-        Z, stats = self._last_windows(values, indexes, names, owner)
+        ids = list(values)
+        futures = [extend_index(indexes[name], steps, freq, owner=owner, name="series")
+                   for name in ids]
+        static = static_matrix(ids, self.ids_, self.use_id_, self.attributes_, owner)
+        Z, stats = self._last_windows(values, indexes, ids, owner)  # (n, T), (n, 2)
         Z_pred, X = self._predict_scaled(Z, static, steps)
         y_pred = stats[:, :1] + stats[:, 1:] * Z_pred  # (n, steps)
-        widths = None if levels is None else \
-            self._widths(X, levels, interval, steps, owner) * stats[None, :, 1:]
-        frames = []
-        for i, name in enumerate(names):
-            future = extend_index(indexes[name], steps, freq, owner=owner, name="series")
-            table = pd.DataFrame({"forecast": y_pred[i]}, index=future)
-            for level, column in enumerate(values_columns[1:]):
-                sign = -1 if column.startswith("lower") else 1
-                table[column] = y_pred[i] + sign * widths[level // 2, i]
-            frames.append(_long_forecast(name, table, *layout[:2]))
+        bounds = []
+        if calibrated is not None:  # half-widths in scaled units, times each scale
+            widths = level_widths(*calibrated, X, levels, 0) * stats[None, :, 1:]
+            bounds = [y_pred + sign * width for width in widths for sign in (-1, 1)]
+        frames = [_long_forecast(name, pd.DataFrame(
+            dict(zip(names, [y_pred[i], *(b[i] for b in bounds)])), index=future),
+            *layout[:2]) for i, (name, future) in enumerate(zip(ids, futures))]
         return pd.concat(frames, ignore_index=True)
