@@ -392,6 +392,16 @@ def test_the_estimator_holds_out_the_planned_windows(collection):
     assert model.n_windows_ < 3 * (N_TIME - WINDOW - 4 + 1)  # purged windows left out
 
 
+def test_the_refit_calibration_holds_out_the_planned_windows(collection):
+    """Without early stopping, RNNForecaster(calibration=True) trains a second network
+    on the windows before its last ones: the same held-out windows as planned."""
+    estimator = tiny(early_stopping=False, calibration=True, validation_fraction=0.25)
+    model = tiny_global(estimator=estimator, horizon=3).fit(collection)
+    assert model.estimator_.calibration_ == "refit"
+    assert model.n_validation_ == len(model.estimator_.conformal_residuals_) > 0
+    assert len(model.forecast(collection, interval=0.8)) == 9
+
+
 def test_clone_and_get_params(collection):
     attributes = pd.DataFrame({"size": [1.0, 2.0, 3.0]}, index=["sine", "up", "down"])
     model = tiny_global(static=["id", attributes], scaling="mean_abs")
