@@ -297,3 +297,21 @@ def test_classifier_reading_token_ids(return_sequences):
         stepper.step(9)
     with pytest.raises(ValueError, match="x must be a whole token id.*Got 1.5"):
         stepper.step(1.5)
+
+
+def test_weights_loaded_without_a_fit(series):
+    """load_state_dict on a new forecaster: raw windows of any length, so no rolling
+    window; the growing one carries the state and equals predict of the prefix."""
+    X, y = make_windows(series, 8)
+    fitted = RNNForecaster(hidden_size=4, max_iter=1, linear_skip=False,
+                           random_state=0).fit(X, y.ravel())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = RNNForecaster(hidden_size=4).load_state_dict(fitted.state_dict())
+    with pytest.raises(ValueError, match="needs the window length.*load_state_dict"):
+        model.stepper()
+    stepper = model.stepper(window="growing")
+    assert stepper.carries_state
+    out = stepper.step_many(series[:11])
+    np.testing.assert_allclose(out[-1], model.predict(series[None, :11])[0], rtol=0,
+                               atol=TOL)

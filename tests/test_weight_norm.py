@@ -237,3 +237,16 @@ def test_l2_penalty_is_that_of_the_effective_weights():
     np.testing.assert_allclose(steps[10.0]["weight_hh_l0_v"], steps[0.0]["weight_hh_l0_v"],
                                rtol=1e-12, atol=1e-15)
     assert not np.allclose(steps[10.0]["weight_hh_l0_g"], steps[0.0]["weight_hh_l0_g"])
+
+
+def test_saved_model_continues_from_the_same_g_and_v(windows, tmp_path):
+    X, y = windows
+    model = RNNForecaster(hidden_size=4, max_iter=2, early_stopping=False,
+                          weight_norm=True, random_state=0).fit(X, y)
+    save(model, tmp_path / "m.npz")
+    loaded = load(tmp_path / "m.npz")
+    for m in (model, loaded):
+        m.set_params(warm_start=True, max_iter=1).fit(X, y)
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    for key, value in model._weight_norm_state.items():
+        np.testing.assert_array_equal(loaded._weight_norm_state[key], value)
