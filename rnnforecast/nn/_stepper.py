@@ -166,6 +166,11 @@ class _StackedSteps:
     """The layers of an rnn, lstm or gru network; the head reads the top layer's h."""
 
     def __init__(self, params, spec):
+        if spec.cell not in STEPS:
+            raise ValueError(
+                f"NetworkStepper has no single-step path for cell={spec.cell!r}; it steps "
+                f"{sorted(STEPS) + ['jordan']}. Add the cell's step to STEPS in "
+                "nn/_stepper.py, or run network.predict over the sequence read so far.")
         step = STEPS[spec.cell]
         self.layers = [step(layer_params(params, l), spec.nonlinearity)
                        for l in range(spec.num_layers)]
