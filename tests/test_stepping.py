@@ -85,6 +85,8 @@ def test_network_stepper_refusals():
         NetworkStepper(params, spec, (np.zeros((1, 1, 3)),))
     with pytest.raises(ValueError, match="at least one step"):
         NetworkStepper(params, spec).output()
+    with pytest.raises(ValueError, match="no single-step path for cell='cfc'"):
+        NetworkStepper({}, NetworkSpec("cfc", 1, 3, 1))
 
 
 # --------------------------------------------------------------------------- estimators
@@ -315,3 +317,15 @@ def test_weights_loaded_without_a_fit(series):
     out = stepper.step_many(series[:11])
     np.testing.assert_allclose(out[-1], model.predict(series[None, :11])[0], rtol=0,
                                atol=TOL)
+
+
+def test_quantile_forecaster_steps_its_median(series):
+    X, y = make_windows(series, 8, 2)
+    model = RNNForecaster(hidden_size=4, max_iter=1, loss="quantile", window_normalization=None,
+                          random_state=0).fit(X, y)
+    out = model.stepper().step_many(series[:12])
+    np.testing.assert_array_equal(out[7:], np.stack([model.predict(X[i:i + 1])[0]
+                                                     for i in range(5)]))
+    with pytest.raises(ValueError, match="does not step a forecaster fitted with "
+                                         "loss='quantile'"):
+        model.stepper(window="growing")
