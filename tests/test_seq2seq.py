@@ -58,6 +58,20 @@ def test_learns_to_reverse_token_sequences(cell):
     assert model.loss_curve_[-1] < 0.1 * model.loss_curve_[0]
 
 
+def test_embedding_input(tmp_path):
+    """Tokens read through a learned embedding: it learns, its rows are in the
+    state_dict, and it survives save/load."""
+    X, y = reversal_task()
+    model = small(input_encoding="embedding", embedding_dim=4).fit(X, y)
+    assert model.score(X, y) == 1.0
+    assert model.state_dict()["encoder.embedding.weight"].shape == (3, 4)
+    assert model._network.spec.encoder.input_size == 4
+    loaded = load(save(model, tmp_path / "emb.npz"))
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    with pytest.raises(ValueError, match=r"X contains values not seen in fit: \['d'\]"):
+        model.predict(np.array([list("abd")]))
+
+
 def test_values_input_and_other_lengths():
     """Float sequences of 7 steps to 2 labels: the sign of the first and of the last
     value."""

@@ -113,3 +113,34 @@ def test_encoder_state_starts_the_decoder(variant):
 def test_jordan_is_refused():
     with pytest.raises(ValueError, match="cell.*Got 'jordan'.*not a hidden state"):
         s2s.make_spec("jordan", D, E, H, O)
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_embedding_gradients_match_finite_differences(variant, num_layers):
+    """Token ids through the encoder's embedding: every parameter, the embedding's rows
+    included (a token seen several times sums its steps' gradients; rows of tokens not
+    in the batch get 0)."""
+    cell, nonlinearity = VARIANTS[variant]
+    V = 6
+    spec = s2s.make_spec(cell, D, E, H, O, num_layers=num_layers, nonlinearity=nonlinearity,
+                         vocabulary_size=V)
+    rng = np.random.default_rng(2)
+    params = s2s.init_params(spec, rng, np.float64)
+    ids = rng.integers(0, V - 1, size=(N, T_IN))                # token V - 1 never occurs
+    ids[0, :2] = 3                                            # and 3 occurs repeatedly
+    U, R = rng.standard_normal((N, T_OUT, E)), rng.standard_normal((N, T_OUT, O))
+    assert params[s2s.EMBEDDING].shape == (V, D)
+    out, cache = s2s.forward(params, spec, ids, U)
+    grads, dX, _ = s2s.backward(R, cache)
+    assert dX is None and sorted(grads) == sorted(s2s.param_shapes(spec))
+    assert np.all(grads[s2s.EMBEDDING][V - 1] == 0)
+
+    def objective():
+        return float(np.sum(s2s.forward(params, spec, ids, U)[0] * R))
+
+    for name, value in params.items():
+        err = rel_error(grads[name], numerical_gradient(objective, value))
+        assert err < FD_TOL, f"{name}: relative error {err:.2e}"
+    state = s2s.encode(params, spec, ids)
+    np.testing.assert_allclose(state[0], cache.encoder.state[0], rtol=0, atol=1e-12)

@@ -51,10 +51,11 @@ class _EncoderDecoder(_BaseRNN):
                      "nonlinearity")
 
     # ----------------------------------------------------------------- network
-    def _seq2seq_spec(self, input_size, decoder_input_size, output_size):
+    def _seq2seq_spec(self, input_size, decoder_input_size, output_size, vocabulary_size=0):
         return s2s.make_spec(self.cell, input_size, decoder_input_size, self.hidden_size,
                              output_size, num_layers=self.num_layers,
-                             nonlinearity=self.nonlinearity, dropout=self.dropout)
+                             nonlinearity=self.nonlinearity, dropout=self.dropout,
+                             vocabulary_size=vocabulary_size)
 
     def _check_architecture(self, spec):
         """Refuse to continue (warm_start) a network of another shape."""
@@ -63,6 +64,8 @@ class _EncoderDecoder(_BaseRNN):
                    f"{getattr(getattr(spec, part), name)!r}"
                    for part in ("encoder", "decoder") for name in self._SHAPE_FIELDS
                    if getattr(getattr(old, part), name) != getattr(getattr(spec, part), name)]
+        if old.vocabulary_size != spec.vocabulary_size:
+            changed.append(f"vocabulary_size: {old.vocabulary_size} -> {spec.vocabulary_size}")
         if self._network.params["decoder.head.weight"].dtype != DTYPES[self.dtype]:
             changed.append(f"dtype -> {self.dtype!r}")
         if changed:
@@ -88,7 +91,8 @@ class _EncoderDecoder(_BaseRNN):
         targets = Targets(targets.U.astype(dtype), targets.Y if targets.Y.dtype.kind != "f"
                           else targets.Y.astype(dtype))
         with limit_blas_threads(self.n_threads):
-            self._train(X.astype(dtype), targets, self.max_iter, validation, split,
+            X = X.astype(dtype) if X.dtype.kind == "f" else X   # floats, or token ids
+            self._train(X, targets, self.max_iter, validation, split,
                         sample_weight=sample_weight)
         return self
 

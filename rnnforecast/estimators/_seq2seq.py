@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from ..nn import _seq2seq as s2s
 from ..nn.losses import LOSSES, softmax
 from ..preprocessing import WindowScaler
-from ._base import DTYPES, options
+from ._base import options
 from ._encoder_decoder import Targets, _EncoderDecoder
 from ._training import stratified_split
 
@@ -76,6 +76,10 @@ class RNNSeq2Seq(_EncoderDecoder):
         string's characters, word ids), (n_samples, n_timesteps_in); each is fed as the
         one-hot code of its position in ``input_tokens_`` (learned in fit). Pad
         shorter inputs with a token of your own (e.g. " "): it is read like any other.
+        "embedding": tokens as with "onehot", each read as its row of a learned
+        embedding ``encoder.embedding.weight`` of shape (n_tokens, ``embedding_dim``)
+        (``nn/_embedding.py``, PyTorch's ``nn.Embedding``, initialised from N(0, 1)),
+        which keeps the encoder's input small for large vocabularies.
     end_label : label or None, default=None
         A label in ``y`` that ends an output sequence: steps after the first one are
         padding, left out of the loss, and predicted as ``end_label`` too (whatever
@@ -85,6 +89,8 @@ class RNNSeq2Seq(_EncoderDecoder):
         Prefixes kept at every output step of ``predict``: 1 is greedy decoding, more
         is a beam search for the sequence of highest probability (sum of the steps'
         log-probabilities).
+    embedding_dim : int, default=16
+        Width of the token embedding (``input_encoding="embedding"`` only).
 
     Attributes
     ----------
@@ -115,7 +121,8 @@ class RNNSeq2Seq(_EncoderDecoder):
 
     _parameter_constraints = {
         **_EncoderDecoder._parameter_constraints,
-        "input_encoding": [options("values", "onehot")],
+        "input_encoding": [options("values", "onehot", "embedding")],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
         "end_label": "no_validation",
         "beam_width": [Interval(Integral, 1, None, closed="left")],
     }
@@ -125,7 +132,7 @@ class RNNSeq2Seq(_EncoderDecoder):
                  max_iter=200, tol=1e-4, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=20, alpha=1e-4, clip_norm=5.0, dtype="float32",
                  n_threads=1, random_state=None, verbose=0, warm_start=False,
-                 input_encoding="values", end_label=None, beam_width=1):
+                 input_encoding="values", end_label=None, beam_width=1, embedding_dim=16):
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -149,6 +156,7 @@ class RNNSeq2Seq(_EncoderDecoder):
         self.input_encoding = input_encoding
         self.end_label = end_label
         self.beam_width = beam_width
+        self.embedding_dim = embedding_dim
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -183,7 +191,11 @@ class RNNSeq2Seq(_EncoderDecoder):
             self._scaler = WindowScaler().fit(X if split is None else X[split[0]])
         Xs = self._scaled(X)
         K = len(self.classes_)
-        spec = self._seq2seq_spec(Xs.shape[2], K + 1, K)
+        if self.input_encoding == "embedding":
+            spec = self._seq2seq_spec(self.embedding_dim, K + 1, K,
+                                      vocabulary_size=len(self.input_tokens_))
+        else:
+            spec = self._seq2seq_spec(Xs.shape[2], K + 1, K)
         return self._fit_pairs(Xs, Targets(self._teacher_inputs(codes), codes), spec,
                                self._validation(Xs, codes, weights), split,
                                sample_weight=weights)
@@ -206,10 +218,12 @@ class RNNSeq2Seq(_EncoderDecoder):
         return X
 
     def _scaled(self, X):
-        """Encoder inputs (n, T_in, D) float64: scaled values or one-hot tokens."""
+        """Encoder inputs: (n, T_in, D) float64 scaled values or one-hot tokens, or
+        (n, T_in) token ids for the embedding."""
         if self.input_encoding == "values":
             return self._scaler.transform(X)[0]
-        return np.eye(len(self.input_tokens_))[np.searchsorted(self.input_tokens_, X)]
+        ids = np.searchsorted(self.input_tokens_, X)
+        return ids if self.input_encoding == "embedding" else np.eye(len(self.input_tokens_))[ids]
 
     def _check_labels(self, Y, X, reset):
         if np.ndim(Y) not in (1, 2):

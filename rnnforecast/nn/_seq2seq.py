@@ -43,32 +43,44 @@ from typing import NamedTuple
 import numpy as np
 
 from . import network
+from ._embedding import EMBEDDING_KEY, embedding_backward, embedding_forward
 from .initialization import init_params as _init_network
 from .losses import log_softmax
 from .network import NetworkSpec
 
 ENCODER, DECODER = "encoder.", "decoder."
+#: The encoder's token embedding (``vocabulary_size > 0``), (V, input_size).
+EMBEDDING = ENCODER + EMBEDDING_KEY
 #: Cells whose final state is a hidden state a decoder can start from.
 SEQ2SEQ_CELLS = ("rnn", "lstm", "gru")
 
 
 class Seq2SeqSpec(NamedTuple):
     """An encoder spec (no head, many-to-one) and a decoder spec (many-to-many) with the
-    same cell, hidden size and number of layers."""
+    same cell, hidden size and number of layers.
+
+    vocabulary_size : int
+        0: the encoder reads float features, X of shape (N, T_in, D). V > 0: it reads
+        token ids, X of shape (N, T_in) in [0, V), through a learned embedding
+        ``encoder.embedding.weight`` of shape (V, encoder.input_size) (``_embedding``).
+    """
 
     encoder: NetworkSpec
     decoder: NetworkSpec
+    vocabulary_size: int = 0
 
 
 class Seq2SeqCache(NamedTuple):
     encoder: network.NetworkCache
     decoder: network.NetworkCache
+    embedding: object        # the embedding's cache, or None for float inputs
 
 
 def make_spec(cell, input_size, decoder_input_size, hidden_size, output_size, *,
-              num_layers=1, nonlinearity="tanh", dropout=0.0):
-    """The ``Seq2SeqSpec`` of an encoder reading ``input_size`` features per step and a
-    decoder reading ``decoder_input_size`` (may be 0) and producing ``output_size``."""
+              num_layers=1, nonlinearity="tanh", dropout=0.0, vocabulary_size=0):
+    """The ``Seq2SeqSpec`` of an encoder reading ``input_size`` features per step (the
+    embedding's width with ``vocabulary_size``) and a decoder reading
+    ``decoder_input_size`` (may be 0) and producing ``output_size``."""
     if cell not in SEQ2SEQ_CELLS:
         raise ValueError(
             f"The `cell` of an encoder-decoder network must be one of {list(SEQ2SEQ_CELLS)}. "
@@ -78,22 +90,30 @@ def make_spec(cell, input_size, decoder_input_size, hidden_size, output_size, *,
     encoder = NetworkSpec(cell, input_size, hidden_size, 0, **common)
     decoder = NetworkSpec(cell, decoder_input_size, hidden_size, output_size,
                           return_sequences=True, **common)
-    return Seq2SeqSpec(encoder, decoder)
+    return Seq2SeqSpec(encoder, decoder, vocabulary_size)
 
 
 def param_shapes(spec):
-    """Shape of every parameter: ``encoder.`` + the encoder's ``network.param_shapes``
-    without its head, then ``decoder.`` + the decoder's."""
-    shapes = {ENCODER + k: v for k, v in network.param_shapes(spec.encoder).items()
-              if not k.startswith("head.")}
+    """Shape of every parameter: the embedding (V, input_size) with token inputs, then
+    ``encoder.`` + the encoder's ``network.param_shapes`` without its head, then
+    ``decoder.`` + the decoder's."""
+    shapes = {EMBEDDING: (spec.vocabulary_size, spec.encoder.input_size)} \
+        if spec.vocabulary_size else {}
+    shapes.update({ENCODER + k: v for k, v in network.param_shapes(spec.encoder).items()
+                   if not k.startswith("head.")})
     shapes.update({DECODER + k: v for k, v in network.param_shapes(spec.decoder).items()})
     return shapes
 
 
 def init_params(spec, rng, dtype=np.float32):
-    """Fresh parameters (``initialization.init_params`` of each part), encoder first."""
-    params = {ENCODER + k: v for k, v in _init_network(spec.encoder, rng, dtype).items()
-              if not k.startswith("head.")}
+    """Fresh parameters (``initialization.init_params`` of each part), encoder first;
+    an embedding is drawn from N(0, 1) before them, as PyTorch's ``nn.Embedding``."""
+    params = {}
+    if spec.vocabulary_size:
+        shape = (spec.vocabulary_size, spec.encoder.input_size)
+        params[EMBEDDING] = rng.standard_normal(shape).astype(dtype)
+    params.update({ENCODER + k: v for k, v in _init_network(spec.encoder, rng, dtype).items()
+                   if not k.startswith("head.")})
     params.update({DECODER + k: v
                    for k, v in _init_network(spec.decoder, rng, dtype).items()})
     return params
@@ -107,7 +127,7 @@ def part(params, prefix):
 def _encoder_params(params, spec):
     """The encoder's parameters with a head of zero outputs (it reads the final state
     only and has no weights)."""
-    enc = part(params, ENCODER)
+    enc = {k: v for k, v in part(params, ENCODER).items() if k != EMBEDDING_KEY}
     dtype = enc["weight_ih_l0"].dtype
     enc["head.weight"] = np.zeros((0, spec.encoder.hidden_size), dtype)
     enc["head.bias"] = np.zeros(0, dtype)
@@ -117,32 +137,46 @@ def _encoder_params(params, spec):
 def forward(params, spec, X, U, *, training=False, rng=None):
     """Encode ``X`` and run the decoder over ``U`` from the encoder's final state.
 
-    X : ndarray of shape (N, T_in, D)
+    X : ndarray of shape (N, T_in, D), or int token ids (N, T_in) with
+        ``spec.vocabulary_size``
     U : ndarray of shape (N, T_out, E), the decoder's input at every step (teacher
         forcing: the previous target, a start value at step 0)
     training, rng : inter-layer dropout, as ``network.forward``
 
     Returns out (N, T_out, O) and the cache.
     """
+    X, emb_cache = _embedded(params, spec, X)
     _, enc_cache = network.forward(_encoder_params(params, spec), spec.encoder, X,
                                    training=training, rng=rng)
     out, dec_cache = network.forward(part(params, DECODER), spec.decoder, U,
                                      enc_cache.state, training=training, rng=rng)
-    return out, Seq2SeqCache(enc_cache, dec_cache)
+    return out, Seq2SeqCache(enc_cache, dec_cache, emb_cache)
+
+
+def _embedded(params, spec, X):
+    """The encoder's input (N, T_in, D) and the embedding's cache (None for floats)."""
+    if not spec.vocabulary_size:
+        return X, None
+    return embedding_forward(params[EMBEDDING], X)
 
 
 def backward(dout, cache, *, input_grad=True):
     """Backpropagate ``dout`` (N, T_out, O) through decoder, then encoder.
 
     Returns grads (same keys as params), dX (N, T_in, D) and dU (N, T_out, E), both None
-    without ``input_grad``.
+    without ``input_grad``; dX is None for token ids, whose gradient goes to the
+    embedding's rows.
     """
     dec_grads, dU, dstate = network.backward(dout, cache.decoder, input_grad=input_grad)
     N = dout.shape[0]
     no_output = np.zeros((N, 0), dout.dtype)                  # the encoder has no head
+    embedded = cache.embedding is not None
     enc_grads, dX, _ = network.backward(no_output, cache.encoder, dstate,
-                                        input_grad=input_grad)
-    grads = {ENCODER + k: v for k, v in enc_grads.items() if not k.startswith("head.")}
+                                        input_grad=input_grad or embedded)
+    grads = {}
+    if embedded:                                              # backprop into the rows
+        grads[EMBEDDING], dX = embedding_backward(dX, cache.embedding), None
+    grads.update({ENCODER + k: v for k, v in enc_grads.items() if not k.startswith("head.")})
     grads.update({DECODER + k: v for k, v in dec_grads.items()})
     return grads, dX, dU
 
@@ -150,8 +184,9 @@ def backward(dout, cache, *, input_grad=True):
 def encode(params, spec, X):
     """The encoder's final state (tuple, see ``network.state_shapes``), without a cache.
 
-    X : ndarray of shape (N, T_in, D)
+    X : ndarray of shape (N, T_in, D), or token ids (N, T_in) with an embedding
     """
+    X, _ = _embedded(params, spec, X)
     return network.predict(_encoder_params(params, spec), spec.encoder, X)[1]
 
 
