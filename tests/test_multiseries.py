@@ -375,3 +375,18 @@ def test_the_fits_warn_once_through_the_callers_filters(collection, n_jobs):
     assert str(convergence[0].message).startswith(
         "3 of the 3 fits of the fit_many stopped before converging")
     assert convergence[0].filename == __file__  # reported at the caller's line
+
+
+@pytest.mark.parametrize("times", ["integer", "datetime"])
+def test_a_long_frame_with_two_rows_at_one_time_is_refused(collection, times):
+    long = to_long(collection)
+    if times == "integer":
+        long["timestamp"] = long.groupby("series").cumcount()
+    repeated = long[long["series"] == "up"].iloc[[0]].assign(value=-1.0)
+    long = pd.concat([long, repeated], ignore_index=True)
+    message = re.escape("Series 'up' has several rows at")
+    with pytest.raises(ValueError, match=message + r"(.|\n)*drop_duplicates"):
+        fit_many(tiny_forecaster(), long, window=WINDOW, n_jobs=1)
+    models = fit_many(tiny_forecaster(), collection, window=WINDOW, n_jobs=1)
+    with pytest.raises(ValueError, match=message):
+        forecast_many(models, long)

@@ -145,8 +145,21 @@ def _from_long(frame, id_column, time_column, value_column, owner):
     collection = {}
     for name, group in frame.groupby(id_column, sort=False):
         ordered = group.sort_values(time_column, kind="stable")
+        _check_unique_times(name, ordered[time_column], id_column, time_column, owner)
         collection[name] = ordered.set_index(time_column)[columns]
     return collection
+
+
+def _check_unique_times(name, times, id_column, time_column, owner):
+    """Refuse a series with two rows at one time (of any type, integer steps too):
+    windows would read them as two consecutive steps."""
+    repeated = times[times.duplicated()].unique()
+    if len(repeated):
+        raise ValueError(
+            f"The 'series' parameter of {owner} must give each series one row per time in "
+            f"its {time_column!r} column. Series {name!r} has several rows at "
+            f"{_shown(repeated)}. Aggregate or drop the repeated rows first, e.g. "
+            f"series.drop_duplicates(subset=[{id_column!r}, {time_column!r}]).")
 
 
 def _as_collection(series, layout, owner):
