@@ -377,11 +377,9 @@ def test_the_fits_warn_once_through_the_callers_filters(collection, n_jobs):
     assert convergence[0].filename == __file__  # reported at the caller's line
 
 
-@pytest.mark.parametrize("times", ["integer", "datetime"])
-def test_a_long_frame_with_two_rows_at_one_time_is_refused(collection, times):
+def test_a_long_frame_with_two_rows_at_one_integer_step_is_refused(collection):
     long = to_long(collection)
-    if times == "integer":
-        long["timestamp"] = long.groupby("series").cumcount()
+    long["timestamp"] = long.groupby("series").cumcount()
     repeated = long[long["series"] == "up"].iloc[[0]].assign(value=-1.0)
     long = pd.concat([long, repeated], ignore_index=True)
     message = re.escape("Series 'up' has several rows at")

@@ -151,8 +151,11 @@ def _from_long(frame, id_column, time_column, value_column, owner):
 
 
 def _check_unique_times(name, times, id_column, time_column, owner):
-    """Refuse a series with two rows at one time (of any type, integer steps too):
-    windows would read them as two consecutive steps."""
+    """Refuse a series with two rows at one integer (or float) time step: windows would
+    read them as two consecutive steps. Timestamps are checked with the series' index
+    (``check_time_index``)."""
+    if times.dtype.kind not in "iuf":
+        return
     repeated = times[times.duplicated()].unique()
     if len(repeated):
         raise ValueError(
