@@ -41,7 +41,6 @@ ORDINAL_UNITS = ["", "first", "second", "third", "fourth", "fifth", "sixth", "se
 ORDINAL_TEENS = ["tenth", "eleventh", "twelfth", "thirteenth", "fourteenth", "fifteenth",
                  "sixteenth", "seventeenth", "eighteenth", "nineteenth"]
 DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
-PAD, LENGTH = "<pad>", 8
 
 
 def number_words(n):
@@ -75,12 +74,12 @@ def year_words(year):
 
 
 def spell(year, month, day, style):
-    """The date in words, left-padded to LENGTH tokens."""
+    """The date in words (3 to 8 of them)."""
     if style == 0:   # "the twenty first of march nineteen ninety eight"
         words = ["the"] + ordinal_words(day) + ["of", MONTHS[month - 1]] + year_words(year)
     else:            # "march twenty first nineteen ninety eight"
         words = [MONTHS[month - 1]] + ordinal_words(day) + year_words(year)
-    return [PAD] * (LENGTH - len(words)) + words
+    return words
 
 
 def random_dates(n, rng):
@@ -98,13 +97,14 @@ rng = np.random.default_rng(0)
 n_train, n_test = (600, 200) if FAST else (3000, 500)
 dates = random_dates(n_train + n_test, rng)
 dates = [dates[i] for i in rng.permutation(len(dates))]
-X = np.array([spell(*d) for d in dates])                          # (n, 8) words
+X = [spell(*d) for d in dates]                      # n lists of 3 to 8 words
 Y = np.array([list(f"{y:04d}-{m:02d}-{d:02d}") for y, m, d, _ in dates])   # (n, 10)
 X_train, Y_train, X_test, Y_test = X[:n_train], Y[:n_train], X[n_train:], Y[n_train:]
 print(f"{n_train} training pairs, {n_test} held out; e.g. {' '.join(X[0])!r} -> "
       f"{''.join(Y[0])}")
 
-# 2. The encoder reads one-hot words; the decoder writes one character per step.
+# 2. The encoder reads one-hot words, each sentence to its own end (the inputs are
+#    sequences of different lengths); the decoder writes one character per step.
 model = RNNSeq2Seq(input_encoding="onehot", hidden_size=32 if FAST else 64,
                    max_iter=15 if FAST else 60, learning_rate_init=0.01, batch_size=32,
                    random_state=0)
@@ -121,7 +121,7 @@ print(f"held-out exact-match accuracy {exact:.3f}, per-character accuracy {per_c
 model.set_params(beam_width=3)
 print(f"held-out exact-match accuracy with beam_width=3 {model.score(X_test, Y_test):.3f}")
 
-examples = [{"words": " ".join(w for w in x if w != PAD), "true": "".join(y),
+examples = [{"words": " ".join(x), "true": "".join(y),
              "predicted": "".join(p)} for x, y, p in zip(X_test[:20], Y_test, predicted)]
 for row in examples[:5]:
     print(f"  {row['words']!r:55} -> {row['predicted']}  (true {row['true']})")

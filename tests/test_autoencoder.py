@@ -127,6 +127,8 @@ def test_errors(fitted):
     with pytest.raises(ValueError, match="must be an RNNForecaster or RNNClassifier. Got a "
                                          "RNNAutoencoder"):
         to_onnx(model)
+    with pytest.raises(ValueError, match="RNNAutoencoder needs windows of one length"):
+        clone(model).fit([X[0, :5], X[1]])
 
 
 @parametrize_with_checks([RNNAutoencoder(hidden_size=4, max_iter=20, random_state=0)])

@@ -72,6 +72,36 @@ def test_embedding_input(tmp_path):
         model.predict(np.array([list("abd")]))
 
 
+def test_token_sequences_of_different_lengths():
+    """Lists of token sequences of lengths 1 to 4, reversed: each sequence decodes as it
+    would alone, and inputs of lengths never seen in fit are read too."""
+    words = [list(w) for n in range(1, 5) for w in itertools.product("ab", repeat=n)]
+    y = np.array([w[::-1] + ["$"] * (5 - len(w)) for w in words])        # (30, 5)
+    model = small(end_label="$", max_iter=200).fit(words, y)
+    assert model.n_timesteps_in_ is None and model.input_tokens_.tolist() == ["a", "b"]
+    assert model.score(words, y) == 1.0
+    batched = model.predict_proba(words)
+    for i in (0, 5, 29):
+        np.testing.assert_allclose(model.predict_proba([words[i]]), batched[i:i + 1],
+                                   rtol=0, atol=1e-12)
+    assert model.predict([list("abbab")]).shape == (1, 5)                 # longer than fit
+
+
+def test_value_sequences_of_different_lengths():
+    """Float sequences given as a list of arrays of 3 to 7 steps: the label is the sign
+    of the first and of the last value; each decodes as it would alone."""
+    rng = np.random.default_rng(1)
+    X = [rng.standard_normal((int(rng.integers(3, 8)), 2)) for _ in range(300)]
+    y = np.array([["+" if x[0, 0] > 0 else "-", "+" if x[-1, 0] > 0 else "-"] for x in X])
+    model = RNNSeq2Seq(hidden_size=16, max_iter=60, random_state=0).fit(X[:240], y[:240])
+    assert model.n_timesteps_in_ is None
+    assert np.all(np.mean(model.predict(X[240:]) == y[240:], axis=0) > 0.85)
+    batched = model.predict_proba(X[240:250])
+    for i in range(3):
+        np.testing.assert_allclose(model.predict_proba([X[240 + i]]), batched[i:i + 1],
+                                   rtol=0, atol=1e-12)
+
+
 def test_values_input_and_other_lengths():
     """Float sequences of 7 steps to 2 labels: the sign of the first and of the last
     value."""
@@ -208,9 +238,9 @@ def test_errors_name_the_argument(fitted):
     model, X, y = fitted
     with pytest.raises(ValueError, match=r"X contains values not seen in fit: \['z'\]"):
         model.predict(np.array([list("abz")]))
-    with pytest.raises(ValueError, match="X has 4 tokens per sequence but RNNSeq2Seq was "
-                                         "fitted on 3"):
-        model.predict(np.array([list("abca")]))
+    with pytest.raises(ValueError, match=r"X must be a list of 1-D token sequences.*"
+                                         r"Got items of shape \[\(0,\)\]"):
+        model.predict([list("ab"), []])
     with pytest.raises(ValueError, match=r"y contains values not seen in fit: \['q'\]"):
         model.score(X[:1], np.array([["q", "a", "a", "$"]]))
     with pytest.raises(ValueError, match="The 'end_label' parameter of RNNSeq2Seq must be "

@@ -17,19 +17,22 @@ from ..nn import _seq2seq as s2s
 from ..nn.losses import LOSSES
 from ..nn.optimizers import add_l2_penalty, clip_grad_norm
 from ._base import PREDICT_BATCH, _BaseRNN, limit_blas_threads, options
+from ._sequences import length_batches
 from ._training import TrainingDiverged, iter_batches, weighted_loss
 from ._weights import DTYPES, _Network, _real_arrays
 
 
 class Targets:
-    """Decoder inputs ``U`` (n, T_out, E) and targets ``Y`` ((n, T_out) class codes or
-    (n, T_out, O) values) of the same samples, indexed together."""
+    """Decoder inputs ``U`` (n, T_out, E), targets ``Y`` ((n, T_out) class codes or
+    (n, T_out, O) values) and the lengths (n,) of the encoder's right-padded input
+    sequences (None: all of one length) of the same samples, indexed together."""
 
-    def __init__(self, U, Y):
-        self.U, self.Y = U, Y
+    def __init__(self, U, Y, lengths=None):
+        self.U, self.Y, self.lengths = U, Y, lengths
 
     def __getitem__(self, idx):
-        return Targets(self.U[idx], self.Y[idx])
+        return Targets(self.U[idx], self.Y[idx],
+                       None if self.lengths is None else self.lengths[idx])
 
     def __len__(self):
         return len(self.Y)
@@ -89,7 +92,7 @@ class _EncoderDecoder(_BaseRNN):
         self._optimizer.learning_rate = self.learning_rate_init
         dtype = DTYPES[self.dtype]
         targets = Targets(targets.U.astype(dtype), targets.Y if targets.Y.dtype.kind != "f"
-                          else targets.Y.astype(dtype))
+                          else targets.Y.astype(dtype), targets.lengths)
         with limit_blas_threads(self.n_threads):
             X = X.astype(dtype) if X.dtype.kind == "f" else X   # floats, or token ids
             self._train(X, targets, self.max_iter, validation, split,
@@ -102,8 +105,10 @@ class _EncoderDecoder(_BaseRNN):
         networks); returns the sample-weighted mean loss. ``lengths`` is always None:
         the pairs' sequences have one length each side."""
         try:
-            total = 0.0
-            for idx in iter_batches(len(X), min(self.batch_size, len(X)), self._rng):
+            total, batch_size = 0.0, min(self.batch_size, len(X))
+            batches = iter_batches(len(X), batch_size, self._rng) if targets.lengths is None \
+                else length_batches(targets.lengths, batch_size, self._rng)  # similar lengths
+            for idx in batches:
                 w = None if sample_weight is None else sample_weight[idx]
                 total += self._batch_step(X[idx], targets[idx], w) * len(idx)
             if not all(np.all(np.isfinite(p)) for p in self._network.params.values()):
@@ -126,8 +131,9 @@ class _EncoderDecoder(_BaseRNN):
         """Teacher-forced forward, loss, backward through decoder and encoder, L2,
         clipping and one optimizer step; returns the batch loss."""
         net = self._network
+        X, lengths = _cut(X, targets.lengths)
         out, cache = s2s.forward(net.params, net.spec, X, targets.U, training=True,
-                                 rng=self._rng)
+                                 rng=self._rng, lengths=lengths)
         raw = out.reshape(-1, out.shape[-1])                   # (n * T_out, O)
         y = targets.Y.reshape((len(raw),) + targets.Y.shape[2:])
         value, draw = weighted_loss(LOSSES[self._loss_name()], raw, y,
@@ -152,21 +158,23 @@ class _EncoderDecoder(_BaseRNN):
                    float(loss(np.zeros((1, K)), np.ones((1, K)))[0]))
 
     # ----------------------------------------------------------------- prediction
-    def _teacher_forced(self, X, U):
-        """Decoder outputs (n, T_out, O) for float64 X and U, in float64 batches."""
+    def _teacher_forced(self, X, U, lengths=None):
+        """Decoder outputs (n, T_out, O) for float64 X (of ``lengths``) and U, in
+        float64 batches."""
         params, spec = self._network.params64(), self._network.spec
+        outs = []
         with limit_blas_threads(self.n_threads):
-            outs = [s2s.forward(params, spec, X[i:i + PREDICT_BATCH],
-                                U[i:i + PREDICT_BATCH])[0]
-                    for i in range(0, len(X), PREDICT_BATCH)]
+            for batch in _batches(len(X)):
+                Xb, Lb = _cut(X[batch], _part(lengths, batch))
+                outs.append(s2s.forward(params, spec, Xb, U[batch], lengths=Lb)[0])
         return _finite(np.concatenate(outs))
 
-    def _encodings(self, X):
+    def _encodings(self, X, lengths=None):
         """The encoder's top final hidden state (n, H) for float64 X, in batches."""
         params, spec = self._network.params64(), self._network.spec
         with limit_blas_threads(self.n_threads):
-            parts = [s2s.embedding(s2s.encode(params, spec, X[i:i + PREDICT_BATCH]))
-                     for i in range(0, len(X), PREDICT_BATCH)]
+            parts = [s2s.embedding(s2s.encode(params, spec, *_cut(X[b], _part(lengths, b))))
+                     for b in _batches(len(X))]   # each batch cut to its longest sequence
         return _finite(np.concatenate(parts))
 
     # ----------------------------------------------------------------- weights
@@ -189,6 +197,21 @@ class _EncoderDecoder(_BaseRNN):
                 "\nFit the estimator on data of the same vocabularies and sizes first.")
         self._network = _Network(self._network.spec, params)
         return self
+
+
+def _batches(n):
+    """Slices of prediction batches over n samples."""
+    return [slice(i, i + PREDICT_BATCH) for i in range(0, n, PREDICT_BATCH)]
+
+
+def _part(lengths, batch):
+    return None if lengths is None else lengths[batch]
+
+
+def _cut(X, lengths):
+    """X cut to the longest of its sequences' ``lengths`` (X (n, T, ...) unchanged
+    without lengths), and the lengths."""
+    return (X, None) if lengths is None else (X[:, :int(lengths.max())], lengths)
 
 
 def _finite(out):

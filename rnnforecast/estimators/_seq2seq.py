@@ -12,7 +12,8 @@ from ..nn import _seq2seq as s2s
 from ..nn.losses import LOSSES, softmax
 from ..preprocessing import WindowScaler
 from ._base import options
-from ._encoder_decoder import Targets, _EncoderDecoder
+from ._encoder_decoder import Targets, _EncoderDecoder, _batches, _cut, _part
+from ._sequences import lengths_of, real_steps
 from ._training import stratified_split
 
 
@@ -181,14 +182,15 @@ class RNNSeq2Seq(_EncoderDecoder):
         """
         first = self._start_fit(incremental=False)
         self._check_y_given(y)
-        X = self._check_inputs(X, reset=first)
+        X, lengths = self._check_inputs(X, reset=first)
         Y = self._check_labels(y, X, reset=first)
         codes = self._codes(Y)
         weights = self._loss_weights(codes)
         split = (stratified_split(np.zeros(len(X)), self.validation_fraction, self._rng)
                  if self.early_stopping else None)
         if first and self.input_encoding == "values":
-            self._scaler = WindowScaler().fit(X if split is None else X[split[0]])
+            train = slice(None) if split is None else split[0]
+            self._scaler = WindowScaler().fit(real_steps(X[train], _part(lengths, train)))
         Xs = self._scaled(X)
         K = len(self.classes_)
         if self.input_encoding == "embedding":
@@ -196,33 +198,38 @@ class RNNSeq2Seq(_EncoderDecoder):
                                       vocabulary_size=len(self.input_tokens_))
         else:
             spec = self._seq2seq_spec(Xs.shape[2], K + 1, K)
-        return self._fit_pairs(Xs, Targets(self._teacher_inputs(codes), codes), spec,
-                               self._validation(Xs, codes, weights), split,
+        return self._fit_pairs(Xs, Targets(self._teacher_inputs(codes), codes, lengths),
+                               spec, self._validation(Xs, codes, weights, lengths), split,
                                sample_weight=weights)
 
+    #: Input sequences may differ in length (see ``input_encoding``).
+    _VARIABLE_LENGTHS = True
+
     def _check_inputs(self, X, reset):
-        """X as (n, T_in, D) float64 ("values") or (n, T_in) tokens ("onehot")."""
+        """X as (n, T_in, D) float64 ("values", NaN after the end of shorter sequences)
+        or (n, T_in) tokens, and the sequences' lengths (None when all have T_in)."""
         if self.input_encoding == "values":
-            return self._check_X(X, reset)
+            X = self._check_X(X, reset)
+            return X, lengths_of(X)
+        X, lengths = _padded_tokens(X)
         X = check_array(X, dtype=None, input_name="X")
+        real = np.ones(X.shape, bool) if lengths is None else \
+            np.arange(X.shape[1])[None, :] < lengths[:, None]     # (n, T_in)
         if reset:
-            self.input_tokens_ = np.unique(X)
+            self.input_tokens_ = np.unique(X[real])
             self.n_features_in_, self._input_ndim = X.shape[1], 2
-            self.n_timesteps_in_, self.n_step_features_in_ = X.shape[1], len(self.input_tokens_)
-        elif X.shape[1] != self.n_timesteps_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} tokens per sequence but {type(self).__name__} was "
-                f"fitted on {self.n_timesteps_in_}. Pad (or cut) the inputs to the length "
-                "used in fit.")
-        _check_known(X, self.input_tokens_, "X", "input_tokens_")
-        return X
+            self.n_timesteps_in_ = X.shape[1] if lengths is None else None
+            self.n_step_features_in_ = len(self.input_tokens_)
+        _check_known(X[real], self.input_tokens_, "X", "input_tokens_")
+        return X, lengths
 
     def _scaled(self, X):
-        """Encoder inputs: (n, T_in, D) float64 scaled values or one-hot tokens, or
-        (n, T_in) token ids for the embedding."""
+        """Encoder inputs: (n, T_in, D) float64 scaled values (padding as 0) or one-hot
+        tokens, or (n, T_in) token ids for the embedding (padding: any token)."""
         if self.input_encoding == "values":
-            return self._scaler.transform(X)[0]
+            return np.nan_to_num(self._scaler.transform(X)[0], nan=0.0)
         ids = np.searchsorted(self.input_tokens_, X)
+        ids = np.minimum(ids, len(self.input_tokens_) - 1)          # padding: a known id
         return ids if self.input_encoding == "embedding" else np.eye(len(self.input_tokens_))[ids]
 
     def _check_labels(self, Y, X, reset):
@@ -285,25 +292,27 @@ class RNNSeq2Seq(_EncoderDecoder):
         previous = np.concatenate([np.full((len(codes), 1), K), codes[:, :-1]], axis=1)
         return np.eye(K + 1)[previous]
 
-    def _validation(self, Xs, codes, weights):
+    def _validation(self, Xs, codes, weights, lengths):
         def validation(idx):
-            raw = self._teacher_forced(Xs[idx], self._teacher_inputs(codes[idx]))
+            L = _part(lengths, idx)
+            raw = self._teacher_forced(Xs[idx], self._teacher_inputs(codes[idx]), L)
             w = None if weights is None else weights[idx].reshape(-1)
             loss = LOSSES["softmax_cross_entropy"](raw.reshape(-1, raw.shape[-1]),
                                                    codes[idx].reshape(-1), sample_weight=w)
-            return loss[0], self._exact_match(self._decode(Xs[idx]), codes[idx])
+            return loss[0], self._exact_match(self._decode(Xs[idx], L), codes[idx])
         return validation
 
     # ----------------------------------------------------------------- prediction
-    def _decode(self, Xs):
+    def _decode(self, Xs, lengths=None):
         """Decoded class codes (n, T_out), steps after the end label set to it."""
         params, spec = self._network.params64(), self._network.spec
         K, T_out = len(self.classes_), self.n_timesteps_out_
-        codes = np.concatenate([
-            s2s.beam_decode(params, spec, Xs[i:i + 512], K, T_out, self.beam_width,
-                            self._end_code())
-            for i in range(0, len(Xs), 512)])
-        return self._fill_after_end(codes)
+        parts = []
+        for batch in _batches(len(Xs)):
+            Xb, Lb = _cut(Xs[batch], _part(lengths, batch))
+            parts.append(s2s.beam_decode(params, spec, Xb, K, T_out, self.beam_width,
+                                         self._end_code(), lengths=Lb))
+        return self._fill_after_end(np.concatenate(parts))
 
     def _fill_after_end(self, codes):
         codes = codes.copy()
@@ -320,16 +329,18 @@ class RNNSeq2Seq(_EncoderDecoder):
         """Decoded labels, (n_samples, n_timesteps_out) (or (n_samples,) after a fit on
         1-D ``y``): greedy, or the best sequence of a beam search (``beam_width``)."""
         check_is_fitted(self, "_network")
-        Xs = self._scaled(self._check_inputs(X, reset=False))
-        return self._shaped(self.classes_[self._decode(Xs)])
+        X, lengths = self._check_inputs(X, reset=False)
+        return self._shaped(self.classes_[self._decode(self._scaled(X), lengths)])
 
     def predict_proba(self, X):
         """Probabilities of every label at every output step, (n_samples,
         n_timesteps_out, n_classes), along the decoded sequence: step ``k``'s are
         conditioned on the labels ``predict`` chose at the steps before it."""
         check_is_fitted(self, "_network")
-        Xs = self._scaled(self._check_inputs(X, reset=False))
-        raw = self._teacher_forced(Xs, self._teacher_inputs(self._decode(Xs)))
+        X, lengths = self._check_inputs(X, reset=False)
+        Xs = self._scaled(X)
+        raw = self._teacher_forced(Xs, self._teacher_inputs(self._decode(Xs, lengths)),
+                                   lengths)
         return softmax(raw.reshape(-1, raw.shape[-1])).reshape(raw.shape)
 
     def score(self, X, y):
@@ -337,10 +348,32 @@ class RNNSeq2Seq(_EncoderDecoder):
         right (after ``end_label``, if set, only the steps up to it count). The
         per-step accuracy is ``np.mean(model.predict(X) == y)``."""
         check_is_fitted(self, "_network")
-        Xs = self._scaled(self._check_inputs(X, reset=False))
-        Y = check_array(y, dtype=None, ensure_2d=False, input_name="y").reshape(len(Xs), -1)
+        X, lengths = self._check_inputs(X, reset=False)
+        Y = check_array(y, dtype=None, ensure_2d=False, input_name="y").reshape(len(X), -1)
         _check_known(Y, self.classes_, "y", "classes_")
-        return self._exact_match(self._decode(Xs), self._codes(Y))
+        return self._exact_match(self._decode(self._scaled(X), lengths), self._codes(Y))
+
+
+def _padded_tokens(X):
+    """Token sequences of different lengths (a list of 1-D sequences) as one
+    right-padded (n, max length) array and their lengths; anything else as it is,
+    with lengths None. The padding repeats a real token (the encoder never reads it)."""
+    if not isinstance(X, (list, tuple)) or not X:
+        return X, None
+    rows = [np.asarray(x) for x in X]
+    if any(r.ndim != 1 or len(r) == 0 for r in rows):
+        shapes = sorted({np.shape(r) for r in rows if r.ndim != 1 or len(r) == 0})
+        raise ValueError(
+            "X must be a list of 1-D token sequences of at least one token each (their "
+            f"lengths may differ), or a 2-D array. Got items of shape {shapes[:5]}.")
+    lengths = np.array([len(r) for r in rows])
+    if np.all(lengths == lengths[0]):
+        return np.stack(rows), None
+    padded = np.empty((len(rows), lengths.max()), dtype=np.result_type(*rows))
+    padded[:] = rows[0][0]
+    for i, r in enumerate(rows):
+        padded[i, :len(r)] = r
+    return padded, lengths
 
 
 def _check_known(values, known, name, attribute):

@@ -134,7 +134,7 @@ def _encoder_params(params, spec):
     return enc
 
 
-def forward(params, spec, X, U, *, training=False, rng=None):
+def forward(params, spec, X, U, *, training=False, rng=None, lengths=None):
     """Encode ``X`` and run the decoder over ``U`` from the encoder's final state.
 
     X : ndarray of shape (N, T_in, D), or int token ids (N, T_in) with
@@ -142,12 +142,15 @@ def forward(params, spec, X, U, *, training=False, rng=None):
     U : ndarray of shape (N, T_out, E), the decoder's input at every step (teacher
         forcing: the previous target, a start value at step 0)
     training, rng : inter-layer dropout, as ``network.forward``
+    lengths : int ndarray of shape (N,) in [1, T_in], or None: input sequences
+        right-padded to T_in steps; the encoder carries its state over the padding
+        (``network.forward``), so the decoder starts from each sequence's own last step
 
     Returns out (N, T_out, O) and the cache.
     """
     X, emb_cache = _embedded(params, spec, X)
     _, enc_cache = network.forward(_encoder_params(params, spec), spec.encoder, X,
-                                   training=training, rng=rng)
+                                   training=training, rng=rng, lengths=lengths)
     out, dec_cache = network.forward(part(params, DECODER), spec.decoder, U,
                                      enc_cache.state, training=training, rng=rng)
     return out, Seq2SeqCache(enc_cache, dec_cache, emb_cache)
@@ -181,13 +184,15 @@ def backward(dout, cache, *, input_grad=True):
     return grads, dX, dU
 
 
-def encode(params, spec, X):
+def encode(params, spec, X, lengths=None):
     """The encoder's final state (tuple, see ``network.state_shapes``), without a cache.
 
     X : ndarray of shape (N, T_in, D), or token ids (N, T_in) with an embedding
+    lengths : as ``forward``
     """
     X, _ = _embedded(params, spec, X)
-    return network.predict(_encoder_params(params, spec), spec.encoder, X)[1]
+    return network.predict(_encoder_params(params, spec), spec.encoder, X,
+                           lengths=lengths)[1]
 
 
 def embedding(state):
@@ -201,7 +206,7 @@ def decode_step(params, spec, u, state):
     return out[:, 0], state
 
 
-def greedy_decode(params, spec, X, u0, n_steps, next_input):
+def greedy_decode(params, spec, X, u0, n_steps, next_input, lengths=None):
     """Decode ``n_steps`` steps from the encoding of ``X``, one step at a time.
 
     X : ndarray of shape (N, T_in, D)
@@ -209,12 +214,13 @@ def greedy_decode(params, spec, X, u0, n_steps, next_input):
     next_input : callable (k, out_k) -> ndarray (N, E), the input of step k + 1 given
         the output (N, O) of step k (e.g. the one-hot code of its most likely token, or
         the forecast value with step k + 1's known covariates)
+    lengths : as ``forward``
 
     Returns the outputs (N, n_steps, O) and the inputs read (N, n_steps, E): running
     ``forward`` on these inputs gives the same outputs (the stepwise-equals-batched
     property).
     """
-    state, u = encode(params, spec, X), u0
+    state, u = encode(params, spec, X, lengths), u0
     outs, inputs = [], []
     for k in range(n_steps):
         inputs.append(u)
@@ -225,7 +231,8 @@ def greedy_decode(params, spec, X, u0, n_steps, next_input):
     return np.stack(outs, axis=1), np.stack(inputs, axis=1)
 
 
-def beam_decode(params, spec, X, start_code, n_steps, beam_width, end_code=None):
+def beam_decode(params, spec, X, start_code, n_steps, beam_width, end_code=None,
+                lengths=None):
     """Token decoding by beam search: keep the ``beam_width`` most likely prefixes.
 
     The decoder reads one-hot codes of ``spec.decoder.input_size`` symbols, the output
@@ -235,12 +242,14 @@ def beam_decode(params, spec, X, start_code, n_steps, beam_width, end_code=None)
     probabilities. ``beam_width=1`` is greedy decoding.
 
     X : ndarray of shape (N, T_in, D)
+    lengths : as ``forward``
 
     Returns the codes of the best prefix of every sequence, (N, n_steps) int.
     """
     N, B = X.shape[0], beam_width
     K, E = spec.decoder.output_size, spec.decoder.input_size
-    state = tuple(np.repeat(s, B, axis=1) for s in encode(params, spec, X))  # (L, N*B, H)
+    state = tuple(np.repeat(s, B, axis=1)                     # (L, N*B, H)
+                  for s in encode(params, spec, X, lengths))
     codes = np.full(N * B, start_code)
     scores = np.full((N, B), -np.inf)
     scores[:, 0] = 0.0                                        # one live prefix at first
