@@ -140,6 +140,8 @@ def test_errors(fitted):
     with pytest.raises(ValueError, match="The 'target_feature' parameter of "
                                          "RNNSeq2SeqForecaster must be a feature index of X"):
         clone(model).set_params(target_feature=1).fit(X, y)
+    with pytest.raises(ValueError, match="y follows feature 0 of X .* but target_feature=1"):
+        clone(model).set_params(target_feature=1).fit(Xf, yf)
     with pytest.raises(ValueError, match=r"y must have shape \(n_samples, horizon\)"):
         clone(model).fit(X, y[:-1])
     with pytest.raises(ValueError, match=r"X has windows of shape \(11, 1\)"):

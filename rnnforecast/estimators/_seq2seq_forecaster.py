@@ -1,13 +1,13 @@
 """RNNSeq2SeqForecaster: an encoder–decoder forecaster, the decoder unrolled over the
 horizon one step per future time."""
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_array, check_is_fitted
-
-from numbers import Integral
 
 from ..forecasting import local_scale
 from ..nn import _seq2seq as s2s
@@ -15,6 +15,7 @@ from ..nn.losses import LOSSES
 from ..preprocessing import WindowScaler, nonzero_scale
 from ._base import limit_blas_threads, options
 from ._encoder_decoder import Targets, _EncoderDecoder
+from ._forecaster import _features_followed
 from ._training import time_ordered_split
 
 
@@ -181,6 +182,15 @@ clip_norm, dtype, n_threads, random_state, verbose, warm_start
             raise ValueError(
                 f"The 'target_feature' parameter of {type(self).__name__} must be a feature "
                 f"index of X, below {X.shape[2]}. Got {self.target_feature} instead.")
+        followed = _features_followed(X, Y, sequences=False)
+        if followed and self.target_feature not in followed:
+            raise ValueError(
+                f"y follows feature {followed[0]} of X (its values are those of feature "
+                f"{followed[0]} one step later, as in windows made with make_windows(..., "
+                f"target=...)), but target_feature={self.target_feature}: the decoder "
+                "would start from the last value of another feature. Set "
+                f"target_feature={followed[0]}, or make the windows with the target as the "
+                "first column.")
         return Y
 
     def _check_future(self, future, X, reset):
