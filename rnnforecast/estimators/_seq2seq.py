@@ -70,14 +70,18 @@ class RNNSeq2Seq(_EncoderDecoder):
     warm_start : bool, default=False
         Continue the fitted network; its vocabularies and scaling are kept, so the new
         ``X`` and ``y`` may only use known tokens and labels.
-    input_encoding : {"values", "onehot"}, default="values"
+    input_encoding : {"values", "onehot", "embedding"}, default="values"
         "values": ``X`` holds numbers, (n_samples, n_timesteps_in, n_features) or 2-D
         univariate (n_samples, n_timesteps_in), standardised per feature with
-        statistics of the training pairs. "onehot": ``X`` holds tokens of any type (a
-        string's characters, word ids), (n_samples, n_timesteps_in); each is fed as the
-        one-hot code of its position in ``input_tokens_`` (learned in fit). Pad
-        shorter inputs with a token of your own (e.g. " "): it is read like any other.
-        "embedding": tokens as with "onehot", each read as its row of a learned
+        statistics of the training pairs; sequences of different lengths come as a
+        list of arrays of shape (T_i, n_features) (or (T_i,)), or as a 3-D array
+        padded with NaN after each sequence's end. "onehot": ``X`` holds tokens of any
+        type (a string's characters, words, ids), (n_samples, n_timesteps_in), or a
+        list of token sequences of different lengths; each token is fed as the one-hot
+        code of its position in ``input_tokens_`` (learned in fit). Either way the
+        encoder reads each sequence to its own end (the padding never reaches the
+        decoder: every sequence is decoded as if alone), and ``predict`` takes
+        sequences of any length. "embedding": tokens as with "onehot", each read as its row of a learned
         embedding ``encoder.embedding.weight`` of shape (n_tokens, ``embedding_dim``)
         (``nn/_embedding.py``, PyTorch's ``nn.Embedding``, initialised from N(0, 1)),
         which keeps the encoder's input small for large vocabularies.
@@ -101,7 +105,9 @@ class RNNSeq2Seq(_EncoderDecoder):
         The input tokens (``input_encoding="onehot"`` only).
     n_features_in_ : int
         Columns of 2-D ``X``, or features per step of 3-D ``X``.
-    n_timesteps_in_ : int
+    n_timesteps_in_ : int or None
+        The input length seen in fit; None after a fit on sequences of different
+        lengths.
     n_step_features_in_ : int
         Features per encoder step (the number of tokens with "onehot").
     n_timesteps_out_ : int
@@ -174,7 +180,8 @@ class RNNSeq2Seq(_EncoderDecoder):
         """Fit to input sequences ``X`` and output label sequences ``y``.
 
         X : array-like of shape (n_samples, n_timesteps_in, n_features) or
-            (n_samples, n_timesteps_in) (see ``input_encoding``)
+            (n_samples, n_timesteps_in), or a list of sequences of different lengths
+            (see ``input_encoding``)
         y : array-like of shape (n_samples, n_timesteps_out) of labels of any type, or
             (n_samples,) for one output step (``predict`` then returns (n_samples,))
 
