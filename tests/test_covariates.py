@@ -433,3 +433,35 @@ def test_one_observation_per_step_is_refused_for_known_columns():
         StreamingForecaster(model)
     with pytest.raises(ValueError, match="Stepper cannot step.*known in advance"):
         model.stepper()
+
+
+def test_a_lead_longer_than_the_trained_horizon_reads_the_right_rows():
+    frame = daily_frame(20)
+    X, y = make_windows(frame, 4, 3, target="y", known=["price"])
+    model = KnownEcho(feature=1).fit(X, y[:, 0])  # lead 3, one output
+    assert (model.known_lead_, model.n_outputs_) == (3, 1)
+    result = forecast(model, frame, steps=2, future=future_prices(frame, 4))
+    np.testing.assert_array_equal(model.seen_[-2][0, :, 1], [119, 120, 121, 122])
+    np.testing.assert_array_equal(model.seen_[-1][0, :, 1], [120, 121, 122, 123])
+    np.testing.assert_array_equal(result.to_numpy(), [122, 123])
+
+
+def test_auto_forecaster_needs_the_whole_horizon_of_future_values_for_fewer_steps():
+    frame = noisy_frame()
+    model = AutoForecaster(known=("plan",), **FAST_AUTO).fit(frame)
+    future = pd.DataFrame({"plan": [10.0, -10.0, 0.0]},
+                          index=future_index(frame.index, 3))
+    pd.testing.assert_series_equal(model.predict(steps=2, future=future),
+                                   model.predict(future=future).iloc[:2])
+    with pytest.raises(ValueError, match="the 3 timestamps after the history"):
+        model.predict(steps=2, future=future.iloc[:2])
+
+
+def test_backtest_of_an_auto_forecaster_with_calendar_uses_each_origins_dates():
+    index = pd.date_range("2024-01-01", periods=120, freq="D")
+    weekend = (index.day_of_week >= 5).astype(float)
+    series = pd.Series(20 + 10 * weekend, index=index, name="visits")
+    result = backtest(AutoForecaster(calendar=True, **FAST_AUTO), series, horizon=3,
+                      step=3, seasonal_period=7)
+    assert np.isfinite(result.predictions["forecast"]).all()
+    assert result.metrics["MAE"] < 1e-6  # the weekly pattern, exactly
