@@ -463,3 +463,10 @@ def test_a_refused_refit_leaves_the_fitted_model_as_it_was(windows):
         model.set_params(loss="quantile").fit(X[:, :, 0], y[:5])
     assert not hasattr(model, "quantiles_")
     np.testing.assert_array_equal(model.predict(X), before)
+
+
+def test_calibration_false_keeps_early_stopping_residuals(windows):
+    X, y = windows
+    model = fit_quiet(RNNForecaster(calibration=False, **SMALL), X, y)
+    assert model.calibration_ == "early_stopping"
+    assert len(model.conformal_residuals_) == round(0.2 * len(X))

@@ -143,10 +143,11 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         network trains on every window as asked, and a second network with the same
         parameters is trained on the windows before the last ``validation_fraction``
         (and the purge gap); its residuals on those last windows are kept. That costs one
-        more fit on ``1 - validation_fraction`` of the windows. "auto" and True do so
-        when ``MIN_TRAIN_WINDOWS`` (10) windows are left to train the second network on
-        (True raises otherwise); False keeps no residuals and costs nothing. Fits that
-        continue a network (``warm_start``, ``partial_fit``) keep none.
+        more fit on ``1 - validation_fraction`` of the windows. "auto" does so when
+        ``MIN_TRAIN_WINDOWS`` (10) windows are left to train the second network on (none
+        are kept otherwise), True whenever one is (it raises before training otherwise);
+        False trains no second network (early stopping's residuals are still kept).
+        Fits that continue a network (``warm_start``, ``partial_fit``) keep none.
 
     Attributes
     ----------
