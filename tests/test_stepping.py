@@ -329,3 +329,14 @@ def test_quantile_forecaster_steps_its_median(series):
     with pytest.raises(ValueError, match="does not step a forecaster fitted with "
                                          "loss='quantile'"):
         model.stepper(window="growing")
+
+
+def test_encoder_decoder_is_refused_with_advice():
+    from rnnforecast.estimators import RNNSeq2Seq
+
+    rng = np.random.default_rng(0)
+    model = RNNSeq2Seq(hidden_size=3, max_iter=1, random_state=0).fit(
+        rng.standard_normal((12, 5, 1)), rng.integers(0, 3, (12, 2)))
+    with pytest.raises(ValueError, match="encoder-decoder: its predict already runs the "
+                                         "decoder one step at a time"):
+        Stepper(model)

@@ -44,6 +44,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..nn._embedding import EMBEDDING_KEY, check_ids
 from ..nn._stepper import NetworkStepper
 from ..nn.losses import softmax
+from ..nn.network import NetworkSpec
 from ..preprocessing import normalize_sequences, piecewise_mean
 from ._base import _BaseRNN
 
@@ -85,6 +86,14 @@ class Stepper:
                 "The 'estimator' parameter of Stepper must be a fitted RNNForecaster or "
                 f"RNNClassifier. Got a {type(estimator).__name__} instead.")
         check_is_fitted(estimator, "_network")
+        if not isinstance(estimator._network.spec, NetworkSpec):
+            raise ValueError(
+                "The 'estimator' parameter of Stepper must be a fitted RNNForecaster or "
+                f"RNNClassifier. Got a {type(estimator).__name__}, an encoder-decoder: its "
+                "predict already runs the decoder one step at a time from the state the "
+                "encoder leaves (nn/_seq2seq.py, greedy_decode); to step one decoder "
+                "sequence yourself, start rnnforecast.nn._stepper.NetworkStepper from that "
+                "state.")
         self.estimator = estimator
         self._classifier = is_classifier(estimator)
         self.window = self._check_window(window)
