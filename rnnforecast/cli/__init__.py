@@ -4,7 +4,9 @@
         [--seasonal-period M] [--window W] [--candidates rnn,ridge,drift,...]
         [--members 2] [--cell lstm] [--epochs 300] [--interval 0.9] [--fill none]
         [--output forecast.csv] [--plot forecast.png] [--quiet]
-    rnnforecast backtest FILE.csv --target COLUMN [--folds 4] [--seasonal-period 12] ...
+        [--future FUT.csv] [--calendar [--holidays 2024-12-25,...]]
+    rnnforecast backtest FILE.csv --target COLUMN [--folds 4] [--seasonal-period 12]
+        [--known COL,...] [--calendar] ...
     rnnforecast demo [--output forecast.csv] [--plot forecast.png]
 
 Everything that can be checked is checked before training: the options, the output
@@ -19,7 +21,14 @@ run leaves no output behind and never touches an existing file.
 ``forecast`` (and ``demo``) fit an :class:`~rnnforecast.forecasting.AutoForecaster`:
 candidates (an LSTM ensemble, ridge on lags, drift, seasonal naive, naive) compared on
 the last windows of the data, the best refitted; the command prints which one and how
-it validated against seasonal naive. ``backtest`` evaluates the bare network.
+it validated against seasonal naive. ``backtest`` refits that model at every origin.
+
+Columns known in advance (planned prices, promotions, weather forecasts): ``--future
+FUT.csv`` holds their values at the ``--horizon`` dates after FILE's last one (every
+column besides the date; FILE holds their past values), checked before training;
+``--calendar`` adds Fourier terms of the month, weekday and hour of the forecast dates
+(``--holidays``: a holiday column). ``backtest --known COL,...`` reads such columns of
+FILE at each origin's forecast dates.
 
 Dates are read in one format for the whole column: ``--date-format``, else the format
 pandas guesses from the first row (``--dayfirst`` for day/month/year). Timestamps whose
