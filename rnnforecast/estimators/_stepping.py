@@ -172,9 +172,10 @@ class Stepper:
         self._params = est._network.params64()
         self.carries_state = self._carries()
         self.n_steps_ = 0
+        self._tokens = self._classifier and getattr(est, "_token_input", False)
+        self._limit = self._step_limit() if self._classifier else None
         # the observations are kept when a step may have to run over them
-        self._keeps = not self.carries_state or (self._classifier and
-                                                 self._step_limit() is not None)
+        self._keeps = not self.carries_state or self._limit is not None
         self._kept = np.empty((8, self.n_features))     # observations, grown as needed
         if self.carries_state:
             self._net = NetworkStepper(self._params, est._network.spec)
@@ -223,7 +224,7 @@ class Stepper:
         if not np.isfinite(x).all():
             raise ValueError(f"x must hold finite values. Got {x.tolist()!r}.")
         x = x.reshape(self.n_features)
-        if self._classifier and getattr(self.estimator, "_token_input", False):
+        if self._tokens:
             self._check_token(x)
         return x
 
@@ -272,10 +273,10 @@ class Stepper:
 
     def _step_carried(self, x):
         est, scaler = self.estimator, self.estimator._scaler
-        if self._classifier and not self._steps_allowed():
+        if self._limit is not None and self.n_steps_ > self._limit:
             self.carries_state = False           # block means from here on
             return self._step_recomputed()
-        if self._classifier and getattr(est, "_token_input", False):
+        if self._tokens:
             raw = self._net.step(self._params[EMBEDDING_KEY][int(x[0])])
             return softmax(raw[None])[0].astype(np.float64)
         offset = 0.0
@@ -307,10 +308,6 @@ class Stepper:
                 getattr(est, "_token_input", False):
             return None
         return est.max_timesteps
-
-    def _steps_allowed(self):
-        limit = self._step_limit()
-        return limit is None or self.n_steps_ <= limit
 
     def _skipped(self, raw, xs):
         """The growing window's prediction with the linear skip, which reads the last
