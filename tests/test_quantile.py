@@ -309,11 +309,15 @@ def test_streaming_returns_the_median(windows):
                                    rtol=1e-10)
 
 
-def test_exporters_refuse_quantile_models(quantile_model):
-    from rnnforecast.estimators._export import recipe_of
-    with pytest.raises(ValueError, match=r"fitted with loss='quantile'.*does not "
-                                         r"reproduce"):
-        recipe_of(quantile_model, "to_onnx")
+def test_onnx_export_refuses_quantile_models(quantile_model):
+    pytest.importorskip("onnx")
+    from rnnforecast.estimators import to_onnx
+    with pytest.raises(ValueError, match=r"to_onnx was fitted with loss='quantile'.*does "
+                                         r"not reproduce"):
+        to_onnx(quantile_model)
+
+
+def test_torch_export_refuses_quantile_models(quantile_model):
     torch = pytest.importorskip("torch")
     from rnnforecast.estimators import from_torch, to_torch
     with pytest.raises(ValueError, match=r"to_torch was fitted with loss='quantile'"):
