@@ -329,6 +329,12 @@ def test_quantile_forecaster_steps_its_median(series):
     with pytest.raises(ValueError, match="does not step a forecaster fitted with "
                                          "loss='quantile'"):
         model.stepper(window="growing")
+    windows, _ = make_windows(series, 9)
+    sequences = RNNForecaster(hidden_size=3, max_iter=1, loss="quantile",
+                              return_sequences=True, random_state=0).fit(windows[:, :8],
+                                                                         windows[:, 1:, 0])
+    with pytest.raises(ValueError, match="predict_quantiles on the sequence read so far"):
+        sequences.stepper()
 
 
 def test_encoder_decoder_is_refused_with_advice():

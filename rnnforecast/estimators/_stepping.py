@@ -133,11 +133,16 @@ class Stepper:
                 "Stepper(window='rolling') needs the window length the forecaster was "
                 "trained on, and this one got its weights from load_state_dict without a "
                 "fit. Fit it, or use window='growing'.")
-        if self.window == "rolling" or self._classifier or est.return_sequences:
+        if self.window == "rolling" or self._classifier:
             return
+        if getattr(est, "quantiles_", None) is not None:
+            raise ValueError(
+                "Stepper(window='growing') does not step a forecaster fitted with "
+                "loss='quantile'. Use window='rolling' (the default of a many-to-one "
+                "forecaster), or predict_quantiles on the sequence read so far.")
         # a many-to-one forecaster's growing window is carried, or refused: its
         # offsets would move every scaled input at every step
-        if est._scaler.offset is not None:
+        if not est.return_sequences and est._scaler.offset is not None:
             raise ValueError(
                 "Stepper(window='growing') of a many-to-one RNNForecaster needs "
                 "window_normalization=None: the offset subtracted from every step of a "
@@ -146,10 +151,6 @@ class Stepper:
                 f"window_normalization={est.window_normalization!r}. Use "
                 "window='rolling' (the default: predict of the last n_timesteps_in_ "
                 "observations at every step), or refit with window_normalization=None.")
-        if getattr(est, "quantiles_", None) is not None:
-            raise ValueError(
-                "Stepper(window='growing') does not step a forecaster fitted with "
-                "loss='quantile'. Use window='rolling' (the default).")
 
     def _carries(self):
         """Whether the state can be carried (module docstring) for this estimator."""
@@ -160,7 +161,7 @@ class Stepper:
             raw = getattr(est, "_raw_input", False) or est.return_sequences or \
                 getattr(est, "_token_input", False)
             return raw or est.window_normalization is None
-        return getattr(est, "quantiles_", None) is None   # quantiles: predict's median
+        return True
 
     # ----------------------------------------------------------------- public
     def reset(self):
