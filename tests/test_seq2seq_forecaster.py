@@ -152,3 +152,30 @@ def test_errors(fitted):
                                                learning_rate_init=0.01, random_state=0)])
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+def test_known_columns_of_the_windows_are_the_future_inputs():
+    """Windows of make_windows(..., known=[1]): the decoder reads the led known column's
+    last H steps, the same model as one given those values as ``future``; forecast takes
+    the future values of the known column."""
+    series, known = pulses(300)
+    data = np.column_stack([series, known])
+    X, y = make_windows(data, 24, H, target=0, known=[1])
+    params = dict(hidden_size=8, max_iter=5, random_state=0)
+    led = RNNSeq2SeqForecaster(**params).fit(X, y)
+    plain = np.asarray(X)
+    explicit = RNNSeq2SeqForecaster(**params).fit(plain, y, plain[:, -H:, [1]])
+    assert led.known_features_ == (1,) and led.n_future_features_ == 1
+    np.testing.assert_array_equal(led.predict(plain), explicit.predict(plain, plain[:, -H:, [1]]))
+    np.testing.assert_array_equal(plain[:, -H:, 1], np.stack(
+        [known[i + 24:i + 24 + H] for i in range(len(X))]))      # the target times' values
+    table = forecast(led, data[:-H], future=known[-H:, None])
+    np.testing.assert_allclose(np.ravel(table), led.predict(
+        np.column_stack([series[-H - 24:-H], known[-24:]])[None])[0], rtol=0, atol=1e-9)
+    with pytest.raises(ValueError, match="The 'future' argument of RNNSeq2SeqForecaster "
+                                         "must be None for windows with columns known"):
+        led.predict(plain, plain[:, -H:, [1]])
+    X2, y2 = make_windows(data, 24, H, target=0, known=[1])
+    with pytest.raises(ValueError, match="reads the known columns \\[1\\] of the windows' last "
+                                         "n_outputs_ = 2 steps"):
+        RNNSeq2SeqForecaster(**params).fit(X2, y2[:, :2])

@@ -37,9 +37,16 @@ class RNNSeq2SeqForecaster(RegressorMixin, _EncoderDecoder):
     tied together; like it, the model follows the window-forecaster contract
     (``n_timesteps_in_``, ``n_step_features_in_``, ``n_outputs_``, ``target_feature``,
     ``predict(X)``), so ``rnnforecast.forecasting.forecast`` and
-    ``rnnforecast.model_selection.backtest`` take it when it was fitted without
-    ``future`` (they cannot pass future inputs; a model fitted with them refuses
-    ``predict`` without them).
+    ``rnnforecast.model_selection.backtest`` take it.
+
+    Future-known inputs come one of two ways. Windows made by
+    ``make_windows(..., horizon=H, known=[...])`` carry the known columns led by the
+    horizon, so their last ``H`` steps hold the values at the ``H`` target times: the
+    decoder's step ``k`` reads those of step ``T - H + k`` (and ``forecast(...,
+    future=...)``, ``backtest(..., known=...)`` build such windows). Or ``fit`` and
+    ``predict`` take them as an array ``future`` of shape (n_samples, H,
+    n_future_features); the forecasting functions cannot pass such an array, so a
+    model fitted that way serves ``predict`` only.
 
     Scaling: each window is made relative (``window_normalization``) and standardised
     per feature as in :class:`RNNForecaster`; the targets of every horizon step and the
@@ -143,7 +150,7 @@ clip_norm, dtype, n_threads, random_state, verbose, warm_start
         self._check_y_given(y)
         X = self._check_X(X, reset=first)
         Y = self._check_y(y, X, reset=first)
-        F = self._check_future(future, X, reset=first)
+        F = self._future_inputs(X, future, reset=first)
         split = (time_ordered_split(len(X), self.validation_fraction, Y.shape[1] - 1)
                  if self.early_stopping else None)
         if first:
@@ -192,6 +199,30 @@ clip_norm, dtype, n_threads, random_state, verbose, warm_start
                 f"target_feature={followed[0]}, or make the windows with the target as the "
                 "first column.")
         return Y
+
+    def _future_inputs(self, X, future, reset):
+        """The decoder's known inputs (n, H, F): the led known columns of windows made
+        by ``make_windows(..., known=[...])`` (their last H steps hold the values at the
+        H target times), else ``future``."""
+        known = list(getattr(self, "known_features_", ()) or ())
+        if not known:
+            return self._check_future(future, X, reset)
+        H, name = self.n_outputs_, type(self).__name__
+        if future is not None:
+            raise ValueError(
+                f"The 'future' argument of {name} must be None for windows with columns "
+                f"known in advance (features {known}, made by make_windows(..., "
+                "known=...)): the decoder reads them from the windows' last steps. Got "
+                "an array too; give the known inputs one way only.")
+        if reset and (self.known_lead_ != H or X.shape[1] < H):
+            raise ValueError(
+                f"{name} reads the known columns {known} of the windows' last n_outputs_ "
+                f"= {H} steps, which needs windows made with make_windows(..., "
+                f"horizon={H}, known=...) and a window of at least {H} steps. Got columns "
+                f"led by {self.known_lead_} steps and windows of {X.shape[1]} steps.")
+        if reset:
+            self.n_future_features_ = len(known)
+        return X[:, X.shape[1] - H:, known]                        # (n, H, F)
 
     def _check_future(self, future, X, reset):
         """future as (n, H, F) float64 ((n, H, 0) when None), checked against the fit."""
@@ -265,5 +296,5 @@ clip_norm, dtype, n_threads, random_state, verbose, warm_start
         """
         check_is_fitted(self, "_network")
         X = self._check_X(X, reset=False)
-        y_pred = self._forecast(X, self._check_future(future, X, reset=False))
+        y_pred = self._forecast(X, self._future_inputs(X, future, reset=False))
         return y_pred[:, 0] if self._y_ndim == 1 else y_pred
