@@ -465,3 +465,12 @@ def test_backtest_of_an_auto_forecaster_with_calendar_uses_each_origins_dates():
                       step=3, seasonal_period=7)
     assert np.isfinite(result.predictions["forecast"]).all()
     assert result.metrics["MAE"] < 1e-6  # the weekly pattern, exactly
+
+
+def test_the_ridge_of_auto_forecaster_reads_known_columns_but_not_the_calendar():
+    series = noisy_frame()["y"]
+    ridge = {**FAST_AUTO, "candidates": ("ridge",)}
+    plain = AutoForecaster(**ridge).fit(series).predict()
+    calendar = AutoForecaster(calendar=True, **ridge).fit(series)
+    assert calendar.chosen_ == "ridge" and calendar.known_columns_[0] == "day_of_week_sin1"
+    pd.testing.assert_series_equal(calendar.predict(), plain)

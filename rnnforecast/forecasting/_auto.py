@@ -178,7 +178,8 @@ class AutoForecaster(BaseEstimator):
     calendar : bool, default=False
         Add the calendar features of the timestamps (Fourier terms of month, weekday
         and hour as suit the spacing, :func:`calendar_features`; the month only with
-        at least ``MIN_MONTH_YEARS`` = 2 years of history) as columns known in advance;
+        at least ``MIN_MONTH_YEARS`` = 2 years of history) as columns known in advance
+        of the networks (not of the ridge, which they made worse on the suite);
         ``predict`` computes them for the future itself.
     holidays : list of dates or None, default=None
         With ``calendar``, the dates of the ``holiday`` column.
@@ -253,11 +254,11 @@ class AutoForecaster(BaseEstimator):
         self._start = time.time()  # the progress line counts from here
         self._check_params()
         self._history = _as_frame(history, target)
-        self._history = self._with_known(self._history)
+        self._n_columns = self._history.shape[1]  # the columns given, before the
+        self._history = self._with_known(self._history)  # calendar's and Fourier's
         n_rows = len(self._history)
         self.seasonal_period_ = int(self.seasonal_period or seasonal_period(
             self._history.index))
-        self._n_columns = self._history.shape[1]  # the columns given, before Fourier's
         if self.fourier_terms and self.seasonal_period_ > 1:
             self._history = _with_fourier(self._history, self.seasonal_period_,
                                           self.fourier_terms)
@@ -403,6 +404,8 @@ class AutoForecaster(BaseEstimator):
         m = self.seasonal_period_ if self.seasonal_residual_ else None
         return RidgeLagForecaster(alpha=self.alpha, seasonal_period=m,
                                   n_inputs=self._n_columns)  # not the Fourier terms
+        # nor the calendar's: with them it was worse on 5 of 6 series with calendar
+        # effects (benchmarks/bench_covariates.py), as with the Fourier terms
 
     def _fit_drift(self, n_val):
         """Drift over a long window: the points before the first held-out target (at

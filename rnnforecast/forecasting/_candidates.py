@@ -100,7 +100,7 @@ class RidgeLagForecaster(_Calibrated):
         self.n_inputs = n_inputs
 
     def _inputs(self, X):
-        known = list(self.known_features_)
+        known = self._known_inputs(X.shape[2])
         lags = np.delete(X[:, :, :self.n_inputs], known, axis=2)   # (N, T, D')
         last = lags[:, -1:, :]                                     # (N, 1, D')
         inputs = ((lags - last) / self.scale_).reshape(len(X), -1)  # (N, T * D')
@@ -117,8 +117,9 @@ class RidgeLagForecaster(_Calibrated):
         self._remember_shape(X, Y, known)
         steps = np.abs(np.diff(X[:, :, self.target_feature], axis=1))
         self.scale_ = float(np.mean(steps)) if steps.size and np.mean(steps) > 0 else 1.0
-        if self.known_features_:
-            values = X[:, :, list(self.known_features_)].reshape(-1, len(known[0]))
+        if self._known_inputs(X.shape[2]):
+            values = X[:, :, self._known_inputs(X.shape[2])]
+            values = values.reshape(-1, values.shape[2])             # (N * T, K)
             self.known_mean_ = values.mean(axis=0)                  # (K,)
             spread = values.std(axis=0)
             self.known_scale_ = np.where(spread > 0, spread, 1.0)   # (K,)
@@ -127,6 +128,11 @@ class RidgeLagForecaster(_Calibrated):
         targets = (Y - last - shift) / self.scale_                  # (N, H)
         self.model_ = Ridge(alpha=self.alpha).fit(self._inputs(X), targets)
         return self
+
+    def _known_inputs(self, n_features):
+        """The known features among the inputs (the first ``n_inputs``)."""
+        n_inputs = n_features if self.n_inputs is None else self.n_inputs
+        return [f for f in self.known_features_ if f < n_inputs]
 
     def _predict(self, X):
         last = X[:, -1, self.target_feature][:, np.newaxis]
