@@ -10,8 +10,10 @@ maximum temperature (split the same way, ``H = 7``). For each series and model::
 
 with ``calendar`` False, then True (Fourier terms of the month, weekday and hour, as the
 spacing suits, read as columns known in advance; ``rnnforecast.forecasting
-.calendar_features``). Models: ``auto`` (the command's choice between every candidate),
-``ridge`` (ridge on lags alone) and ``rnn`` (the LSTM ensemble alone).
+.calendar_features``). Models: ``auto`` (the command's choice between every candidate)
+and ``rnn`` (the LSTM ensemble alone); ``ridge`` (ridge on lags alone) is the same with
+and without the calendar since the ridge no longer reads it (it made the ridge worse:
+mean MASE over 5 origins 0.939 -> 1.093 on these 6 series, measured at commit 7571c9a).
 
 One test window of ``H`` points says little, so each series is forecast from
 ``--origins`` origins (default 5): the suite's own split (``test``, the official score)
@@ -103,7 +105,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--suite", type=Path, default=DEFAULT_SUITE)
     parser.add_argument("--series", default=",".join(SUITE_SERIES))
-    parser.add_argument("--models", default="ridge,auto,rnn")
+    parser.add_argument("--models", default="auto,rnn")
     parser.add_argument("--origins", type=int, default=5)
     parser.add_argument("--no-shipped", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
