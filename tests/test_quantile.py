@@ -275,6 +275,8 @@ def test_save_load_and_clone(windows, quantile_model, tmp_path):
     np.testing.assert_array_equal(loaded.quantiles_, quantile_model.quantiles_)
     np.testing.assert_array_equal(loaded.conformal_residuals_,
                                   quantile_model.conformal_residuals_)
+    np.testing.assert_array_equal(loaded.predict_quantiles(X, calibrated=True),
+                                  quantile_model.predict_quantiles(X, calibrated=True))
     assert loaded.calibration_ == quantile_model.calibration_
     params = clone(quantile_model).get_params()
     assert params["loss"] == "quantile" and params["quantiles"] == LEVELS
@@ -474,3 +476,80 @@ def test_calibration_false_keeps_early_stopping_residuals(windows):
     model = fit_quiet(RNNForecaster(calibration=False, **SMALL), X, y)
     assert model.calibration_ == "early_stopping"
     assert len(model.conformal_residuals_) == round(0.2 * len(X))
+
+
+# ---------------------------------------------------------------------------
+# Calibrated levels: predict_quantiles(X, calibrated=True)
+# ---------------------------------------------------------------------------
+
+from rnnforecast.estimators._quantiles import conformal_shifts  # noqa: E402
+
+
+def test_conformal_shifts_typed_out():
+    # 9 residuals 1 .. 9 of one target; (n + 1) = 10
+    residuals = np.arange(1.0, 10.0)[:, None, None] * np.ones((1, 1, 3))
+    shifts = conformal_shifts(residuals, np.array([0.1, 0.5, 0.9]))
+    # 0.1: floor(1.0) = 1st -> 1; 0.5: ceil(5.0) = 5th -> 5; 0.9: ceil(9.0) = 9th -> 9
+    np.testing.assert_array_equal(shifts, [[1.0, 5.0, 9.0]])
+    shifts = conformal_shifts(residuals, np.array([0.25, 0.5, 0.75]))
+    # 0.25: floor(2.5) = 2nd -> 2; 0.75: ceil(7.5) = 8th -> 8
+    np.testing.assert_array_equal(shifts, [[2.0, 5.0, 8.0]])
+
+
+def test_conformal_shifts_refuse_too_few_residuals():
+    residuals = np.zeros((9, 2, 3))
+    with pytest.raises(ValueError, match=r"9 give no finite conformal bound for level\(s\) "
+                                         r"0.05, 0.95"):
+        conformal_shifts(residuals, np.array([0.05, 0.5, 0.95]))
+
+
+def test_calibrated_levels_are_the_shifted_levels_sorted(windows, quantile_model):
+    X, _ = windows
+    raw = quantile_model.predict_quantiles(X)
+    shifts = conformal_shifts(quantile_model.quantile_residuals_, quantile_model.quantiles_)
+    calibrated = quantile_model.predict_quantiles(X, calibrated=True)
+    np.testing.assert_allclose(calibrated, np.sort(raw + shifts, axis=-1))
+    assert np.all(np.diff(calibrated, axis=-1) >= 0)
+    assert quantile_model.quantile_residuals_.shape == (len(quantile_model.
+                                                            conformal_residuals_), 3, 3)
+
+
+def test_quantile_residuals_are_the_held_out_errors_of_every_level(windows, quantile_model):
+    """The median level's residuals are the conformal residuals (predict is the median)."""
+    np.testing.assert_array_equal(quantile_model.quantile_residuals_[:, :, 1],
+                                  quantile_model.conformal_residuals_)
+
+
+def test_calibrated_levels_cover_new_windows():
+    """Noise around a sine, a network trained closely: the raw 0.1-0.9 band covers less
+    than 80 % of later windows, the calibrated one about 80 % or more."""
+    rng = np.random.default_rng(4)
+    t = np.arange(900)
+    series = 10 * np.sin(t / 8) + rng.normal(size=len(t))
+    X, y = make_windows(series, 16, 1)
+    fit, new = slice(0, 600), slice(600, None)
+    model = fit_quiet(RNNForecaster(loss="quantile", hidden_size=16, max_iter=80,
+                                    early_stopping=False, learning_rate_init=0.01,
+                                    random_state=0), X[fit], y[fit])
+    assert model.calibration_ == "refit"
+
+    def coverage(q):
+        return np.mean((q[:, 0, 0] <= y[new, 0]) & (y[new, 0] <= q[:, 0, 2]))
+
+    raw = coverage(model.predict_quantiles(X[new]))
+    calibrated = coverage(model.predict_quantiles(X[new], calibrated=True))
+    assert calibrated >= raw and calibrated > 0.75, (raw, calibrated)
+
+
+def test_calibrated_needs_held_out_residuals(windows):
+    X, y = windows
+    model = fit_quiet(RNNForecaster(loss="quantile", early_stopping=False,
+                                    calibration=False, **SMALL), X, y)
+    with pytest.raises(ValueError, match=r"calibrated=True\) needs the quantile levels' "
+                                         r"residuals .*calibration_='none'"):
+        model.predict_quantiles(X, calibrated=True)
+    few = fit_quiet(RNNForecaster(loss="quantile", quantiles=(0.01, 0.5, 0.99), **SMALL),
+                    X, y)
+    with pytest.raises(ValueError, match=r"give no finite conformal bound for level\(s\) "
+                                         r"0.01, 0.99"):
+        few.predict_quantiles(X, calibrated=True)

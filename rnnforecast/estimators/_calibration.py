@@ -23,7 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._training import time_ordered_split
 
-__all__ = ["calibration_split", "refit_residuals"]
+__all__ = ["calibration_split", "refit_predictions"]
 
 
 def calibration_split(estimator, X, Y, min_train):
@@ -48,9 +48,9 @@ def calibration_split(estimator, X, Y, min_train):
     return time_ordered_split(len(X), estimator.validation_fraction, gap)
 
 
-def refit_residuals(estimator, X, Y, train, val):
-    """Residuals ``Y[val] - prediction`` of a clone of ``estimator`` trained on
-    ``X[train]`` alone, without early stopping (as the estimator was fitted).
+def refit_predictions(estimator, X, Y, train, val):
+    """Predictions of ``X[val]`` by a clone of ``estimator`` trained on ``X[train]``
+    alone, without early stopping (as the estimator was fitted).
 
     The clone has the estimator's ``random_state`` (an int seeds both networks alike,
     and the residuals do not depend on how long the fitted network trained); its
@@ -58,11 +58,13 @@ def refit_residuals(estimator, X, Y, train, val):
 
     Returns
     -------
-    residuals : ndarray of shape (len(val), n_outputs)
+    point : ndarray of shape (len(val), n_outputs)
+    levels : ndarray of shape (len(val), n_outputs, n_quantiles), or None without
+        ``loss="quantile"``
     """
     second = clone(estimator).set_params(calibration=False, early_stopping=False,
                                          warm_start=False, verbose=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         second.fit(X[train], Y[train])
-    return Y[val] - second._predict_windows(X[val])
+    return second._predict_both(X[val])

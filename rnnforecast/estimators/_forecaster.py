@@ -15,10 +15,10 @@ from ..forecasting import forecast, local_scale
 from ..nn.losses import LOSSES
 from ..preprocessing import WindowScaler
 from ._base import DTYPES, PREDICT_BATCH, _BaseRNN, limit_blas_threads, options
-from ._calibration import calibration_split, refit_residuals
+from ._calibration import calibration_split, refit_predictions
 from ._linear import LinearSkip
 from ._stepping import Stepper
-from ._quantiles import check_quantiles, levels_in_units, split_levels
+from ._quantiles import check_quantiles, conformal_shifts, levels_in_units, split_levels
 
 #: Fewest training windows for which ``early_stopping="auto"`` holds some out.
 MIN_TRAIN_WINDOWS = 10
@@ -185,6 +185,9 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         windows) or "none".
     quantiles_ : ndarray of shape (n_quantiles,)
         The levels of ``predict_quantiles`` (only with ``loss="quantile"``).
+    quantile_residuals_ : ndarray of shape (n_validation, n_outputs, n_quantiles)
+        ``y - level`` on the windows of ``conformal_residuals_`` (only with
+        ``loss="quantile"``), for ``predict_quantiles(X, calibrated=True)``.
     conformal_scales_ : ndarray of shape (n_validation,)
         Local scale of each of those windows (mean absolute one-step change of the
         target); intervals are scaled by the scale of the forecast's own window
@@ -451,8 +454,13 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
     def _predict_windows(self, X, skip=None):
         """Predictions (n, O) or (n, T, O) in original units for checked X (n, T, D)
         (with ``skip`` instead of the fitted linear skip, if given)."""
+        return self._predict_both(X, skip)[0]
+
+    def _predict_both(self, X, skip=None):
+        """Point predictions and sorted quantile levels (or None) in original units for
+        checked X (with ``skip`` instead of the fitted linear skip, if given)."""
         Xs, offsets = self._scaler.transform(X)
-        return self._in_units(self._raw_outputs(Xs, skip), offsets)[0]
+        return self._in_units(self._raw_outputs(Xs, skip), offsets)
 
     def predict(self, X):
         """Predict targets for windows ``X``.
@@ -468,11 +476,21 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         Y = self._predict_windows(self._check_X(X, reset=False))
         return Y[..., 0] if self._y_ndim < Y.ndim else Y
 
-    def predict_quantiles(self, X):
+    def predict_quantiles(self, X, calibrated=False):
         """Predict every quantile level of ``quantiles_`` (``loss="quantile"``).
 
         X : array-like of shape (n_samples, n_timesteps, n_features) or
             (n_samples, n_timesteps)
+        calibrated : bool, default=False
+            Shift each level (per target) by a rank of its residuals on the held-out
+            windows (``quantile_residuals_``; one-sided split conformal, see
+            :func:`rnnforecast.estimators._quantiles.conformal_shifts`), so that on new
+            windows exchangeable with them a level ``tau`` above the median is exceeded
+            with probability at most ``1 - tau``, one below it at most ``tau``; the
+            shifted levels are sorted again. The network's own levels cover less than
+            their share when it fits its training windows closely
+            (``benchmarks/README.md``). Needs the held-out residuals (many-to-one, early
+            stopping or ``calibration``) and enough of them for the outer levels.
 
         Returns ndarray of shape (n_samples, n_outputs, n_quantiles), or with
         ``return_sequences`` (n_samples, n_timesteps, n_outputs, n_quantiles), the output
@@ -487,8 +505,17 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
                 f"one was fitted with loss={self.loss!r} and predicts one value per "
                 "target. Refit with loss='quantile', quantiles=(0.1, 0.5, 0.9), or use "
                 "forecast(..., interval=0.8) for conformal intervals.")
-        Xs, offsets = self._scaler.transform(self._check_X(X, reset=False))
-        return self._in_units(self._raw_outputs(Xs), offsets)[1]
+        if calibrated and not hasattr(self, "quantile_residuals_"):
+            raise ValueError(
+                "predict_quantiles(calibrated=True) needs the quantile levels' residuals "
+                "on held-out windows (quantile_residuals_), which this forecaster does not "
+                f"have (calibration_={getattr(self, 'calibration_', 'none')!r}). Fit a "
+                "many-to-one forecaster with early stopping or calibration='auto' on "
+                "enough windows, or use calibrated=False.")
+        shifts = conformal_shifts(self.quantile_residuals_, self.quantiles_) if \
+            calibrated else None                                      # checked first
+        levels = self._predict_both(self._check_X(X, reset=False))[1]
+        return levels if shifts is None else np.sort(levels + shifts, axis=-1)
 
     def score(self, X, y, sample_weight=None):
         """R^2 of the predictions, averaged uniformly over all outputs (and time steps).
@@ -523,7 +550,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         early stopping's (``split``), or those of a second network trained on the
         windows ``refit[0]`` (a fresh fit without early stopping). Drop any that an
         earlier fit left (a partial_fit changes the weights they were measured on)."""
-        for name in ("conformal_residuals_", "conformal_scales_"):
+        for name in ("conformal_residuals_", "conformal_scales_", "quantile_residuals_"):
             self.__dict__.pop(name, None)
         self.calibration_ = "none"
         if self.return_sequences:
@@ -535,15 +562,19 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
                 Xs, offsets = self._scaler.transform(X[train])
                 skip = LinearSkip(self.target_feature).fit(
                     Xs, self._scaler.transform_targets(Y[train], offsets))
-            residuals, self.calibration_ = Y[val] - self._predict_windows(X[val], skip), \
+            (point, levels), self.calibration_ = self._predict_both(X[val], skip), \
                 "early_stopping"
         elif refit is not None:
             split = refit
-            residuals, self.calibration_ = refit_residuals(self, X, Y, *split), "refit"
+            (point, levels), self.calibration_ = refit_predictions(self, X, Y, *split), \
+                "refit"
         else:
             return
-        self.conformal_residuals_ = residuals
-        self.conformal_scales_ = local_scale(X[split[1]], self.target_feature)
+        val = split[1]
+        self.conformal_residuals_ = Y[val] - point
+        self.conformal_scales_ = local_scale(X[val], self.target_feature)
+        if levels is not None:
+            self.quantile_residuals_ = Y[val][:, :, np.newaxis] - levels  # (n, O, K)
 
     def stepper(self, window=None):
         """A :class:`~rnnforecast.estimators.Stepper` that feeds this forecaster one

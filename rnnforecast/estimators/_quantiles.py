@@ -15,17 +15,26 @@ trained quantile outputs can cross; sorting them (the rearrangement of Chernozhu
 Fernández-Val & Galichon, 2010) never increases the pinball loss of the set of levels
 against any target, and it leaves levels that do not cross unchanged.
 
+Levels learned by the pinball loss cover less than their nominal share on new data when
+the network fits its training windows closely. ``predict_quantiles(X, calibrated=True)``
+shifts each level by a rank of its residuals on held-out windows
+(:func:`conformal_shifts`, kept as ``quantile_residuals_`` beside the conformal
+residuals) and sorts the shifted levels again.
+
 References
 ----------
 Chernozhukov, V., Fernández-Val, I. & Galichon, A. (2010). Quantile and probability
 curves without crossing. Econometrica, 78(3), 1093-1125.
+Romano, Y., Patterson, E. & Candès, E. (2019). Conformalized quantile regression.
+Advances in Neural Information Processing Systems 32.
 """
 
+import math
 import numbers
 
 import numpy as np
 
-__all__ = ["check_quantiles", "levels_in_units", "split_levels"]
+__all__ = ["check_quantiles", "conformal_shifts", "levels_in_units", "split_levels"]
 
 
 def _refused(quantiles, rule):
@@ -85,3 +94,47 @@ def levels_in_units(scaled, offsets, scaler):
     per_level = [scaler.inverse_targets(scaled[..., k], offsets)
                  for k in range(scaled.shape[-1])]
     return np.sort(np.stack(per_level, axis=-1), axis=-1)
+
+
+def _rank(n, level):
+    """1-based rank of the one-sided conformal bound of ``level`` among ``n`` sorted
+    residuals: ``ceil((n + 1) level)`` for an upper level (>= 0.5), ``floor((n + 1)
+    level)`` for a lower one (float noise rounded away)."""
+    position = round((n + 1) * level, 10)
+    return math.ceil(position) if level >= 0.5 else math.floor(position)
+
+
+def conformal_shifts(residuals, levels):
+    """Shift of every level that calibrates it on held-out residuals (one-sided split
+    conformal, the asymmetric form of conformalized quantile regression, Romano, Patterson
+    & Candès, 2019).
+
+    With ``n`` residuals ``r_i = y_i - q_tau(x_i)`` of the level ``tau`` (one target and
+    lead time), sorted, the shifted level ``q_tau(x) + r_(k)`` has
+    ``P(y <= q_tau(x) + r_(k)) >= k / (n + 1) >= tau`` for ``k = ceil((n + 1) tau)`` (upper
+    levels), and ``P(y < q_tau(x) + r_(k)) <= k / (n + 1) <= tau`` for
+    ``k = floor((n + 1) tau)`` (lower levels), when the held-out windows and the new one
+    are exchangeable; an interval between a lower and an upper level then holds ``y``
+    with probability at least their difference.
+
+    Parameters
+    ----------
+    residuals : ndarray of shape (n_calibration, n_outputs, K)
+    levels : ndarray of shape (K,)
+
+    Returns
+    -------
+    shifts : ndarray of shape (n_outputs, K)
+    """
+    n = len(residuals)
+    ranks = [_rank(n, level) for level in levels]
+    refused = [f"{level:g}" for level, k in zip(levels, ranks) if not 1 <= k <= n]
+    if refused:
+        raise ValueError(
+            f"The calibrated levels need more calibration residuals: {n} give no finite "
+            f"conformal bound for level(s) {', '.join(refused)} (level tau needs "
+            "ceil((n + 1) tau) <= n above the median and floor((n + 1) tau) >= 1 below "
+            "it). Fit on more windows (or a larger validation_fraction), or use levels "
+            "closer to 0.5.")
+    ordered = np.sort(residuals, axis=0)                             # (n, O, K)
+    return np.stack([ordered[k - 1, :, j] for j, k in enumerate(ranks)], axis=-1)
