@@ -8,6 +8,7 @@ itself gives for some input, named here and tested to equal it:
 estimator                              ``step(x)`` after the observations since reset
 =====================================  ================================================
 RNNClassifier (``window="growing"``)   ``predict_proba`` of the sequence read so far
+                                       (with ``embedding_dim``, x is one token id)
 RNNForecaster, many-to-one             ``predict`` of the window of the last
 (``window="rolling"``, its default)    ``n_timesteps_in_`` observations (NaN before)
 RNNForecaster, many-to-one,            ``predict`` of everything read since reset, as one
@@ -35,6 +36,11 @@ Whether a step costs one step of the network or a whole pass is ``carries_state`
 The scaled inputs, the linear skip and the mapping back to the original units are the
 estimator's own, in float64, and the outputs equal the batched ones to rounding
 (``tests/test_stepping.py`` holds them to 1e-12, the recomputed ones bit for bit).
+A carried step runs no BLAS threads of its own (``n_threads`` does not apply): its
+products are matrix-vector products that OpenBLAS runs on one thread.
+
+An encoder-decoder (``RNNSeq2Seq``) is refused: its ``predict`` already runs the decoder
+one step at a time from the encoder's state (``nn/_seq2seq.py``).
 """
 
 import numpy as np
