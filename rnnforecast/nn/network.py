@@ -16,6 +16,13 @@ carry the suffix ``_reverse`` (``weight_ih_l0_reverse``, ...), its outputs are p
 time order and stacked under the forward ones, so a layer's output at step t is
 ``[h_t (forward); h_t (reverse)]``, ``2H`` wide, which the next layer and the head read.
 
+Sequences of different lengths run in one batch, right-padded to T steps, with
+``lengths=`` (``forward``, ``predict``, ``encode``): every layer carries its state over
+its sequence's padded steps, the pooling reads the real steps and the reverse direction
+starts at each sequence's own last step, so each output and gradient is that of the
+sequence alone (``_masking``). Without ``lengths`` (or with all lengths T) nothing of
+this runs.
+
 ``forward`` returns ``(out, cache)``; ``backward(dout, cache)`` returns the gradients
 (same keys as ``params``), the gradient w.r.t. the input and w.r.t. the initial state.
 ``predict`` returns ``(out, final state)`` and ``encode`` the top layer's final hidden
