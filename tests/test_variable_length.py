@@ -221,3 +221,20 @@ def test_variable_length_example_runs(tmp_path):
     assert set(results) == {"variable lengths", "cut to the shortest", "zero padding"}
     assert all(0 <= r["accuracy"] <= 1 for r in results.values())
     assert "largest difference between a batch and each series alone" in out
+
+
+def test_labels_at_padded_steps_do_not_count_in_training():
+    X, _ = sequences()
+    ys = [np.where(x[:, 0] > 0, "up", "down") for x in X]
+    T = max(LENGTHS)
+    padded_up = np.full((len(X), T), "up")
+    padded_down = np.full((len(X), T), "down")
+    for i, labels in enumerate(ys):
+        padded_up[i, :len(labels)] = labels
+        padded_down[i, :len(labels)] = labels
+    a = RNNClassifier(**FAST, return_sequences=True, label_smoothing=0).fit(X, padded_up)
+    b = RNNClassifier(**FAST, return_sequences=True, label_smoothing=0).fit(X, padded_down)
+    c = RNNClassifier(**FAST, return_sequences=True, label_smoothing=0).fit(X, ys)
+    for other in (b, c):
+        for key, value in a.state_dict().items():
+            np.testing.assert_array_equal(value, other.state_dict()[key], err_msg=key)
