@@ -243,6 +243,9 @@ def test_errors_name_the_argument(fitted):
         model.predict([list("ab"), []])
     with pytest.raises(ValueError, match=r"y contains values not seen in fit: \['q'\]"):
         model.score(X[:1], np.array([["q", "a", "a", "$"]]))
+    with pytest.raises(ValueError, match=r"y must have shape \(27, 4\) \(n_samples, "
+                                         r"n_timesteps_out_\).*Got an array of shape \(27, 3\)"):
+        model.score(X, y[:, :3])
     with pytest.raises(ValueError, match="The 'end_label' parameter of RNNSeq2Seq must be "
                                          "one of the labels of y. Got 'END'"):
         clone(model).set_params(end_label="END").fit(X, y)

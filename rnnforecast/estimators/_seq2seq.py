@@ -356,7 +356,13 @@ class RNNSeq2Seq(_EncoderDecoder):
         per-step accuracy is ``np.mean(model.predict(X) == y)``."""
         check_is_fitted(self, "_network")
         X, lengths = self._check_inputs(X, reset=False)
-        Y = check_array(y, dtype=None, ensure_2d=False, input_name="y").reshape(len(X), -1)
+        Y = check_array(y, dtype=None, ensure_2d=False, input_name="y")
+        if len(Y) != len(X) or Y.reshape(len(Y), -1).shape[1] != self.n_timesteps_out_:
+            raise ValueError(
+                f"y must have shape ({len(X)}, {self.n_timesteps_out_}) (n_samples, "
+                f"n_timesteps_out_), one label per output step of each sequence of X. Got "
+                f"an array of shape {Y.shape} instead.")
+        Y = Y.reshape(len(Y), -1)
         _check_known(Y, self.classes_, "y", "classes_")
         return self._exact_match(self._decode(self._scaled(X), lengths), self._codes(Y))
 
