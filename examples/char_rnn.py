@@ -8,7 +8,8 @@ vocabulary. The ids go through a learned embedding (``embedding_dim``): each cha
 gets a small dense vector, trained with the network, instead of a one-hot row as wide
 as the vocabulary. To generate, we start from a seed, ask the network for the
 distribution of the next character, draw one (a temperature below 1 makes the draw
-bolder, above 1 wilder), append it and slide the window on by one character.
+bolder, above 1 wilder), append it and feed it to the network, whose carried state
+holds the text read so far: one network step per character (``model.stepper()``).
 
 The text is a few paragraphs written for this example and is placed in the public domain.
 
@@ -75,23 +76,22 @@ print(f"Trained for {model.n_iter_} epochs: loss {model.loss_curve_[0]:.3f} -> "
       f"{model.loss_curve_[-1]:.3f}, next-character accuracy {model.score(X, y):.3f}")
 
 
-# 4. Sampling. The network was trained on windows of SEQ_LEN characters, so each step
-#    feeds the last SEQ_LEN characters and reads the distribution at the last position.
+# 4. Sampling, one network step per character. The stepper carries the LSTM's state, so
+#    each new character costs one step instead of a pass over a window; after each
+#    character it returns predict_proba of the whole text read so far at its last
+#    position: the next character's distribution given everything since the seed.
 def sample(model, seed, n_chars, temperature, rng):
-    """Extend ``seed`` (at least SEQ_LEN characters) by ``n_chars`` sampled characters."""
+    """Extend ``seed`` by ``n_chars`` sampled characters."""
+    stepper = model.stepper()
+    for c in seed:
+        proba = stepper.step(index_of[c])  # (n_classes,)
     text = seed
     for _ in range(n_chars):
-        window = ids_of(text[-SEQ_LEN:])[None]  # (1, SEQ_LEN) ids
-        proba = model.predict_proba(window)[0, -1]  # (n_classes,)
         logits = np.log(np.maximum(proba, 1e-12)) / temperature
         weights = np.exp(logits - logits.max())
         text += model.classes_[rng.choice(len(weights), p=weights / weights.sum())]
+        proba = stepper.step(index_of[text[-1]])
     return text
-
-
-def ids_of(text):
-    """(len(text),) character ids of ``text``."""
-    return np.array([index_of[c] for c in text])
 
 
 rng = np.random.default_rng(0)
