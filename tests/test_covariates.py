@@ -258,10 +258,20 @@ def test_steps_beyond_the_horizon_need_every_other_column_known():
     np.testing.assert_array_equal(within.to_numpy(), [120, 121])
 
 
-def test_recursive_residuals_refuses_a_model_with_known_columns():
-    frame = daily_frame(20)
-    with pytest.raises(ValueError, match="recursive_residuals.*known in advance"):
-        recursive_residuals(fitted_echo(frame), frame)
+def test_recursive_residuals_read_the_known_values_after_each_window():
+    frame = daily_frame(20)  # the echo forecasts price = y + 100: residuals -100
+    residuals = recursive_residuals(fitted_echo(frame), frame, steps=3)
+    assert residuals.shape == (20 - 4 - 4 + 1, 3)  # windows followed by 4 known rows
+    np.testing.assert_array_equal(residuals, -100.0)
+    first = fitted_echo(frame)
+    recursive_residuals(first, frame.iloc[:9], steps=3)  # one window: rows 0 .. 8
+    np.testing.assert_array_equal(first.seen_[0][0], [[0, 102], [1, 103], [2, 104],
+                                                       [3, 105]])
+    np.testing.assert_array_equal(first.seen_[1][0], [[2, 104], [3, 105], [104, 106],
+                                                       [105, 107]])
+    with pytest.raises(ValueError, match="at least n_timesteps_in_ \\+ 4 = 8 rows: one "
+                                         "window and the 4 rows whose known values"):
+        recursive_residuals(fitted_echo(frame), frame.iloc[:7], steps=3)
 
 
 # --------------------------------------------------------------------------- backtest

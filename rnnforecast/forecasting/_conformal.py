@@ -61,9 +61,12 @@ import warnings
 
 import numpy as np
 
-from .._validation import check_finite
-from ..windowing import make_windows
-from ._protocol import window_shape
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .._validation import as_2d_array, check_finite
+from ..windowing import make_windows, resolve_target
+from ._covariates import KnownRows, future_rows
+from ._protocol import known_layout_of, window_shape
 from ._recursive import check_steps, recursive_predict
 
 __all__ = ["check_calibration", "check_coverage", "check_levels", "conformal_quantiles",
@@ -325,7 +328,11 @@ def recursive_residuals(estimator, series, steps=None, *, target=None, stride=1)
         least ``n_timesteps_in_ + steps`` rows.
     steps : int, default=None
         Largest lead time to calibrate; default ``n_outputs_``. ``steps >
-        n_outputs_`` needs univariate data (see :func:`recursive_forecast`).
+        n_outputs_`` needs univariate data, or other columns all known in advance (see
+        :func:`recursive_forecast`): for a model trained with such columns, each window
+        is followed by the rows whose known values the recursion reads (``series``
+        needs ``n_timesteps_in_ + known_lead_ + (ceil(steps / n_outputs_) - 1) *
+        n_outputs_`` rows).
     target : str, int or None, default=None
         Target column, as in :func:`~rnnforecast.make_windows` (default: the first).
     stride : int, default=1
@@ -340,11 +347,7 @@ def recursive_residuals(estimator, series, steps=None, *, target=None, stride=1)
     owner = "recursive_residuals"
     n_timesteps, n_features, horizon = window_shape(estimator, owner)
     if getattr(estimator, "known_features_", None):
-        raise ValueError(
-            f"The 'estimator' parameter of {owner} was trained with features known in "
-            f"advance ({list(estimator.known_features_)}), whose windows recursive_residuals "
-            "does not build. Use its conformal_residuals_ (steps up to n_outputs_), or "
-            "backtest(..., known=[...]) to measure its errors.")
+        return _known_residuals(estimator, series, steps, target, stride, owner)
     steps = check_steps(horizon if steps is None else steps, n_features, horizon, owner)
     _check_calibration_length(series, n_timesteps, steps)
     X, y = make_windows(series, n_timesteps, steps, target=target, stride=stride)
@@ -356,6 +359,38 @@ def recursive_residuals(estimator, series, steps=None, *, target=None, stride=1)
         )
     y_pred = recursive_predict(estimator, X, steps, horizon)  # (n_windows, steps)
     return y - y_pred  # (n_windows, steps)
+
+
+def _known_residuals(estimator, series, steps, target, stride, owner):
+    """:func:`recursive_residuals` of a model with features known in advance: each
+    window is followed by the ``future_rows`` rows whose known values the recursion
+    reads, taken from ``series`` (they are known at the window's end)."""
+    n_timesteps, n_features, horizon = window_shape(estimator, owner)
+    values, _, columns = as_2d_array(series, "series", owner)
+    target_feature = resolve_target(target, columns, values.shape[1], owner, "series")
+    features, lead = known_layout_of(estimator, n_features, target_feature, owner)
+    steps = check_steps(horizon if steps is None else steps, n_features, horizon, owner,
+                        len(features))
+    n_rows = future_rows(steps, horizon, lead)
+    if len(values) < n_timesteps + n_rows:
+        raise ValueError(
+            f"The 'series' parameter of {owner} must have at least n_timesteps_in_ + "
+            f"{n_rows} = {n_timesteps + n_rows} rows: one window and the {n_rows} rows "
+            f"whose known values the recursion over {steps} step(s) reads. Got "
+            f"{len(values)} rows instead. Pass a longer calibration part or fewer steps.")
+    X, y = make_windows(values, n_timesteps, n_rows, target=target_feature, stride=stride)
+    if X.shape[2] != n_features:
+        raise ValueError(
+            f"The 'series' parameter of {owner} must have n_step_features_in_ = "
+            f"{n_features} column(s), those the estimator was trained on. Got "
+            f"{X.shape[2]} instead.")
+    last = len(values) - n_timesteps - n_rows  # the windows' starts, as make_windows
+    starts = np.arange(last % stride, last + 1, stride)
+    spans = sliding_window_view(values[:, list(features)], n_timesteps + n_rows, axis=0)
+    rows = spans[starts].transpose(0, 2, 1)  # (n_windows, T + R, n_known)
+    known = KnownRows(features, lead, rows)
+    y_pred = recursive_predict(estimator, X, steps, horizon, target_feature, known)
+    return y[:, :steps] - y_pred  # (n_windows, steps)
 
 
 def local_scale(windows, target_feature=0):
