@@ -309,6 +309,7 @@ def test_auto_forecaster_with_known_columns_forecasts_from_the_future_values():
     frame = noisy_frame()
     model = AutoForecaster(known=("plan",), **FAST_AUTO).fit(frame)
     assert model.chosen_ == "ridge" and model.known_columns_ == ["plan"]
+    assert model.summary_.endswith("; known in advance: plan")
     future = pd.DataFrame({"plan": [10.0, -10.0, 0.0]},
                           index=future_index(frame.index, 3))
     result = model.predict(future=future)
@@ -429,6 +430,8 @@ def test_auto_forecaster_calendar_adds_the_month_from_two_years_of_history():
     model = AutoForecaster(calendar=True, holidays=["2022-03-15"], **FAST_AUTO).fit(series)
     assert model.calendar_cycles_ == ["month", "day_of_week"]
     assert model.known_columns_[-1] == "holiday"
+    assert model.summary_.endswith("; known in advance: calendar (month, day_of_week, "
+                                   "holiday; networks only)")
     assert len(model.predict()) == 3
 
 

@@ -584,7 +584,15 @@ class AutoForecaster(BaseEstimator):
                 f"period {self.seasonal_period_}): validation MASE {scores[chosen]:.2f} vs "
                 f"seasonal naive {self._snaive_mase:.2f}" + (f"; {others}" if others else "")
                 + f", on the last {self.n_validation_windows_} windows of the history"
-                + skipped)
+                + skipped + self._known_note())
+
+    def _known_note(self):
+        """'; known in advance: price, calendar (day_of_week)', or '' without them."""
+        parts = list(getattr(self, "known", ()))
+        if getattr(self, "calendar", False):
+            cycles = ", ".join(self.calendar_cycles_ + ["holiday"] * bool(self.holidays))
+            parts.append(f"calendar ({cycles}; networks only)")
+        return f"; known in advance: {', '.join(map(str, parts))}" if parts else ""
 
     @property
     def worse_than_seasonal_naive_(self):
