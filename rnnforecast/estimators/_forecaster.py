@@ -18,7 +18,7 @@ from ._base import DTYPES, PREDICT_BATCH, _BaseRNN, limit_blas_threads, options
 from ._calibration import calibration_split, refit_predictions
 from ._linear import LinearSkip
 from ._stepping import Stepper
-from ._quantiles import check_quantiles, conformal_shifts, levels_in_units, split_levels
+from ._quantiles import QuantileLevels, check_quantiles
 
 #: Fewest training windows for which ``early_stopping="auto"`` holds some out.
 MIN_TRAIN_WINDOWS = 10
@@ -28,7 +28,7 @@ AUTO_BATCH_STEPS = 64
 AUTO_BATCH_RANGE = (32, 1024)
 
 
-class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
+class RNNForecaster(RegressorMixin, TransformerMixin, QuantileLevels, _BaseRNN):
     """Recurrent neural network regressor for windows of time series.
 
     Many-to-one (default): a window ``X`` of shape (n_samples, n_timesteps, n_features)
@@ -316,28 +316,6 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         self._store_residuals(X, Y, split, refit)
         return self
 
-    def _check_levels(self, first):
-        """The checked ``quantiles`` with ``loss="quantile"`` (else None); a continued
-        fit must keep the levels its network was trained for."""
-        levels = check_quantiles(self.quantiles) if self.loss == "quantile" else None
-        if first:
-            return levels
-        fitted = getattr(self, "quantiles_", None)
-        if (levels is None) != (fitted is None) or (
-                levels is not None and not np.array_equal(levels, fitted)):
-            raise ValueError(
-                "RNNForecaster cannot continue training (partial_fit or warm_start) with "
-                "other quantile levels: the network has one output per target and level. "
-                f"Fitted with {'no levels' if fitted is None else tuple(fitted.tolist())}, "
-                f"got loss={self.loss!r}, quantiles={self.quantiles!r}. Set them back, or "
-                "call fit with warm_start=False to start a new network.")
-        return levels
-
-    def _n_levels(self):
-        """Network outputs per target: the number of fitted quantile levels, or 1."""
-        levels = getattr(self, "quantiles_", None)
-        return 1 if levels is None else len(levels)
-
     def _early_stopping_split(self, X, Y, incremental):
         """(train, validation) indices when early stopping, else None; "auto" stops
         early when the split leaves ``MIN_TRAIN_WINDOWS`` windows to train on, and
@@ -369,23 +347,6 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         with quantile levels (n, O, K) or (n, T, O, K) (see ``_quantiles.py``)."""
         raw, skip = self._forward_raw(Xs), skip or getattr(self, "_skip", None)
         return self._add_skip(raw, None if skip is None else skip.predict(Xs))
-
-    def _add_skip(self, raw, skip_part):
-        """The network's raw outputs (..., O * K) with the skip's part (..., O) or None
-        added to every level; quantile levels are laid out as (..., O, K)."""
-        if getattr(self, "quantiles_", None) is not None:
-            raw = split_levels(raw, len(self.quantiles_))
-            skip_part = None if skip_part is None else skip_part[..., np.newaxis]
-        return raw if skip_part is None else raw + skip_part
-
-    def _in_units(self, scaled, offsets):
-        """Scaled predictions in the original units: the point predictions (the median
-        of sorted quantile levels), and the sorted levels or None."""
-        levels = getattr(self, "quantiles_", None)
-        if levels is None:
-            return self._scaler.inverse_targets(scaled, offsets), None
-        in_units = levels_in_units(scaled, offsets, self._scaler)
-        return in_units[..., int(np.flatnonzero(levels == 0.5)[0])], in_units
 
     def _batch_size(self, n_samples):
         if self.batch_size != "auto":
@@ -475,47 +436,6 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
         check_is_fitted(self, "_network")
         Y = self._predict_windows(self._check_X(X, reset=False))
         return Y[..., 0] if self._y_ndim < Y.ndim else Y
-
-    def predict_quantiles(self, X, calibrated=False):
-        """Predict every quantile level of ``quantiles_`` (``loss="quantile"``).
-
-        X : array-like of shape (n_samples, n_timesteps, n_features) or
-            (n_samples, n_timesteps)
-        calibrated : bool, default=False
-            Shift each level (per target) by a rank of its residuals on the held-out
-            windows (``quantile_residuals_``; one-sided split conformal, see
-            :func:`rnnforecast.estimators._quantiles.conformal_shifts`), so that on new
-            windows exchangeable with them a level ``tau`` above the median is exceeded
-            with probability at most ``1 - tau``, one below it at most ``tau``; the
-            shifted levels are sorted again. The network's own levels cover less than
-            their share when it fits its training windows closely
-            (``benchmarks/README.md``). Needs the held-out residuals (many-to-one, early
-            stopping or ``calibration``) and enough of them for the outer levels.
-
-        Returns ndarray of shape (n_samples, n_outputs, n_quantiles), or with
-        ``return_sequences`` (n_samples, n_timesteps, n_outputs, n_quantiles), the output
-        axis kept even for a 1-D ``y``. The levels never cross: they are sorted along the
-        last axis (see ``rnnforecast.estimators._quantiles``), and the median level equals
-        ``predict``.
-        """
-        check_is_fitted(self, "_network")
-        if getattr(self, "quantiles_", None) is None:
-            raise ValueError(
-                f"predict_quantiles needs a forecaster fitted with loss='quantile'; this "
-                f"one was fitted with loss={self.loss!r} and predicts one value per "
-                "target. Refit with loss='quantile', quantiles=(0.1, 0.5, 0.9), or use "
-                "forecast(..., interval=0.8) for conformal intervals.")
-        if calibrated and not hasattr(self, "quantile_residuals_"):
-            raise ValueError(
-                "predict_quantiles(calibrated=True) needs the quantile levels' residuals "
-                "on held-out windows (quantile_residuals_), which this forecaster does not "
-                f"have (calibration_={getattr(self, 'calibration_', 'none')!r}). Fit a "
-                "many-to-one forecaster with early stopping or calibration='auto' on "
-                "enough windows, or use calibrated=False.")
-        shifts = conformal_shifts(self.quantile_residuals_, self.quantiles_) if \
-            calibrated else None                                      # checked first
-        levels = self._predict_both(self._check_X(X, reset=False))[1]
-        return levels if shifts is None else np.sort(levels + shifts, axis=-1)
 
     def score(self, X, y, sample_weight=None):
         """R^2 of the predictions, averaged uniformly over all outputs (and time steps).
@@ -668,15 +588,6 @@ class RNNForecaster(RegressorMixin, TransformerMixin, _BaseRNN):
 
     def _set_extra_state(self, skip):
         self._skip, self.linear_skip_ = skip, skip is not None
-
-    def _loaded_levels(self, keep_scaling):
-        """Quantile levels of loaded weights: the fitted ones when the estimator keeps
-        its scaling, else those of the parameters (``loss="quantile"``); (1,) for none."""
-        if keep_scaling:
-            levels = getattr(self, "quantiles_", None)
-        else:
-            levels = check_quantiles(self.quantiles) if self.loss == "quantile" else None
-        return np.ones(1) if levels is None else levels
 
     def _after_load_state_dict(self, spec, keep_scaling):
         if keep_scaling:

@@ -33,8 +33,10 @@ import math
 import numbers
 
 import numpy as np
+from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["check_quantiles", "conformal_shifts", "levels_in_units", "split_levels"]
+__all__ = ["QuantileLevels", "check_quantiles", "conformal_shifts", "levels_in_units",
+           "split_levels"]
 
 
 def _refused(quantiles, rule):
@@ -138,3 +140,100 @@ def conformal_shifts(residuals, levels):
             "closer to 0.5.")
     ordered = np.sort(residuals, axis=0)                             # (n, O, K)
     return np.stack([ordered[k - 1, :, j] for j, k in enumerate(ranks)], axis=-1)
+
+
+class QuantileLevels:
+    """The forecaster's quantile levels (``loss="quantile"``): their checks at fit and
+    load time, the head's layout with the linear skip, the sorted levels in the original
+    units and ``predict_quantiles``. Mixed into ``RNNForecaster``, which provides
+    ``quantiles``, ``loss``, ``quantiles_``, ``_scaler``, ``_check_X`` and
+    ``_predict_both``."""
+
+    def predict_quantiles(self, X, calibrated=False):
+        """Predict every quantile level of ``quantiles_`` (``loss="quantile"``).
+
+        X : array-like of shape (n_samples, n_timesteps, n_features) or
+            (n_samples, n_timesteps)
+        calibrated : bool, default=False
+            Shift each level (per target) by a rank of its residuals on the held-out
+            windows (``quantile_residuals_``; one-sided split conformal, see
+            :func:`rnnforecast.estimators._quantiles.conformal_shifts`), so that on new
+            windows exchangeable with them a level ``tau`` above the median is exceeded
+            with probability at most ``1 - tau``, one below it at most ``tau``; the
+            shifted levels are sorted again. The network's own levels cover less than
+            their share when it fits its training windows closely
+            (``benchmarks/README.md``). Needs the held-out residuals (many-to-one, early
+            stopping or ``calibration``) and enough of them for the outer levels.
+
+        Returns ndarray of shape (n_samples, n_outputs, n_quantiles), or with
+        ``return_sequences`` (n_samples, n_timesteps, n_outputs, n_quantiles), the output
+        axis kept even for a 1-D ``y``. The levels never cross: they are sorted along the
+        last axis (see ``rnnforecast.estimators._quantiles``), and the median level equals
+        ``predict``.
+        """
+        check_is_fitted(self, "_network")
+        if getattr(self, "quantiles_", None) is None:
+            raise ValueError(
+                f"predict_quantiles needs a forecaster fitted with loss='quantile'; this "
+                f"one was fitted with loss={self.loss!r} and predicts one value per "
+                "target. Refit with loss='quantile', quantiles=(0.1, 0.5, 0.9), or use "
+                "forecast(..., interval=0.8) for conformal intervals.")
+        if calibrated and not hasattr(self, "quantile_residuals_"):
+            raise ValueError(
+                "predict_quantiles(calibrated=True) needs the quantile levels' residuals "
+                "on held-out windows (quantile_residuals_), which this forecaster does not "
+                f"have (calibration_={getattr(self, 'calibration_', 'none')!r}). Fit a "
+                "many-to-one forecaster with early stopping or calibration='auto' on "
+                "enough windows, or use calibrated=False.")
+        shifts = conformal_shifts(self.quantile_residuals_, self.quantiles_) if \
+            calibrated else None                                      # checked first
+        levels = self._predict_both(self._check_X(X, reset=False))[1]
+        return levels if shifts is None else np.sort(levels + shifts, axis=-1)
+
+    def _check_levels(self, first):
+        """The checked ``quantiles`` with ``loss="quantile"`` (else None); a continued
+        fit must keep the levels its network was trained for."""
+        levels = check_quantiles(self.quantiles) if self.loss == "quantile" else None
+        if first:
+            return levels
+        fitted = getattr(self, "quantiles_", None)
+        if (levels is None) != (fitted is None) or (
+                levels is not None and not np.array_equal(levels, fitted)):
+            raise ValueError(
+                "RNNForecaster cannot continue training (partial_fit or warm_start) with "
+                "other quantile levels: the network has one output per target and level. "
+                f"Fitted with {'no levels' if fitted is None else tuple(fitted.tolist())}, "
+                f"got loss={self.loss!r}, quantiles={self.quantiles!r}. Set them back, or "
+                "call fit with warm_start=False to start a new network.")
+        return levels
+
+    def _n_levels(self):
+        """Network outputs per target: the number of fitted quantile levels, or 1."""
+        levels = getattr(self, "quantiles_", None)
+        return 1 if levels is None else len(levels)
+
+    def _add_skip(self, raw, skip_part):
+        """The network's raw outputs (..., O * K) with the skip's part (..., O) or None
+        added to every level; quantile levels are laid out as (..., O, K)."""
+        if getattr(self, "quantiles_", None) is not None:
+            raw = split_levels(raw, len(self.quantiles_))
+            skip_part = None if skip_part is None else skip_part[..., np.newaxis]
+        return raw if skip_part is None else raw + skip_part
+
+    def _in_units(self, scaled, offsets):
+        """Scaled predictions in the original units: the point predictions (the median
+        of sorted quantile levels), and the sorted levels or None."""
+        levels = getattr(self, "quantiles_", None)
+        if levels is None:
+            return self._scaler.inverse_targets(scaled, offsets), None
+        in_units = levels_in_units(scaled, offsets, self._scaler)
+        return in_units[..., int(np.flatnonzero(levels == 0.5)[0])], in_units
+
+    def _loaded_levels(self, keep_scaling):
+        """Quantile levels of loaded weights: the fitted ones when the estimator keeps
+        its scaling, else those of the parameters (``loss="quantile"``); (1,) for none."""
+        if keep_scaling:
+            levels = getattr(self, "quantiles_", None)
+        else:
+            levels = check_quantiles(self.quantiles) if self.loss == "quantile" else None
+        return np.ones(1) if levels is None else levels
