@@ -236,7 +236,10 @@ def main(argv=None):
                         help="early_stopping=False: residuals of the second network "
                              "(calibration='auto')")
     parser.add_argument("--quantile", action="store_true",
-                        help="also the loss='quantile' model's intervals (kind quantile)")
+                        help="also the loss='quantile' model's intervals (kinds quantile "
+                             "and calibrated)")
+    parser.add_argument("--series", nargs="+", default=None,
+                        help="only these series, in this order (names as printed)")
     args = parser.parse_args(argv)
     params = dict(DEFAULTS_FORECASTER if args.defaults else CLI_FORECASTER)
     if args.no_early_stopping:
@@ -247,6 +250,11 @@ def main(argv=None):
     specs = shipped_specs()
     if args.suite:
         specs.update(suite_specs())
+    if args.series is not None:
+        unknown = [name for name in args.series if name not in specs]
+        if unknown:
+            parser.error(f"--series: unknown {unknown}; known: {list(specs)}")
+        specs = {name: specs[name] for name in args.series}
     rows = {name: run(name, spec, args.n_jobs, params, kinds)
             for name, spec in specs.items()}
     print("== mean over the series (each level over the series that got it); pinball: "
