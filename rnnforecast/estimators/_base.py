@@ -16,7 +16,7 @@ from threadpoolctl import ThreadpoolController
 from .._validation import as_sequence_array, padded_lengths
 from ..nn._embedding import EMBEDDING_KEY, embedding_forward
 from ..nn.initialization import init_params
-from ..windowing import as_sequences, known_layout
+from ..windowing import as_sequences, check_not_newest_first, known_layout
 from ..nn.network import CELLS, NetworkSpec, predict
 from ..nn.losses import LOSSES
 from ..nn.optimizers import OPTIMIZERS
@@ -135,6 +135,7 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
                 X = X[:, :, None]
         if reset:  # columns led by make_windows(..., known=...), read by forecast()
             self.known_features_, self.known_lead_ = known_layout(X, type(self).__name__)
+        check_not_newest_first(X, type(self).__name__)  # skforecast's lag_1 first
         X = as_sequences(X)  # WindowTransformer's lags -> (n, window, n_features)
         ndim = getattr(X, "ndim", 2)
         if ndim == 3:

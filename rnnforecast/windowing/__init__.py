@@ -13,11 +13,16 @@ Two tools, one for each shape of learning problem:
 Columns known in advance (``make_windows(..., known=[...])``) are read led by the
 horizon (``_known.py``): :class:`KnownWindows` remembers which, and estimators read that
 layout with :func:`known_layout`.
+
+Other libraries' lag matrices (``_peers.py``): sktime's and darts' are oldest first and
+work unchanged; skforecast's are newest first, and :class:`OldestFirst` reverses them.
 """
 
 from ._known import KnownWindows, known_layout
 from ._lags import LagMatrix, WindowTransformer, as_sequences, lag_matrix, to_sequences
+from ._peers import OldestFirst, check_not_newest_first
 from ._windows import make_windows, resolve_known, resolve_target
 
-__all__ = ["KnownWindows", "LagMatrix", "WindowTransformer", "as_sequences", "known_layout",
+__all__ = ["KnownWindows", "LagMatrix", "OldestFirst", "WindowTransformer", "as_sequences",
+           "check_not_newest_first", "known_layout",
            "lag_matrix", "make_windows", "resolve_known", "resolve_target", "to_sequences"]
