@@ -105,8 +105,8 @@ def check_not_newest_first(X, owner):
     Lag matrices (:class:`LagMatrix`, what :class:`OldestFirst` and ``WindowTransformer``
     return) and any 3-D input pass; so does everything called outside those libraries.
     """
-    if isinstance(X, LagMatrix) or np.ndim(X) != 2:
-        return
+    if isinstance(X, LagMatrix) or not isinstance(X, np.ndarray) or X.ndim != 2:
+        return  # skforecast hands over plain 2-D ndarrays
     library = _calling_library(NEWEST_FIRST_LIBRARIES)
     if library is not None:
         raise ValueError(
