@@ -259,3 +259,63 @@ def test_forecast_checks_fit_and_residuals_once(fitted_rnn, monkeypatch, call):
     # window_shape once in forecast(), check_is_fitted once in the estimator's predict
     assert sorted(fitted_checks) == ["check_is_fitted", "window_shape"]
     assert residual_checks == ["_check_residuals"]
+
+
+# ---------------------------------------------------------------------------
+# The history's columns, by name, as the windows were made
+# ---------------------------------------------------------------------------
+
+def _sales_frame(n=80):
+    t = np.arange(n, dtype=float)
+    return pd.DataFrame({"sales": np.sin(t / 4) + 2, "price": np.cos(t / 7),
+                         "promo": (t % 5 == 0).astype(float)},
+                        index=pd.date_range("2024-01-01", periods=n, freq="D"))
+
+
+def _tiny_on(frame, **windows):
+    X, y = make_windows(frame, 8, 2, target="sales", **windows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return RNNForecaster(hidden_size=4, max_iter=3, random_state=0).fit(X, y)
+
+
+@pytest.mark.parametrize("known", [None, ["price", "promo"]])
+def test_a_history_with_its_columns_in_another_order_is_refused(known):
+    frame = _sales_frame()
+    model = _tiny_on(frame, known=known)
+    assert model.window_columns_ == ["sales", "price", "promo"]
+    future = None if known is None else frame.iloc[-2:][["price", "promo"]]
+    history = frame.iloc[:-2] if known is not None else frame
+    swapped = history[["sales", "promo", "price"]]  # the known columns trade places
+    message = re.escape("must have the columns the estimator's windows were made from, "
+                        "in the same order: ['sales', 'price', 'promo']. Got ['sales', "
+                        "'promo', 'price'] instead") + r"(.|\n)*history\[\['sales'"
+    with pytest.raises(ValueError, match=message):
+        model.forecast(swapped, future=future)
+    expected = model.forecast(history, future=future)
+    pd.testing.assert_series_equal(model.forecast(swapped[["sales", "price", "promo"]],
+                                                  future=future), expected)
+
+
+def test_window_columns_are_kept_by_save_and_dropped_by_a_fit_on_arrays(tmp_path):
+    from rnnforecast import load, save
+
+    frame = _sales_frame()
+    model = _tiny_on(frame)
+    save(model, tmp_path / "model.npz")
+    loaded = load(tmp_path / "model.npz")
+    assert loaded.window_columns_ == ["sales", "price", "promo"]
+    with pytest.raises(ValueError, match="in the same order"):
+        loaded.forecast(frame[["price", "sales", "promo"]])
+    X, y = make_windows(frame.to_numpy(), 8, 2)
+    model.fit(np.asarray(X), y)
+    assert not hasattr(model, "window_columns_")  # positions only, as before
+    model.forecast(frame[["price", "sales", "promo"]])  # an array fit cannot tell
+
+
+def test_a_univariate_series_may_be_renamed():
+    series = _sales_frame()["sales"]
+    model = _tiny_on(series.to_frame())
+    assert not hasattr(model, "window_columns_")  # one column: no order to keep
+    pd.testing.assert_series_equal(model.forecast(series.rename("y")).rename("sales"),
+                                   model.forecast(series))

@@ -16,7 +16,7 @@ from threadpoolctl import ThreadpoolController
 from .._validation import as_sequence_array, padded_lengths
 from ..nn._embedding import EMBEDDING_KEY, embedding_forward
 from ..nn.initialization import init_params
-from ..windowing import as_sequences, check_not_newest_first, known_layout
+from ..windowing import as_sequences, check_not_newest_first, known_layout, window_columns
 from ..nn.network import CELLS, NetworkSpec, predict
 from ..nn.losses import LOSSES
 from ..nn.optimizers import OPTIMIZERS
@@ -135,6 +135,7 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
                 X = X[:, :, None]
         if reset:  # columns led by make_windows(..., known=...), read by forecast()
             self.known_features_, self.known_lead_ = known_layout(X, type(self).__name__)
+            self._record_window_columns(window_columns(X))
         check_not_newest_first(X, type(self).__name__)  # skforecast's lag_1 first
         X = as_sequences(X)  # WindowTransformer's lags -> (n, window, n_features)
         ndim = getattr(X, "ndim", 2)
@@ -180,6 +181,14 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
                 f"of lengths {np.unique(lengths)[:5].tolist()} (NaN padding, or a list of "
                 "arrays of different lengths). Cut windows of one length, e.g. with "
                 "rnnforecast.make_windows, or fill the missing values.")
+
+    def _record_window_columns(self, columns):
+        """Keep the column names of windows made from a DataFrame (``window_columns_``),
+        and drop those of an earlier fit."""
+        if columns is not None:
+            self.window_columns_ = list(columns)
+        elif hasattr(self, "window_columns_"):
+            del self.window_columns_
 
     def _check_window_shape(self, X):
         if self._VARIABLE_LENGTHS and X.shape[2:] == (self.n_step_features_in_,):

@@ -12,7 +12,7 @@ from .._validation import as_2d_array, check_finite
 from ..windowing import resolve_target
 from ._conformal import check_calibration, check_levels, interval_columns, level_widths
 from ._future_index import extend_index
-from ._protocol import calibration, target_feature_of, window_shape
+from ._protocol import calibration, target_feature_of, window_columns_of, window_shape
 from ._recursive import check_steps, known_rows, n_known_of, recursive_predict
 
 __all__ = ["forecast"]
@@ -20,7 +20,7 @@ __all__ = ["forecast"]
 OWNER = "forecast"
 
 
-def _last_window(values, index, columns, n_timesteps, n_features):
+def _last_window(values, index, columns, n_timesteps, n_features, expected=None):
     """The last ``n_timesteps`` rows of the history, checked.
 
     Parameters
@@ -28,6 +28,9 @@ def _last_window(values, index, columns, n_timesteps, n_features):
     values : ndarray of shape (n_time, n_features)
     index : pandas.Index of length n_time or None
     columns : list of length n_features or None
+    expected : list of str or None
+        The column names the estimator's windows were made from (``window_columns_``):
+        a history with names must have them, in that order.
 
     Returns
     -------
@@ -46,6 +49,13 @@ def _last_window(values, index, columns, n_timesteps, n_features):
             f"{n_features} column(s), the features the estimator was trained on, in the "
             f"same order. Got {n_columns} column(s) instead."
         )
+    if expected is not None and columns is not None and \
+            [str(c) for c in columns] != expected:
+        raise ValueError(
+            f"The 'history' parameter of {OWNER} must have the columns the estimator's "
+            f"windows were made from, in the same order: {expected}. Got "
+            f"{[str(c) for c in columns]} instead; the network reads the features by "
+            f"position. Reorder them: history[{expected}].")
     labels = np.arange(n_time) if index is None else index
     window = values[-n_timesteps:]
     return check_finite(window, "history", OWNER, index=labels[-n_timesteps:], columns=columns)
@@ -167,7 +177,8 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
     n_timesteps, n_features, horizon = window_shape(estimator, OWNER)
     levels = None if interval is None else check_levels(interval, "interval", OWNER)
     values, index, columns = as_2d_array(history, "history", OWNER, ensure_finite=False)
-    window = _last_window(values, index, columns, n_timesteps, n_features)
+    window = _last_window(values, index, columns, n_timesteps, n_features,
+                          window_columns_of(estimator))
     target_feature = _target_feature(estimator, target, columns, n_features)
     n_known = n_known_of(estimator, n_features, target_feature, OWNER)
     steps = check_steps(horizon if steps is None else steps, n_features, horizon, OWNER,

@@ -18,13 +18,16 @@ A *window forecaster* is any fitted object that forecasts from windows of a seri
 ``known_features_``        optional: features known in advance, read ``known_lead_``
 ``known_lead_``            steps ahead (``make_windows(..., known=[...])``); default
                            none
+``window_columns_``        optional: names of the window's features, from the
+                           DataFrame its windows were made of (several columns)
 =========================  =============================================================
 
 ``RNNForecaster`` is one, and so are :class:`~rnnforecast.forecasting.NaiveForecaster`
 and :class:`~rnnforecast.forecasting.SeasonalNaiveForecaster`; nothing here imports them
 (structural typing). This module is the one place that reads these attributes: the
 rest of the package asks :func:`window_shape`, :func:`target_feature_of`,
-:func:`calibration`, :func:`known_layout_of` and :func:`predict_block`, and fits clones made by
+:func:`calibration`, :func:`known_layout_of`, :func:`window_columns_of` and
+:func:`predict_block`, and fits clones made by
 :func:`with_target_feature`, which sets the ``target_feature`` parameter of an unfitted
 estimator to the column being forecast.
 """
@@ -38,7 +41,7 @@ from sklearn.exceptions import NotFittedError
 from .._validation import check_int
 
 __all__ = ["WindowForecaster", "calibration", "known_layout_of", "predict_block",
-           "target_feature_of", "window_shape", "with_target_feature"]
+           "target_feature_of", "window_columns_of", "window_shape", "with_target_feature"]
 
 #: Fitted attributes every window forecaster has, in the order of :func:`window_shape`.
 SHAPE_ATTRIBUTES = ("n_timesteps_in_", "n_step_features_in_", "n_outputs_")
@@ -123,6 +126,12 @@ def target_feature_of(estimator, n_features, owner):
     """
     target_feature = getattr(estimator, "target_feature", 0)
     return check_int(target_feature, "target_feature", 0, owner, max_value=n_features - 1)
+
+
+def window_columns_of(estimator):
+    """Names of the window's features recorded in fit (a list of str), or None."""
+    columns = getattr(estimator, "window_columns_", None)
+    return None if columns is None else [str(c) for c in columns]
 
 
 def known_layout_of(estimator, n_features, target_feature, owner):

@@ -15,7 +15,9 @@ so the window's last ``H`` steps carry the known values at exactly the ``H`` tar
 times, and the network itself needs no change.
 
 The windows come back as a :class:`KnownWindows` array, an ndarray that remembers which
-features are led and by how much. An estimator reads that layout once in ``fit``
+features are led and by how much, and, for a DataFrame, the names of its columns (in the
+order of the window's features, :func:`window_columns`), so that ``forecast`` can refuse
+a history whose columns come in another order. An estimator reads that layout once in ``fit``
 (:func:`known_layout`) and keeps it as ``known_features_`` and ``known_lead_``, so that
 ``forecast`` can build the same windows from a history and the future values, and can
 refuse a model that was not trained that way. Slicing the windows keeps the mark;
@@ -24,7 +26,7 @@ refuse a model that was not trained that way. Slicing the windows keeps the mark
 
 import numpy as np
 
-__all__ = ["KnownWindows", "known_layout", "lead_known"]
+__all__ = ["KnownWindows", "known_layout", "lead_known", "window_columns"]
 
 
 class KnownWindows(np.ndarray):
@@ -38,19 +40,23 @@ class KnownWindows(np.ndarray):
         The horizon the known features are led by.
     n_features : int
         Features per step when the windows were made (a check on later slicing).
+    columns : tuple of str or None
+        Names of the features, from the DataFrame the windows were made from.
     """
 
     @classmethod
-    def of(cls, X, known_features, lead):
+    def of(cls, X, known_features, lead, columns=None):
         out = X.view(cls)
         out.known_features, out.lead = tuple(int(f) for f in known_features), int(lead)
         out.n_features = X.shape[2]
+        out.columns = None if columns is None else tuple(str(c) for c in columns)
         return out
 
     def __array_finalize__(self, obj):
         self.known_features = getattr(obj, "known_features", ())
         self.lead = getattr(obj, "lead", 0)
         self.n_features = getattr(obj, "n_features", None)
+        self.columns = getattr(obj, "columns", None)
 
 
 def lead_known(values, known_features, lead):
@@ -107,3 +113,22 @@ def known_layout(X, owner="fit"):
             "you want, or pass numpy.asarray(X) to train without known features."
         )
     return X.known_features, X.lead
+
+
+def window_columns(X):
+    """Names of the window's features, when the windows were made from a DataFrame of
+    several columns and still have all of them; else None.
+
+    Parameters
+    ----------
+    X : object
+        Windows; only a :class:`KnownWindows` array carries names.
+
+    Returns
+    -------
+    columns : tuple of str or None
+    """
+    columns = getattr(X, "columns", None) if isinstance(X, KnownWindows) else None
+    if columns is None or X.ndim != 3 or X.shape[2] != len(columns) or len(columns) < 2:
+        return None
+    return columns

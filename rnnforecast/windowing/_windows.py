@@ -255,8 +255,11 @@ def make_windows(
     -------
     X : ndarray of shape (n_windows, window, n_features)
         Input windows, C-contiguous and writeable (a copy, not a view of ``data``);
-        with ``known``, a :class:`~rnnforecast.windowing.KnownWindows` array that
-        remembers the led features.
+        with ``known``, or from a DataFrame of several columns, a
+        :class:`~rnnforecast.windowing.KnownWindows` array that remembers the led
+        features and the column names: an estimator fitted on it records them
+        (``window_columns_``), and ``forecast`` refuses a history whose columns come in
+        another order.
     y : ndarray of shape (n_windows, horizon)
         Targets. With ``return_sequences=True``: of shape (n_windows, window) when
         ``horizon == 1``, else (n_windows, window, horizon).
@@ -305,6 +308,9 @@ def make_windows(
         features = resolve_known(known, columns, values.shape[1], target_feature)
         X = _input_windows(lead_known(values, features, horizon), starts, window)
         X = KnownWindows.of(X, features, horizon) if features else X
+    if columns is not None and len(columns) > 1:  # names, to check a history's order
+        X = KnownWindows.of(X, getattr(X, "known_features", ()), getattr(X, "lead", 0),
+                            columns)
     y = _target_windows(values[:, target_feature], starts, window, horizon, return_sequences)
     if return_index:
         return X, y, _target_index(index, starts, window)
