@@ -30,17 +30,11 @@ from .network import initial_state, layer_params, state_shapes
 __all__ = ["NetworkStepper"]
 
 
-class _ElmanStep:
-    """h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) for one sequence (``_elman``)."""
+class _HiddenStateStep:
+    """A step whose state is its hidden state h, kept in the first ``H`` entries of two
+    alternating input blocks ``[h; x; 1]`` (``self.s``, ``self.cur`` the current one)."""
 
     n_states = 1
-
-    def __init__(self, params, nonlinearity):
-        W_ih, W_hh, b_ih, b_hh = params
-        self.H, self.D = W_hh.shape[1], W_ih.shape[1]
-        self.W = stack_weights(W_hh, W_ih, b_ih + b_hh)            # (H, K)
-        self.act = ACTIVATIONS[nonlinearity]
-        self.s = _input_blocks(self.H, self.D)                    # 2 x (K,)
 
     def reset(self, state):
         self.s[0][:self.H] = state[0]
@@ -48,6 +42,17 @@ class _ElmanStep:
 
     def state(self):
         return (self.s[self.cur][:self.H].copy(),)
+
+
+class _ElmanStep(_HiddenStateStep):
+    """h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) for one sequence (``_elman``)."""
+
+    def __init__(self, params, nonlinearity):
+        W_ih, W_hh, b_ih, b_hh = params
+        self.H, self.D = W_hh.shape[1], W_ih.shape[1]
+        self.W = stack_weights(W_hh, W_ih, b_ih + b_hh)            # (H, K)
+        self.act = ACTIVATIONS[nonlinearity]
+        self.s = _input_blocks(self.H, self.D)                    # 2 x (K,)
 
     def advance(self, x):
         """x (D,) -> h_t (H,), a view valid until the step after next."""
@@ -103,12 +108,10 @@ class _LSTMStep:
         return h
 
 
-class _GRUStep:
+class _GRUStep(_HiddenStateStep):
     """The GRU step of ``_gru.forward`` for one sequence. One product gives the
     recurrent part of the candidate, r, z (halved rows) and the candidate's input part
     ``W_in x_t + b_in``, which the batched layer computes for all steps at once."""
-
-    n_states = 1
 
     def __init__(self, params, nonlinearity=None):
         W_ih, W_hh, b_ih, b_hh = params
@@ -126,13 +129,6 @@ class _GRUStep:
         a = self.a
         self.rec, self.rz, self.r, self.z, self.xn = (a[:H], a[H:3 * H], a[H:2 * H],
                                                       a[2 * H:3 * H], a[3 * H:])
-
-    def reset(self, state):
-        self.s[0][:self.H] = state[0]
-        self.cur = 0
-
-    def state(self):
-        return (self.s[self.cur][:self.H].copy(),)
 
     def advance(self, x):
         H = self.H
