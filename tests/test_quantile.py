@@ -553,3 +553,62 @@ def test_calibrated_needs_held_out_residuals(windows):
     with pytest.raises(ValueError, match=r"give no finite conformal bound for level\(s\) "
                                          r"0.01, 0.99"):
         few.predict_quantiles(X, calibrated=True)
+
+
+# ---------------------------------------------------------------------------
+# forecast(..., quantiles=...): the levels as columns of the forecast
+# ---------------------------------------------------------------------------
+
+import pandas as pd  # noqa: E402
+
+from rnnforecast.forecasting import forecast  # noqa: E402
+
+
+def _history(n=160):
+    rng = np.random.default_rng(1)
+    t = np.arange(n)
+    return pd.Series(50 + 10 * np.sin(t / 5) + rng.normal(scale=2.0, size=n),
+                     index=pd.date_range("2024-01-01", periods=n, freq="D"), name="load")
+
+
+def test_forecast_quantile_columns_are_predict_quantiles_of_the_last_window(quantile_model):
+    history = _history()
+    result = forecast(quantile_model, history, quantiles=True, interval=0.8)
+    assert list(result.columns) == ["forecast", "lower", "upper", "q10", "q50", "q90"]
+    last = history.to_numpy()[-12:].reshape(1, 12, 1)
+    np.testing.assert_allclose(result[["q10", "q50", "q90"]].to_numpy(),
+                               quantile_model.predict_quantiles(last)[0], rtol=1e-12)
+    np.testing.assert_allclose(result["q50"], result["forecast"], rtol=1e-12)
+    assert (np.diff(result[["q10", "q50", "q90"]].to_numpy(), axis=1) >= 0).all()
+    two = quantile_model.forecast(history, steps=2, quantiles="calibrated")
+    np.testing.assert_allclose(two[["q10", "q50", "q90"]].to_numpy(),
+                               quantile_model.predict_quantiles(last, calibrated=True)[0, :2],
+                               rtol=1e-12)
+
+
+def test_forecast_quantiles_read_the_known_columns_led_as_predict_does():
+    t = np.arange(200, dtype=float)
+    frame = pd.DataFrame({"sales": 10 + 5 * (t % 7 == 0) + np.sin(t / 9),
+                          "promo": (t % 7 == 0).astype(float)},
+                         index=pd.date_range("2024-01-01", periods=200, freq="D"))
+    X, y = make_windows(frame.iloc[:-3], 14, 3, target="sales", known=["promo"])
+    model = fit_quiet(RNNForecaster(loss="quantile", **SMALL), X, y)
+    result = model.forecast(frame.iloc[:-3], future=frame.iloc[-3:][["promo"]],
+                            quantiles=True)
+    np.testing.assert_allclose(result["q50"], result["forecast"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(steps=4, quantiles=True), r"up to its trained horizon n_outputs_ = 3; got steps=4"),
+    (dict(quantiles="yes"), r"must be False, True or 'calibrated'. Got 'yes'"),
+])
+def test_forecast_quantiles_refusals(quantile_model, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        forecast(quantile_model, _history(), **kwargs)
+
+
+def test_forecast_quantiles_of_a_point_forecaster_are_refused_before_predicting(windows):
+    X, y = windows
+    model = fit_quiet(RNNForecaster(**SMALL), X, y)
+    with pytest.raises(ValueError, match=r"needs a forecaster fitted with loss='quantile'"):
+        forecast(model, _history(), quantiles=True)

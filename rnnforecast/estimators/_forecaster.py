@@ -511,7 +511,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, QuantileLevels, _BaseRNN):
         return _last_hidden(self._network, Xs, self.n_threads)
 
     def forecast(self, history, steps=None, *, freq=None, interval=None, residuals=None,
-                 future=None):
+                 future=None, quantiles=False):
         """Forecast the ``steps`` values after ``history``, indexed by future timestamps.
 
         history : pandas Series or DataFrame (or array) of shape (n_time[, n_features])
@@ -530,8 +530,13 @@ class RNNForecaster(RegressorMixin, TransformerMixin, QuantileLevels, _BaseRNN):
             For a network trained on windows of ``make_windows(..., known=[...])``: the
             values of those columns at the future timestamps (see
             :func:`rnnforecast.forecasting.forecast`); required then, refused otherwise.
+        quantiles : bool or "calibrated", default=False
+            With ``loss="quantile"``: add the columns ``q10``, ``q50``, ... of
+            ``predict_quantiles`` on the last window (shifted by their held-out residuals
+            for "calibrated"), up to the trained horizon.
 
-        Returns pandas Series (or DataFrame with ``forecast`` and the interval columns).
+        Returns pandas Series (or DataFrame with ``forecast`` and the interval and
+        quantile columns).
         """
         if getattr(self, "n_timesteps_in_", 0) is None:
             raise ValueError(
@@ -540,7 +545,7 @@ class RNNForecaster(RegressorMixin, TransformerMixin, QuantileLevels, _BaseRNN):
                 "fit: it has no window length and no scaling. Fit it, or load the weights "
                 "into an estimator fitted on the same data.")
         return forecast(self, history, steps, freq=freq, interval=interval,
-                        residuals=residuals, future=future)
+                        residuals=residuals, future=future, quantiles=quantiles)
 
     def state_dict(self):
         """The weights as a dict of arrays, named and laid out as PyTorch's.

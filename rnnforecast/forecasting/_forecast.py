@@ -10,9 +10,12 @@ import pandas as pd
 
 from .._validation import as_2d_array, check_finite
 from ..windowing import resolve_target
-from ._conformal import check_calibration, check_levels, interval_columns, level_widths
+from ._conformal import check_calibration, check_levels, interval_columns, level_label
+from ._conformal import level_widths
+from ._covariates import lead_rows
 from ._future_index import extend_index
-from ._protocol import calibration, target_feature_of, window_columns_of, window_shape
+from ._protocol import calibration, quantile_block, quantile_levels_of, target_feature_of
+from ._protocol import window_columns_of, window_shape
 from ._recursive import check_steps, known_rows, n_known_of, recursive_predict
 
 __all__ = ["forecast"]
@@ -96,7 +99,7 @@ def _to_pandas(y_pred, widths, levels, future, name):
 
 
 def forecast(estimator, history, steps=None, *, freq=None, interval=None, residuals=None,
-             target=None, future=None):
+             target=None, future=None, quantiles=False):
     """Forecast the values after a history, indexed by the future timestamps.
 
     The last ``n_timesteps_in_`` rows of ``history`` (all columns, in order, as the
@@ -140,18 +143,26 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
         n_outputs_`` beyond (every step the recursion reads); an array in the order of
         ``known_features_`` for an array history. Refused for a model without known
         columns, and required by one with them.
+    quantiles : bool or "calibrated", default=False
+        Add a column per quantile level of a forecaster fitted with
+        ``loss="quantile"`` (``quantiles_``), named ``q<p>`` after its percentage
+        (``q10``, ``q50``, ``q90``; never crossing), from ``predict_quantiles`` of the
+        last window; "calibrated" shifts them by their held-out residuals
+        (``predict_quantiles(X, calibrated=True)``). Up to the trained horizon only:
+        the levels of a recursive forecast are not those of the network.
 
     Returns
     -------
     forecast : pandas.Series of shape (steps,) or pandas.DataFrame of shape \
-(steps, 1 + 2 * n_levels)
+(steps, 1 + 2 * n_levels [+ n_quantiles])
         Indexed by the ``steps`` labels after ``history``'s last one. A Series named
         after the target column ("forecast" for arrays and unnamed Series); with
         one ``interval`` level, a DataFrame with columns ``forecast``, ``lower``,
         ``upper``; with a list of levels, the columns ``forecast`` then
         ``lower_<p>``, ``upper_<p>`` for each level in increasing order, ``<p>`` its
         percentage: ``interval=[0.95, 0.8]`` gives ``forecast``, ``lower_80``,
-        ``upper_80``, ``lower_95``, ``upper_95``.
+        ``upper_80``, ``lower_95``, ``upper_95``. With ``quantiles``, a DataFrame
+        whose last columns are the quantile levels, ``q10``, ``q50``, ...
 
     Raises
     ------
@@ -176,6 +187,8 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
     """
     n_timesteps, n_features, horizon = window_shape(estimator, OWNER)
     levels = None if interval is None else check_levels(interval, "interval", OWNER)
+    _check_quantiles(quantiles, steps, horizon)
+    q_levels = quantile_levels_of(estimator, OWNER) if quantiles else None
     values, index, columns = as_2d_array(history, "history", OWNER, ensure_finite=False)
     window = _last_window(values, index, columns, n_timesteps, n_features,
                           window_columns_of(estimator))
@@ -196,4 +209,27 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
         widths = level_widths(*checked, X, levels, target_feature)[:, 0]  # (n_levels, steps)
     y_pred = recursive_predict(estimator, X, steps, horizon, target_feature, known)[0]
     name = _forecast_name(history, columns, target_feature)
-    return _to_pandas(y_pred, widths, levels, timestamps, name)
+    result = _to_pandas(y_pred, widths, levels, timestamps, name)
+    if not quantiles:
+        return result
+    first = X if known is None else lead_rows(X, known, 0, horizon)  # as predict reads it
+    y_q = quantile_block(estimator, first, horizon, len(q_levels), quantiles == "calibrated")
+    frame = result.to_frame("forecast") if isinstance(result, pd.Series) else result
+    for k, level in enumerate(q_levels):
+        frame[f"q{level_label(level)}"] = y_q[0, :steps, k]
+    return frame
+
+
+def _check_quantiles(quantiles, steps, horizon):
+    """``quantiles`` is False, True or "calibrated", with ``steps`` up to ``horizon``."""
+    if quantiles is not False and quantiles is not True and quantiles != "calibrated":
+        raise ValueError(
+            f"The 'quantiles' parameter of {OWNER} must be False, True or 'calibrated'. "
+            f"Got {quantiles!r} instead.")
+    if quantiles and steps is not None and steps > horizon:
+        raise ValueError(
+            f"The 'quantiles' parameter of {OWNER} gives the network's levels up to its "
+            f"trained horizon n_outputs_ = {horizon}; got steps={steps}. A recursive "
+            "forecast feeds back one value per step, so its later levels would not be "
+            f"the network's. Ask for steps <= {horizon}, or use interval= with "
+            "recursive_residuals for longer horizons.")

@@ -20,6 +20,8 @@ A *window forecaster* is any fitted object that forecasts from windows of a seri
                            none
 ``window_columns_``        optional: names of the window's features, from the
                            DataFrame its windows were made of (several columns)
+``quantiles_``,            optional: quantile levels of the outputs and
+``predict_quantiles(X)``   ``X -> (n_samples, horizon, n_levels)``, sorted levels
 =========================  =============================================================
 
 ``RNNForecaster`` is one, and so are :class:`~rnnforecast.forecasting.NaiveForecaster`
@@ -41,6 +43,7 @@ from sklearn.exceptions import NotFittedError
 from .._validation import check_int
 
 __all__ = ["WindowForecaster", "calibration", "known_layout_of", "predict_block",
+           "quantile_block", "quantile_levels_of",
            "target_feature_of", "window_columns_of", "window_shape", "with_target_feature"]
 
 #: Fitted attributes every window forecaster has, in the order of :func:`window_shape`.
@@ -305,3 +308,29 @@ def predict_block(estimator, X, horizon):
             "Check that n_outputs_ matches the y the estimator was fitted on."
         )
     return y_pred.reshape(len(X), horizon)
+
+
+def quantile_levels_of(estimator, owner):
+    """The quantile levels of a forecaster fitted with ``loss="quantile"``, checked.
+
+    Returns tuple of float; raises a ValueError for an estimator without them.
+    """
+    levels = getattr(estimator, "quantiles_", None)
+    if levels is None or not hasattr(estimator, "predict_quantiles"):
+        raise ValueError(
+            f"The 'quantiles' parameter of {owner} needs a forecaster fitted with "
+            f"loss='quantile'; got a {type(estimator).__name__} without quantile levels "
+            "(no quantiles_). Refit it with loss='quantile', quantiles=(0.1, 0.5, 0.9), "
+            "or use interval= for conformal intervals.")
+    return tuple(float(q) for q in levels)
+
+
+def quantile_block(estimator, X, horizon, n_levels, calibrated):
+    """One ``predict_quantiles`` call, shaped (n_samples, horizon, n_levels).
+
+    Receives checked values (``n_levels`` from :func:`quantile_levels_of`); with
+    ``calibrated``, the levels shifted by their held-out residuals.
+    """
+    y_q = np.asarray(estimator.predict_quantiles(X, calibrated=calibrated), np.float64)
+    return y_q.reshape(len(X), horizon, n_levels)
+
