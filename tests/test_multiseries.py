@@ -388,3 +388,66 @@ def test_a_long_frame_with_two_rows_at_one_integer_step_is_refused(collection):
     models = fit_many(tiny_forecaster(), collection, window=WINDOW, n_jobs=1)
     with pytest.raises(ValueError, match=message):
         forecast_many(models, long)
+
+
+# ---------------------------------------------------------------------------
+# columns known in advance: fit_many(..., known=...), forecast_many(..., future=...)
+# ---------------------------------------------------------------------------
+
+def _with_promo(collection):
+    """Each series with a 'promo' column known in advance that moves the value."""
+    out = {}
+    for k, (name, s) in enumerate(collection.items()):
+        promo = ((np.arange(len(s)) + k) % 5 == 0).astype(float)
+        out[name] = pd.DataFrame({"value": s.to_numpy() + 2 * promo, "promo": promo},
+                                 index=s.index)
+    return out
+
+
+def test_known_columns_through_fit_many_and_forecast_many(collection):
+    frames = _with_promo(collection)
+    histories = {name: f.iloc[:-2] for name, f in frames.items()}
+    futures = {name: f.iloc[-2:][["promo"]] for name, f in frames.items()}
+    models = fit_many(tiny_forecaster(), histories, window=WINDOW, horizon=2,
+                      known=["promo"], n_jobs=1)
+    assert all(m.known_features_ == (1,) for m in models.values())
+    table = forecast_many(models, histories, future=futures)
+    for name, model in models.items():
+        X, y = make_windows(histories[name], WINDOW, 2, known=["promo"])
+        alone = tiny_forecaster().fit(X, y)
+        expected = alone.forecast(histories[name], future=futures[name])
+        np.testing.assert_array_equal(table.loc[table["series"] == name, "forecast"],
+                                      expected.to_numpy())
+    long_future = pd.concat([f.rename_axis("timestamp").reset_index().assign(series=name)
+                             for name, f in futures.items()])
+    pd.testing.assert_frame_equal(forecast_many(models, histories, future=long_future), table)
+    with pytest.raises(ValueError, match=r"The 'future' parameter of forecast is needed: "
+                       r"the model was trained with the columns \['promo'\]"):
+        forecast_many(models, histories)
+
+
+def test_known_columns_are_checked_before_fitting(collection):
+    frames = _with_promo(collection)
+    frames["up"] = frames["up"][["value"]]  # this one has no promo column
+    with pytest.raises(ValueError, match=r"Series 'up': (.|\n)*known"):
+        fit_many(tiny_forecaster(), frames, window=WINDOW, known=["promo"], n_jobs=1)
+
+
+def test_future_of_an_unknown_series_or_without_ids_is_refused(collection):
+    frames = _with_promo(collection)
+    models = fit_many(tiny_forecaster(), frames, window=WINDOW, known=["promo"], n_jobs=1)
+    stray = {"nope": frames["sine"][["promo"]]}
+    with pytest.raises(ValueError, match=r"holds series that 'series' does not: \['nope'\]"):
+        forecast_many(models, frames, future=stray)
+    no_ids = frames["sine"][["promo"]].reset_index()
+    with pytest.raises(ValueError, match=r"without \['series'\]"):
+        forecast_many(models, frames, future=no_ids)
+
+
+def test_future_for_a_global_model_is_refused(collection):
+    from rnnforecast.forecasting import GlobalForecaster
+
+    model = GlobalForecaster(tiny_forecaster(), window=WINDOW).fit(collection)
+    with pytest.raises(ValueError, match="a GlobalForecaster reads no columns known in "
+                       "advance. Pass future=None"):
+        forecast_many(model, collection, future={"sine": collection["sine"].to_frame()})

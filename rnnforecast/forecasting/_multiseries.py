@@ -37,7 +37,7 @@ from joblib import Parallel, delayed, parallel_backend
 
 from .._jobs import recording, show
 from .._validation import check_int
-from ..windowing import make_windows
+from ..windowing import make_windows, resolve_known
 from ._conformal import check_levels, interval_columns
 from ._forecast import forecast
 from ._protocol import target_feature_of, with_target_feature
@@ -259,10 +259,24 @@ def _check_lengths(collection, window, horizon, owner="fit_many"):
 # ---------------------------------------------------------------------------
 
 
-def _fit_one(estimator, data, window, horizon):
-    """Fit ``estimator`` on the windows of one series (target in column 0)."""
-    X, y = make_windows(data, window, horizon)  # (n_windows, window, F), (n_windows, horizon)
+def _fit_one(estimator, data, window, horizon, known=None):
+    """Fit ``estimator`` on the windows of one series (target in column 0), its
+    ``known`` columns led by the horizon."""
+    X, y = make_windows(data, window, horizon, known=known)  # (n, window, F), (n, horizon)
     return estimator.fit(X, y[:, 0] if horizon == 1 else y)
+
+
+def _check_known_columns(collection, known, owner):
+    """Every series has the ``known`` columns, none of them its target (column 0)."""
+    if known is None:
+        return
+    for name, (data, _, _) in collection.items():
+        columns = list(data.columns) if isinstance(data, pd.DataFrame) else None
+        n_features = 1 if np.ndim(data) == 1 else np.shape(data)[1]
+        try:
+            resolve_known(known, columns, n_features, 0, owner)
+        except ValueError as error:
+            raise ValueError(f"Series {name!r}: {error}") from None
 
 
 def _backend_context(backend):
@@ -277,7 +291,7 @@ def _backend_context(backend):
     return parallel_backend(backend)
 
 
-def fit_many(estimator, series, *, window, horizon=1, target=None, n_jobs=None,
+def fit_many(estimator, series, *, window, horizon=1, target=None, known=None, n_jobs=None,
              backend=None, id_column=None, time_column=None, value_column=None):
     """Fit one clone of ``estimator`` per series, in parallel.
 
@@ -304,6 +318,10 @@ def fit_many(estimator, series, *, window, horizon=1, target=None, n_jobs=None,
         Target column of the dict's DataFrames (a name, or a position for arrays);
         default the first column. Ignored for the long layout, whose target is
         ``value_column``.
+    known : list of str, default=None
+        Columns known in advance (planned prices, calendar), read led by the horizon as
+        ``make_windows(..., known=known)`` reads them; every series must have them.
+        Forecast with ``forecast_many(..., future=...)``.
     n_jobs : int, default=None
         Number of parallel fits for ``joblib.Parallel`` (``-1``: all workers).
     backend : str, default=None
@@ -361,10 +379,11 @@ def fit_many(estimator, series, *, window, horizon=1, target=None, n_jobs=None,
     layout = long_layout(series, id_column, time_column, value_column)
     collection = _target_first(series, target, layout, "fit_many")
     _check_lengths({name: data for name, (data, _, _) in collection.items()}, window, horizon)
+    _check_known_columns(collection, known, "fit_many")
     clones = [with_target_feature(estimator, column, "fit_many", label=label, moved_first=True)
               for _, column, label in collection.values()]
     jobs = (
-        delayed(recording)(_fit_one, model, data, window, horizon)
+        delayed(recording)(_fit_one, model, data, window, horizon, known)
         for model, (data, _, _) in zip(clones, collection.values())
     )
     with _backend_context(backend):
@@ -431,8 +450,38 @@ def _long_forecast(name, prediction, id_name, time_name):
     return frame
 
 
+def _future_frames(future, names, id_name, time_name):
+    """``future`` (a dict, or a long DataFrame with the id and time columns) as one
+    DataFrame per series, indexed by time; None stays None."""
+    owner = "forecast_many"
+    if future is None:
+        return None
+    if isinstance(future, dict):
+        frames = dict(future)
+    elif isinstance(future, pd.DataFrame):
+        missing = [c for c in (id_name, time_name) if c not in future.columns]
+        if missing:
+            raise ValueError(
+                f"The 'future' parameter of {owner} must be a dict {{name: DataFrame}} or "
+                f"a long DataFrame with the id and time columns of the series, "
+                f"{[id_name, time_name]}. Got a DataFrame without {missing}; its columns "
+                f"are {_shown(future.columns)}. Name them as in 'series'.")
+        frames = {name: group.drop(columns=id_name).set_index(time_name)
+                  for name, group in future.groupby(id_name, sort=False)}
+    else:
+        raise ValueError(
+            f"The 'future' parameter of {owner} must be a dict {{name: DataFrame}} or a long "
+            f"DataFrame. Got {type(future).__name__} instead.")
+    unknown = [name for name in frames if name not in names]
+    if unknown:
+        raise ValueError(
+            f"The 'future' parameter of {owner} holds series that 'series' does not: "
+            f"{_shown(unknown)}. Drop them, or add their histories to 'series'.")
+    return frames
+
+
 def forecast_many(models, series, steps=None, *, interval=None, freq=None, target=None,
-                  id_column=None, time_column=None, value_column=None):
+                  future=None, id_column=None, time_column=None, value_column=None):
     """Forecast every series after its history with its own fitted model.
 
     Each series is forecast with :func:`~rnnforecast.forecasting.forecast`: the model
@@ -458,6 +507,12 @@ def forecast_many(models, series, steps=None, *, interval=None, freq=None, targe
         :func:`~rnnforecast.forecasting.forecast` does.
     freq : str, pandas.DateOffset, int or None, default=None
         Spacing of the future timestamps; default inferred from each series' index.
+    future : dict of name -> pandas.DataFrame, or pandas.DataFrame, default=None
+        For models fitted with ``fit_many(..., known=[...])``: the values of the
+        columns known in advance after each series, as ``forecast``'s ``future`` (a
+        DataFrame indexed by the future timestamps), per series in a dict or as a long
+        DataFrame with the id and time columns of ``series`` and the known columns.
+        Required for such models, refused for the others (by ``forecast``).
     target, id_column, time_column, value_column : default None
         The same layout arguments as given to :func:`fit_many`, with the same
         defaults (``series``, ``timestamp``, ``value``, or nixtla's ``unique_id``,
@@ -487,6 +542,11 @@ def forecast_many(models, series, steps=None, *, interval=None, freq=None, targe
     from ._global import GlobalForecaster  # imported here: _global imports this module
 
     if isinstance(models, GlobalForecaster):  # one model for every series
+        if future is not None:
+            raise ValueError(
+                "The 'future' parameter of forecast_many is for models fitted with "
+                "fit_many(..., known=[...]); a GlobalForecaster reads no columns known in "
+                "advance. Pass future=None.")
         return models._forecast(series, steps, interval, freq, target,
                                 (id_column, time_column, value_column), "forecast_many")
     layout = long_layout(series, id_column, time_column, value_column)
@@ -498,9 +558,15 @@ def forecast_many(models, series, steps=None, *, interval=None, freq=None, targe
     if isinstance(series, pd.DataFrame) or target is not None:
         for name, (data, _, _) in collection.items():
             _check_target_first(name, models[name], data)
+    futures = _future_frames(future, list(collection), *layout[:2])
     frames = [
-        _long_forecast(name, forecast(models[name], data, steps, freq=freq, interval=interval),
-                       *layout[:2])
+        _long_forecast(name, forecast(models[name], data, steps, freq=freq, interval=interval,
+                                      future=_future_of(futures, name)), *layout[:2])
         for name, (data, _, _) in collection.items()
     ]
     return pd.concat(frames, ignore_index=True)
+
+
+def _future_of(futures, name):
+    """The future values of series ``name``, or None."""
+    return None if futures is None else futures.get(name)
