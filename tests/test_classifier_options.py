@@ -6,7 +6,6 @@ import pytest
 
 from rnnforecast import RNNClassifier
 from rnnforecast.estimators._training import cosine_rate
-from rnnforecast.nn.network import encode
 from rnnforecast.preprocessing import normalize_sequences, piecewise_mean
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
