@@ -336,6 +336,14 @@ def as_sequence_array(X, name="X", pad=np.nan):
         ``X`` itself is never modified.
     """
     items = [_sequence_rows(item, i, name) for i, item in enumerate(X)]
+    missing = [i for i, a in enumerate(items)
+               if np.issubdtype(a.dtype, np.floating) and np.isnan(a).any()]
+    if missing:  # in a list every step is real: a NaN is a missing value, not padding
+        raise ValueError(
+            f"{_subject(name)} is a list of sequences, each holding its real steps only, "
+            f"but the sequences at positions {missing[:MAX_SHOWN]} contain NaN: missing "
+            "values, which would be read as padding and drop steps. Fill or drop them "
+            "first (NaN padding is for 3-D arrays, after each sequence's end).")
     if not items or len({a.shape for a in items}) == 1:
         return np.asarray(items) if items else np.asarray(X)
     ndims = {a.ndim for a in items}

@@ -238,3 +238,16 @@ def test_labels_at_padded_steps_do_not_count_in_training():
     for other in (b, c):
         for key, value in a.state_dict().items():
             np.testing.assert_array_equal(value, other.state_dict()[key], err_msg=key)
+
+
+def test_a_list_of_sequences_with_missing_values_is_refused_not_shortened():
+    rng = np.random.default_rng(0)
+    X = [rng.standard_normal((n, 2)) for n in (5, 8, 12, 7)]
+    clf = RNNClassifier(hidden_size=4, max_iter=2, random_state=0).fit(X, [0, 1, 0, 1])
+    trailing = [x.copy() for x in X]
+    trailing[2][-1] = np.nan  # a whole last step missing: it must not become padding
+    with pytest.raises(ValueError, match=r"sequences at positions \[2\] contain NaN: "
+                       r"missing values, which would be read as padding"):
+        clf.predict_proba(trailing)
+    with pytest.raises(ValueError, match=r"positions \[2\] contain NaN"):
+        clf.fit(trailing, [0, 1, 0, 1])
