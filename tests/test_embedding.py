@@ -151,7 +151,9 @@ def test_token_classifier_reloads_and_clones(tmp_path):
     np.testing.assert_array_equal(clone(model).fit(ids, y).predict_proba(ids),
                                   model.predict_proba(ids))
     fresh = RNNClassifier(hidden_size=2)
-    with pytest.warns(UserWarning, match="without their scaling"):
+    with pytest.warns(UserWarning, match=r"set the weights of a token model into an "
+                      r"estimator not fitted on their data: it predicts as the original, "
+                      r"but names its classes 0 \.\. 1"):
         fresh.load_state_dict(model.state_dict())
     assert fresh.embedding_dim == 3 and fresh.vocabulary_size_ == 7
     np.testing.assert_allclose(fresh.predict_proba(ids), model.predict_proba(ids),

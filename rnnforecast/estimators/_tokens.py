@@ -50,6 +50,19 @@ class _TokenInputMixin:
             return network_input(X, tokens=True)
         return network_input(self._scaler.transform(X, dtype)[0])
 
+    def _unfitted_load_message(self, weight, spec):
+        """Token ids need no scaling: a token model (``weight``, the checked embedding)
+        loses only its class names (None when this estimator already has as many
+        classes)."""
+        if weight is None:
+            return super()._unfitted_load_message(weight, spec)
+        if len(getattr(self, "classes_", ())) == spec.output_size:
+            return None
+        return (f"{type(self).__name__}.load_state_dict set the weights of a token model "
+                "into an estimator not fitted on their data: it predicts as the original, "
+                f"but names its classes 0 .. {spec.output_size - 1}. Load the weights into "
+                "an estimator fitted on the same labels to keep their names.")
+
     def _check_extra_state(self, extra, spec, keep_scaling):
         """The state_dict's ``embedding.weight`` (V, E), E the network's input size, as
         an array of the training dtype; None without one (then the classifier reads

@@ -113,13 +113,9 @@ class _WeightsMixin:
             == (spec.input_size, spec.output_size))
         self._check_loaded_outputs(spec)
         extra = self._check_extra_state(extra, spec, keep_scaling)  # before any change
-        if not keep_scaling:
-            warnings.warn(
-                f"{type(self).__name__}.load_state_dict set weights without their scaling: "
-                "until the estimator is fitted again it reads raw windows (no window "
-                "normalization, no standardisation) and returns the network's raw "
-                "outputs. Load the weights into an estimator fitted on the same data to "
-                "keep its scaling.", UserWarning, stacklevel=2)
+        message = None if keep_scaling else self._unfitted_load_message(extra, spec)
+        if message:
+            warnings.warn(message, UserWarning, stacklevel=2)
         self.set_params(hidden_size=spec.hidden_size, num_layers=spec.num_layers,
                         **directions)
         self._network = _Network(spec, params)
@@ -134,6 +130,16 @@ class _WeightsMixin:
 
     def _check_loaded_outputs(self, spec):
         """Hook: refuse weights whose outputs contradict the fitted estimator."""
+
+    def _unfitted_load_message(self, checked, spec):
+        """Hook: what a load into an estimator not fitted on the weights' data loses, as
+        the warning's text (None: nothing); ``checked`` is what ``_check_extra_state``
+        returned."""
+        return (f"{type(self).__name__}.load_state_dict set weights without their scaling: "
+                "until the estimator is fitted again it reads raw windows (no window "
+                "normalization, no standardisation) and returns the network's raw "
+                "outputs. Load the weights into an estimator fitted on the same data to "
+                "keep its scaling.")
 
     def _check_extra_state(self, extra, spec, keep_scaling):
         """Hook: check the ``_EXTRA_STATE`` entries given (a dict) against the network's
