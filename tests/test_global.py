@@ -138,7 +138,7 @@ def test_target_selects_the_column_of_dataframes(collection):
                                          r"'value'\].*pass target=<column>"):
         tiny_global().fit(frames)
     long = to_long(collection).assign(price=1.0)
-    with pytest.raises(ValueError, match=r"global model reads no exogenous columns.*"
+    with pytest.raises(ValueError, match=r"global model reads no other exogenous columns.*"
                                          r"\['value', 'price'\]"):
         tiny_global().fit(long)
 

@@ -444,10 +444,10 @@ def test_future_of_an_unknown_series_or_without_ids_is_refused(collection):
         forecast_many(models, frames, future=no_ids)
 
 
-def test_future_for_a_global_model_is_refused(collection):
+def test_future_for_a_global_model_without_known_columns_is_refused(collection):
     from rnnforecast.forecasting import GlobalForecaster
 
     model = GlobalForecaster(tiny_forecaster(), window=WINDOW).fit(collection)
-    with pytest.raises(ValueError, match="a GlobalForecaster reads no columns known in "
-                       "advance. Pass future=None"):
+    with pytest.raises(ValueError, match=r"forecast_many is for a GlobalForecaster fitted "
+                       r"with known=\[...\]; this one reads no columns known in advance"):
         forecast_many(model, collection, future={"sine": collection["sine"].to_frame()})

@@ -30,6 +30,9 @@ collections of short related series, and one fit instead of hundreds::
    series' last one. Intervals come from the estimator's conformal residuals, which are
    in scaled units: each series' half-widths are multiplied by its own scale, which is
    exact since ``y - ŷ = scale · (z - ẑ)``.
+5. **Columns known in advance** (``known``): scaled per series and column, read led by
+   the horizon between the value and the static features (``_global_known.py``), and
+   given for the forecast dates in ``forecast(..., future=...)``.
 """
 
 import numpy as np
@@ -44,6 +47,7 @@ from ._future_index import extend_index
 from ._global_data import (check_all_finite, check_scaling, check_static, pooled_layout,
                            series_statistics, series_values, static_matrix, static_names,
                            window_features)
+from ._global_known import check_known, future_known, known_scaling, known_window, split_known
 from ._multiseries import (_check_lengths, _check_output_names, _long_forecast,
                            _target_first, long_layout)
 from ._protocol import calibration, predict_block, with_target_feature
@@ -52,6 +56,14 @@ from ._recursive import check_steps
 __all__ = ["GlobalForecaster"]
 
 OWNER = "GlobalForecaster"
+
+
+def _with_known(X, known):
+    """Window features (N, T, 1 + S) with the led known values (N, T, K) put after the
+    value feature: (N, T, 1 + K + S)."""
+    if known.shape[2] == 0:
+        return X
+    return np.concatenate([X[:, :, :1], known, X[:, :, 1:]], axis=2)
 
 
 def _default_estimator():
@@ -110,6 +122,11 @@ class GlobalForecaster(BaseEstimator):
         the mean and divides by the standard deviation; ``"mean_abs"`` divides by the
         mean absolute value (keeps zeros at zero, e.g. for counts); None leaves the
         values as they are.
+    known : list of str, default=None
+        Columns known in advance (planned prices, calendar terms) that every series
+        carries beside its value column. Each is standardised per series (from its fit
+        history) and read led by the horizon, as ``make_windows(..., known=...)`` does;
+        :meth:`forecast` needs their future values (``future``).
 
     Attributes
     ----------
@@ -136,6 +153,10 @@ class GlobalForecaster(BaseEstimator):
         The checked ``scaling``, also used for series first seen in ``forecast``.
     use_id_ : bool
         Whether one-hot id columns are among the static features.
+    known_ : tuple of str
+        The checked ``known`` (empty without).
+    known_scaling_ : ndarray of shape (n_series, n_known, 2)
+        Location and scale of every known column of every fitted series.
 
     Examples
     --------
@@ -150,12 +171,13 @@ class GlobalForecaster(BaseEstimator):
     """
 
     def __init__(self, estimator=None, *, window, horizon=1, static=None,
-                 scaling="standard"):
+                 scaling="standard", known=None):
         self.estimator = estimator
         self.window = window
         self.horizon = horizon
         self.static = static
         self.scaling = scaling
+        self.known = known
 
     # ----------------------------------------------------------------- fit
     def _checked_params(self):
@@ -168,10 +190,15 @@ class GlobalForecaster(BaseEstimator):
         model = with_target_feature(estimator, 0, OWNER)
         return window, horizon, scaling, static, model
 
-    def _collection(self, series, target, layout, owner):
-        """Values and time index of every series, one column each."""
+    def _collection(self, series, target, layout, owner, known=()):
+        """Values and time index of every series, one column each, and the values of
+        its ``known`` columns (None without)."""
         collection = _target_first(series, target, layout, owner)
-        return series_values(collection, isinstance(series, pd.DataFrame), owner)
+        known_values = None
+        if known:
+            collection, known_values = split_known(collection, known, owner)
+        values, indexes = series_values(collection, isinstance(series, pd.DataFrame), owner)
+        return values, indexes, known_values
 
     def fit(self, series, *, target=None, id_column=None, time_column=None,
             value_column=None):
@@ -206,13 +233,22 @@ pandas.DataFrame
             of windows than the time-ordered layout planned.
         """
         window, horizon, scaling, (use_id, attributes), model = self._checked_params()
+        known = check_known(self.known, OWNER)
         layout = long_layout(series, id_column, time_column, value_column)
-        values, indexes = self._collection(series, target, layout, OWNER)
+        values, indexes, known_values = self._collection(series, target, layout, OWNER,
+                                                         known)
         _check_lengths(values, window, horizon, owner=OWNER)
         ids = _sorted_ids(values)
         for name in ids:
             check_all_finite(name, values[name], indexes[name], OWNER)
+            if known:
+                check_finite(known_values[name], f"series[{name!r}]", OWNER,
+                             index=indexes[name], columns=list(known))
         stats = np.array([series_statistics(values[name], scaling) for name in ids])
+        known_stats = np.array([known_scaling(known_values[name]) for name in ids]) \
+            if known else np.zeros((len(ids), 0, 2))
+        scaled_known = [(known_values[name] - s[:, 0]) / s[:, 1]
+                        for name, s in zip(ids, known_stats)] if known else None
         static = static_matrix(ids, ids, use_id, attributes, OWNER)  # (n_series, S)
         offset = None
         if static.shape[1] and "window_normalization" in model.get_params():
@@ -221,7 +257,7 @@ pandas.DataFrame
         fraction = _holdout(model)
         X, y, n_validation = self._pooled_windows(
             [(values[name] - loc) / scale for name, (loc, scale) in zip(ids, stats)],
-            static, offset, window, horizon, fraction)
+            static, offset, window, horizon, fraction, scaled_known)
         model.fit(X, y[:, 0] if horizon == 1 else y)
         if fraction is not None:
             self._check_held_out(model, n_validation)
@@ -231,29 +267,36 @@ pandas.DataFrame
         self.use_id_, self.attributes_, self.window_offset_ = use_id, attributes, offset
         self.n_windows_, self.n_validation_ = len(X), n_validation
         self.window_, self.horizon_, self.scaling_ = window, horizon, scaling
+        self.known_, self.known_scaling_ = known, known_stats
         return self
 
     @staticmethod
-    def _pooled_windows(scaled, static, offset, window, horizon, fraction):
+    def _pooled_windows(scaled, static, offset, window, horizon, fraction, known=None):
         """Windows of every scaled series, with statics, in time order (see
         :func:`~._global_data.pooled_layout`).
 
         Returns
         -------
-        X : ndarray of shape (n_pooled, window, 1 + n_static)
+        X : ndarray of shape (n_pooled, window, 1 + n_known + n_static)
         y : ndarray of shape (n_pooled, horizon)
             Targets minus the window offsets.
         n_validation : int
         """
-        cut = [make_windows(z, window, horizon) for z in scaled]  # [(n_s, T, 1), (n_s, H)]
+        if known is None:
+            cut = [make_windows(z, window, horizon) for z in scaled]  # (n_s, T, 1), (n_s, H)
+        else:  # the known columns led by the horizon: (n_s, T, 1 + K)
+            cut = [make_windows(np.column_stack([z, k]), window, horizon,
+                                known=list(range(1, 1 + k.shape[1])))
+                   for z, k in zip(scaled, known)]
         counts = np.array([len(Xs) for Xs, _ in cut])
         order, n_validation = pooled_layout(counts, fraction, horizon - 1)
         series, distance = np.array(order).T  # (N,), (N,)
         first = np.concatenate([[0], np.cumsum(counts)[:-1]])  # first row of each series
         rows = first[series] + counts[series] - 1 - distance  # (N,) rows of the stacks
-        Z = np.concatenate([Xs[:, :, 0] for Xs, _ in cut])[rows]  # (N, T)
+        stacked = np.concatenate([np.asarray(Xs) for Xs, _ in cut])[rows]  # (N, T, 1 + K)
         Y = np.concatenate([ys for _, ys in cut])[rows]  # (N, H)
-        X, offsets = window_features(Z, static[series], offset)
+        X, offsets = window_features(stacked[:, :, 0], static[series], offset)
+        X = _with_known(X, stacked[:, :, 1:])
         return X, Y - offsets[:, np.newaxis], n_validation
 
     @staticmethod
@@ -302,17 +345,45 @@ pandas.DataFrame
             rows.append((last - loc) / scale)
         return np.stack(rows), np.array(stats)  # (n, T), (n, 2)
 
-    def _predict_scaled(self, Z, static, steps):
+    def _predict_scaled(self, Z, static, steps, known=None):
         """Scaled forecasts (n, steps) from scaled windows Z (n, T), recursive beyond
-        the trained horizon; returns also the features of the first windows."""
+        the trained horizon; returns also the features of the first windows. ``known``:
+        a function of the block number giving the led known values (n, T, K)."""
         blocks, X_first = [], None
         while len(blocks) * self.horizon_ < steps:
             X, offsets = window_features(Z, static, self.window_offset_)
+            if known is not None:
+                X = _with_known(X, known(len(blocks)))
             X_first = X if X_first is None else X_first
             block = predict_block(self.estimator_, X, self.horizon_) + offsets[:, None]
             blocks.append(block)  # (n, H)
             Z = np.concatenate([Z, block], axis=1)[:, -self.window_:]  # (n, T)
         return np.concatenate(blocks, axis=1)[:, :steps], X_first
+
+    def _known_blocks(self, known_values, indexes, ids, future, steps, layout, freq, owner):
+        """A function of the block number: the led, scaled known values of every series'
+        window of that block, (n, T, K), from its history and ``future``."""
+        T, H = self.window_, self.horizon_
+        n_rows = -(-steps // H) * H  # every step the recursion reads
+        given = future_known(future, ids, indexes, self.known_, n_rows, layout, freq, owner)
+        full, sizes = [], []
+        for name in ids:
+            history = known_values[name]
+            used = history[len(history) - T + H:]  # the history rows the first block reads
+            check_finite(used, f"series[{name!r}]", owner, index=indexes[name][len(history)
+                         - T + H:], columns=list(self.known_))
+            if name in self._positions():
+                stats = self.known_scaling_[self._positions()[name]]
+            else:
+                check_finite(history, f"series[{name!r}]", owner, index=indexes[name],
+                             columns=list(self.known_))
+                stats = known_scaling(history)
+            full.append((np.concatenate([history, given[name]]) - stats[:, 0]) / stats[:, 1])
+            sizes.append(len(history))
+
+        def block(b):
+            return np.stack([known_window(f, n, T, H, b) for f, n in zip(full, sizes)])
+        return block
 
     def _calibration(self, levels, interval, steps, owner):
         """The estimator's residuals and scales (scaled units), checked for ``steps``."""
@@ -328,7 +399,7 @@ pandas.DataFrame
         return check_calibration(*stored, steps, levels, owner)
 
     def forecast(self, series, steps=None, *, interval=None, freq=None, target=None,
-                 id_column=None, time_column=None, value_column=None):
+                 future=None, id_column=None, time_column=None, value_column=None):
         """Forecast every series after its history, in one long table.
 
         Parameters
@@ -346,6 +417,11 @@ pandas.DataFrame
             :func:`~rnnforecast.forecasting.forecast_many`.
         freq : str, pandas.DateOffset, int or None, default=None
             Spacing of the future timestamps; default inferred from each series.
+        future : dict of name -> pandas.DataFrame, or pandas.DataFrame, default=None
+            With ``known``: the known columns' values after every series' history,
+            ``ceil(steps / horizon) * horizon`` rows each, indexed by the future
+            timestamps (a dict), or a long DataFrame with the id and time columns.
+            Required then, refused otherwise.
         target, id_column, time_column, value_column : default None
             The layout arguments of :meth:`fit`.
 
@@ -356,9 +432,9 @@ pandas.DataFrame
             time columns under the caller's names, ``forecast``, and the bounds.
         """
         return self._forecast(series, steps, interval, freq, target,
-                              (id_column, time_column, value_column), OWNER)
+                              (id_column, time_column, value_column), OWNER, future)
 
-    def _forecast(self, series, steps, interval, freq, target, columns, owner):
+    def _forecast(self, series, steps, interval, freq, target, columns, owner, future=None):
         """:meth:`forecast`, with the function named in error messages (``owner``)."""
         check_is_fitted(self, "estimator_")
         steps = check_steps(self.horizon_ if steps is None else steps, 1, self.horizon_,
@@ -369,13 +445,24 @@ pandas.DataFrame
         _check_output_names(*layout[:2], names, series, owner)
         calibrated = None if levels is None else self._calibration(levels, interval,
                                                                    steps, owner)
-        values, indexes = self._collection(series, target, layout, owner)
+        known = getattr(self, "known_", ())
+        if future is not None and not known:
+            raise ValueError(
+                f"The 'future' parameter of {owner} is for a GlobalForecaster fitted with "
+                "known=[...]; this one reads no columns known in advance. Pass "
+                "future=None.")
+        values, indexes, known_values = self._collection(series, target, layout, owner,
+                                                         known)
         ids = list(values)
         futures = [extend_index(indexes[name], steps, freq, owner=owner, name="series")
                    for name in ids]
         static = static_matrix(ids, self.ids_, self.use_id_, self.attributes_, owner)
         Z, stats = self._last_windows(values, indexes, ids, owner)  # (n, T), (n, 2)
-        Z_pred, X = self._predict_scaled(Z, static, steps)
+        led = None
+        if known:
+            led = self._known_blocks(known_values, indexes, ids, future, steps, layout[:3],
+                                     freq, owner)
+        Z_pred, X = self._predict_scaled(Z, static, steps, led)
         y_pred = stats[:, :1] + stats[:, 1:] * Z_pred  # (n, steps)
         bounds = []
         if calibrated is not None:  # half-widths in scaled units, times each scale

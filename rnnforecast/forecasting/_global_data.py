@@ -30,9 +30,11 @@ def _extra_columns_error(name, columns, long, owner):
            "series[[id_column, time_column, value_column]]" if long else
            "pass target=<column> to forecast that column alone (the others are not read)")
     return ValueError(
-        f"The 'series' parameter of {owner} must hold one value column per series: the "
-        f"global model reads no exogenous columns. Series {name!r} has the columns "
-        f"{_shown(columns)}. Use fit_many for series with exogenous columns, or {fix}."
+        f"The 'series' parameter of {owner} must hold one value column per series, "
+        f"besides the columns named in known=[...]: the global model reads no other "
+        f"exogenous columns. Series {name!r} has the columns {_shown(columns)}. Name the "
+        f"ones known in advance in known=, use fit_many for other exogenous columns, or "
+        f"{fix}."
     )
 
 

@@ -542,13 +542,9 @@ def forecast_many(models, series, steps=None, *, interval=None, freq=None, targe
     from ._global import GlobalForecaster  # imported here: _global imports this module
 
     if isinstance(models, GlobalForecaster):  # one model for every series
-        if future is not None:
-            raise ValueError(
-                "The 'future' parameter of forecast_many is for models fitted with "
-                "fit_many(..., known=[...]); a GlobalForecaster reads no columns known in "
-                "advance. Pass future=None.")
         return models._forecast(series, steps, interval, freq, target,
-                                (id_column, time_column, value_column), "forecast_many")
+                                (id_column, time_column, value_column), "forecast_many",
+                                future)
     layout = long_layout(series, id_column, time_column, value_column)
     levels = None if interval is None else check_levels(interval, "interval", "forecast_many")
     values = ["forecast", *([] if levels is None else interval_columns(levels))]
