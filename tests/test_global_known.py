@@ -163,3 +163,12 @@ def test_known_columns_are_checked_in_fit_and_future_refused_without_them():
     with pytest.raises(ValueError, match=r"is for a GlobalForecaster fitted with "
                        r"known=\[...\]; this one reads no columns known in advance"):
         model.forecast(plain, future={"a": plain["a"]})
+
+
+def test_future_of_a_series_not_forecast_is_refused():
+    model, history, data = fitted_recorder()
+    future = {n: f.iloc[-H:][["price", "promo"]] for n, f in data.items()}
+    future["c"] = future["a"]
+    with pytest.raises(ValueError, match=r"The 'future' parameter of GlobalForecaster holds "
+                       r"series that 'series' does not: \['c'\]"):
+        model.forecast(history, future=future)

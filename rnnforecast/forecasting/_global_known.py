@@ -16,6 +16,7 @@ import pandas as pd
 from .._validation import as_2d_array, check_finite
 from ._future_index import extend_index
 from ._global_data import series_statistics
+from ._multiseries import _future_frames
 
 __all__ = ["check_known", "future_known", "known_scaling", "known_window", "split_known"]
 
@@ -119,7 +120,7 @@ def future_known(future, names, indexes, known, n_rows, layout, freq, owner):
             f"{list(known)} known in advance. Pass their values for the next {n_rows} "
             "time step(s) of every series, as a dict {name: DataFrame} indexed by the "
             "future timestamps, or as a long DataFrame with the id and time columns.")
-    frames = _per_series(future, layout, owner)
+    frames = _future_frames(future, names, *layout[:2], owner)
     lacking = [name for name in names if name not in frames]
     if lacking:
         raise ValueError(
@@ -146,22 +147,3 @@ def future_known(future, names, indexes, known, n_rows, layout, freq, owner):
         out[name] = check_finite(values, f"future[{name!r}]", owner, index=expected,
                                  columns=list(known))
     return out
-
-
-def _per_series(future, layout, owner):
-    """``future`` as one DataFrame per series, indexed by time."""
-    if isinstance(future, dict):
-        return dict(future)
-    if isinstance(future, pd.DataFrame):
-        id_name, time_name = layout[:2]
-        missing = [c for c in (id_name, time_name) if c not in future.columns]
-        if missing:
-            raise ValueError(
-                f"The 'future' parameter of {owner} must be a dict {{name: DataFrame}} or "
-                f"a long DataFrame with the id and time columns {[id_name, time_name]}. "
-                f"Got a DataFrame without {missing}.")
-        return {name: group.drop(columns=id_name).set_index(time_name)
-                for name, group in future.groupby(id_name, sort=False)}
-    raise ValueError(
-        f"The 'future' parameter of {owner} must be a dict {{name: DataFrame}} or a long "
-        f"DataFrame. Got {type(future).__name__} instead.")

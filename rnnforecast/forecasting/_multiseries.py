@@ -450,10 +450,9 @@ def _long_forecast(name, prediction, id_name, time_name):
     return frame
 
 
-def _future_frames(future, names, id_name, time_name):
+def _future_frames(future, names, id_name, time_name, owner="forecast_many"):
     """``future`` (a dict, or a long DataFrame with the id and time columns) as one
     DataFrame per series, indexed by time; None stays None."""
-    owner = "forecast_many"
     if future is None:
         return None
     if isinstance(future, dict):
