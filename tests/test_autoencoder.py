@@ -147,3 +147,13 @@ def test_autoencoder_clustering(tmp_path):
     assert -1 <= read_number(r"on raw values " + NUMBER, out) <= 1
     assert -1 <= read_number(r"on autoencoder embeddings " + NUMBER, out) <= 1
     assert (tmp_path / "autoencoder_clustering.json").is_file()
+
+
+def test_a_diverging_fit_restores_the_weights_and_says_how_to_fix_it():
+    X = np.random.default_rng(0).standard_normal((40, 10, 2)) * 1e3
+    model = RNNAutoencoder(hidden_size=8, max_iter=20, learning_rate_init=1e8,
+                           clip_norm=None, random_state=0, cell="rnn", nonlinearity="relu")
+    with pytest.raises(ValueError, match=r"Training diverged at epoch 1: (.|\n)*The weights "
+                       r"of the previous epoch were restored. Lower learning_rate_init"):
+        model.fit(X)
+    assert all(np.all(np.isfinite(p)) for p in model._network.params.values())

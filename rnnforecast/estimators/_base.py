@@ -3,6 +3,7 @@
 import logging
 import time
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -397,11 +398,20 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
 
     def _epoch(self, X, Y, snapshot, sample_weight=None, lengths=None):
         batch_size = self._batch_size(len(X))
-        try:
+        with self._guarded_epoch(snapshot):
             return run_epoch(self._network, self._optimizer, X, Y, batch_size=batch_size,
                              loss=self._loss_name(), alpha=self.alpha,
                              clip_norm=self.clip_norm, rng=self._rng,
                              sample_weight=sample_weight, lengths=lengths)
+
+    @contextmanager
+    def _guarded_epoch(self, snapshot):
+        """Around one epoch's in-place updates: an interrupt or a divergence restores the
+        weights of ``snapshot`` (an epoch counts only when complete, non-finite weights
+        are never kept; a divergence becomes a ValueError with advice), and the network
+        is told its weights changed."""
+        try:
+            yield
         except KeyboardInterrupt:
             self._network.set_params(snapshot)  # an epoch counts only when complete
             raise

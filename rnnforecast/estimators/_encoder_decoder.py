@@ -104,7 +104,7 @@ class _EncoderDecoder(_BaseRNN):
         """One pass over shuffled mini-batches of pairs (``_BaseRNN._epoch`` for two
         networks); returns the sample-weighted mean loss. ``lengths`` is always None:
         the pairs' sequences have one length each side."""
-        try:
+        with self._guarded_epoch(snapshot):
             total, batch_size = 0.0, min(self.batch_size, len(X))
             batches = iter_batches(len(X), batch_size, self._rng) if targets.lengths is None \
                 else length_batches(targets.lengths, batch_size, self._rng)  # similar lengths
@@ -114,18 +114,6 @@ class _EncoderDecoder(_BaseRNN):
             if not all(np.all(np.isfinite(p)) for p in self._network.params.values()):
                 raise TrainingDiverged("the last update made some weights non-finite")
             return total / len(X)
-        except KeyboardInterrupt:
-            self._network.set_params(snapshot)  # an epoch counts only when complete
-            raise
-        except TrainingDiverged as exc:
-            self._network.set_params(snapshot)  # never keep non-finite weights
-            raise ValueError(
-                f"Training diverged at epoch {self.n_iter_ + 1}: {exc}. The weights of the "
-                "previous epoch were restored. Lower learning_rate_init (now "
-                f"{self.learning_rate_init}), set clip_norm (now {self.clip_norm}) or scale "
-                "the inputs.") from None
-        finally:
-            self._network.changed()  # the weights were updated in place
 
     def _batch_step(self, X, targets, w):
         """Teacher-forced forward, loss, backward through decoder and encoder, L2,
