@@ -13,7 +13,7 @@ from pandas.tseries.frequencies import to_offset
 from ._commands import run_backtest, run_demo, run_forecast
 from ._gaps import FILL_CHOICES, FREQ_EXAMPLES
 from ._messages import one_line
-from ..forecasting._auto import CANDIDATES
+from ..forecasting._auto import CANDIDATES, AutoForecaster
 from ..forecasting._conformal import level_label
 from ..nn.network import CELLS
 
@@ -118,16 +118,27 @@ def _feature_list(text):
 REPLACED = "; an existing file is replaced"
 
 
+def _model_default(name):
+    """The default of an AutoForecaster parameter: the command's model, whose defaults
+    the options keep (one place to change them)."""
+    return AutoForecaster().get_params()[name]
+
+
 def _add_model_options(p, output=("forecast.csv", "CSV file for the forecast")):
-    p.add_argument("--horizon", type=_positive_int, default=12, help="steps to forecast")
+    p.add_argument("--horizon", type=_positive_int, default=_model_default("horizon"),
+                   help="steps to forecast")
     p.add_argument("--window", type=_positive_int, default=None,
                    help="input window length (default: from the data's frequency)")
-    p.add_argument("--cell", choices=list(CELLS), default="lstm")
-    p.add_argument("--hidden-size", type=_positive_int, default=32)
-    p.add_argument("--epochs", type=_positive_int, default=300, help="maximum epochs")
-    p.add_argument("--patience", type=_positive_int, default=30,
-                   help="epochs without validation improvement before stopping")
-    p.add_argument("--learning-rate", type=_positive_float, default=0.005)
+    p.add_argument("--cell", choices=list(CELLS), default=_model_default("cell"))
+    p.add_argument("--hidden-size", type=_positive_int,
+                   default=_model_default("hidden_size"))
+    p.add_argument("--epochs", type=_positive_int, default=_model_default("max_epochs"),
+                   help="maximum epochs")
+    p.add_argument("--patience", type=_positive_int, default=_model_default("patience"),
+                   help="epochs without validation improvement before stopping "
+                        "(default %(default)s)")
+    p.add_argument("--learning-rate", type=_positive_float,
+                   default=_model_default("learning_rate"))
     p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--freq", type=_frequency, default=None,
                    help="frequency of the dates (e.g. B, D, W, MS, h); default: inferred")
@@ -180,8 +191,8 @@ def _add_choice_options(p):
     p.add_argument("--candidates", type=_candidates, default=list(CANDIDATES),
                    help="forecasters to choose from on the last windows of the data "
                         f"(default {','.join(CANDIDATES)})")
-    p.add_argument("--members", type=_positive_int, default=2,
-                   help="networks in the ensemble, one seed each (default 2)")
+    p.add_argument("--members", type=_positive_int, default=_model_default("n_members"),
+                   help="networks in the ensemble, one seed each (default %(default)s)")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="no progress line while the networks train")
 

@@ -132,9 +132,11 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
         the suite 2 matched 3 and 5 in accuracy, in one round on two cores.
     learning_rate : float, default=0.005
     max_epochs : int, default=300
-    patience : int, default=30
+    patience : int, default=10
         Epochs without improvement of the validation loss before a network stops (at
-        most a fifth of the epochs its budget allows, at least 5).
+        most a fifth of the epochs its budget allows, at least 5). On the public suite
+        10 made the same choices and forecasts as 30 in three quarters of the time
+        (``benchmarks/README.md``).
     max_windows : int, default=1000
         Most recent windows a network trains on (fewer for long windows: at most
         ``MAX_WINDOW_STEPS`` time steps, i.e. 1000 windows of 48 steps).
@@ -201,7 +203,7 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
 
     def __init__(self, horizon=12, *, seasonal_period=None, window=None,
                  candidates=CANDIDATES, cell="lstm", hidden_size=32, n_members=2,
-                 learning_rate=0.005, max_epochs=300, patience=30, max_windows=1000,
+                 learning_rate=0.005, max_epochs=300, patience=10, max_windows=1000,
                  max_steps=1500, n_origins=10, margin=0.1, seasonal_residual=True,
                  alpha=1.0, fourier_terms=2, n_jobs=None, random_state=0, verbose=1,
                  known=(), calendar=False, holidays=None):
