@@ -88,3 +88,18 @@ def test_from_torch_refuses_another_cell_and_bad_statistics():
         from_torch(lstm, head, RNNForecaster(cell="gru"), n_timesteps=8)
     with pytest.raises(ValueError, match="'x_scale' parameter of from_torch must hold 1"):
         from_torch(lstm, head, RNNForecaster(), n_timesteps=8, x_scale=[1.0, 2.0])
+
+
+def test_the_module_carries_the_input_layout():
+    import pandas as pd
+    t = np.arange(160)
+    frame = pd.DataFrame({"sales": np.sin(t / 5) * 4 + 20, "promo": (t % 7 == 0) * 1.0},
+                         index=pd.date_range("2024-01-01", periods=160, freq="D"))
+    X, y = make_windows(frame, 12, 3, target="sales", known=["promo"])
+    model = RNNForecaster(**FAST).fit(X, y)
+    module = to_torch(model)
+    assert module.input_layout == {"n_timesteps": 12, "n_features": 2,
+                                   "features": ["sales", "promo"], "known_features": [1],
+                                   "known_lead": 3, "target_feature": 0}
+    np.testing.assert_allclose(run(module, np.asarray(X)), model.predict(X), rtol=1e-9,
+                               atol=1e-9)

@@ -41,6 +41,42 @@ class Recipe(NamedTuple):
     block_means: Optional[np.ndarray]  # (T, T') averaging matrix, or None
     squeeze: bool                    # drop the last axis, as predict does for 1-D y
     skip: Optional[object] = None    # forecaster: its fitted LinearSkip, or None
+    layout: Optional[dict] = None    # what the input's features hold: input_layout()
+
+
+def input_layout(estimator):
+    """What each feature of the exported model's input must hold, as plain JSON types.
+
+    An exported model computes from raw windows alone; whoever builds them for it needs
+    what ``fit`` read from the windows it was given: the column names (windows made from
+    a DataFrame), which features hold values known in advance and how far ahead they are
+    read (``make_windows(..., known=...)``: feature ``f`` of step ``j`` holds the value at
+    ``j + lead``), the target feature, the class labels.
+
+    Returns
+    -------
+    layout : dict
+        ``n_timesteps``, ``n_features``, ``features`` (names or None),
+        ``known_features`` (positions), ``known_lead`` (steps, 0 without known
+        features); ``target_feature`` for a forecaster, ``classes`` for a classifier.
+    """
+    columns = getattr(estimator, "window_columns_", None)
+    layout = {"n_timesteps": int(estimator.n_timesteps_in_),
+              "n_features": int(estimator.n_step_features_in_),
+              "features": None if columns is None else [str(c) for c in columns],
+              "known_features": [int(f) for f in getattr(estimator, "known_features_", ())],
+              "known_lead": int(getattr(estimator, "known_lead_", 0))}
+    if hasattr(estimator, "classes_"):
+        layout["classes"] = [_plain(c) for c in estimator.classes_]
+    else:
+        layout["target_feature"] = int(estimator.target_feature)
+    return layout
+
+
+def _plain(label):
+    """A class label as a JSON value: numbers and strings as they are, others as text."""
+    value = label.item() if isinstance(label, np.generic) else label
+    return value if isinstance(value, (str, int, float, bool)) else str(value)
 
 
 def averaging_matrix(n_timesteps, max_timesteps):
@@ -109,4 +145,4 @@ def recipe_of(estimator, owner):
     squeeze = not classifier and estimator._y_ndim < (3 if spec.return_sequences else 2)
     return Recipe(spec, dict(estimator._network.params), estimator._scaler, classifier, T,
                   estimator.n_step_features_in_, normalization, block_means, squeeze,
-                  getattr(estimator, "_skip", None))
+                  getattr(estimator, "_skip", None), input_layout(estimator))

@@ -24,6 +24,8 @@ float64) up to float32 rounding.
 installs ``onnxruntime`` to run the graph).
 """
 
+import json
+
 import numpy as np
 
 from ._export import recipe_of
@@ -206,7 +208,11 @@ def to_onnx(estimator, path=None):
         Input ``X`` of shape (N, n_timesteps_in_, n_step_features_in_), float32.
         Output ``predictions``: what ``predict`` returns (forecaster), or
         ``probabilities``: what ``predict_proba`` returns (classifier; ``classes_[i]`` is
-        the label of column ``i``).
+        the label of column ``i``). The metadata property ``rnnforecast.input_layout``
+        (JSON) says what the input's features must hold: their names, the columns known
+        in advance and their lead, the target feature or the class labels
+        (:func:`~rnnforecast.estimators._export.input_layout`); the input's
+        ``doc_string`` says it in words.
     """
     import onnx
 
@@ -240,7 +246,7 @@ def to_onnx(estimator, path=None):
     name = "probabilities" if recipe.classifier else "predictions"
     g.nodes.append(onnx.helper.make_node("Identity", [output], [name]))
     model = _model(onnx, g, (name, _output_shape(recipe)),
-                   (recipe.n_timesteps, recipe.n_features))
+                   (recipe.n_timesteps, recipe.n_features), recipe.layout)
     if path is not None:
         onnx.save(model, str(path))
     return model
@@ -252,14 +258,27 @@ def _output_shape(recipe):
     return ["N", *steps] + ([] if recipe.squeeze else [recipe.spec.output_size])
 
 
-def _model(onnx, g, output, window_shape):
+def _describe(layout):
+    """The input's layout in words, for its ``doc_string``."""
+    names = layout["features"] or [f"feature {i}" for i in range(layout["n_features"])]
+    text = (f"Raw windows of {layout['n_timesteps']} time steps in time order, "
+            f"features: {', '.join(names)}.")
+    if layout["known_features"]:
+        known = ", ".join(names[f] for f in layout["known_features"])
+        text += (f" Known in advance, read {layout['known_lead']} steps ahead: {known} "
+                 f"(step j holds the value at j + {layout['known_lead']}).")
+    return text
+
+
+def _model(onnx, g, output, window_shape, layout):
     helper = onnx.helper
     inputs = [helper.make_tensor_value_info("X", onnx.TensorProto.FLOAT,
-                                            ["N", *window_shape])]
+                                            ["N", *window_shape], doc_string=_describe(layout))]
     outputs = [helper.make_tensor_value_info(output[0], onnx.TensorProto.FLOAT, output[1])]
     graph = helper.make_graph(g.nodes, "rnnforecast", inputs, outputs, g.initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
                               producer_name="rnnforecast")
     model.ir_version = min(model.ir_version, 8)
+    helper.set_model_props(model, {"rnnforecast.input_layout": json.dumps(layout)})
     onnx.checker.check_model(model)
     return model

@@ -48,6 +48,7 @@ def _module_class(torch):
             self.return_sequences = spec.return_sequences
             self.offset, self.target = scaler.offset, scaler.target
             self.sequences = scaler.sequences
+            self.input_layout = recipe.layout  # what X's features hold (plain dict)
             self.rnn = _recurrent_layer(torch, spec)
             width = spec.hidden_size * (2 if spec.bidirectional else 1)
             self.head = torch.nn.Linear(width, spec.output_size)
@@ -143,6 +144,9 @@ def to_torch(estimator, dtype=None):
     module : torch.nn.Module in evaluation mode
         ``module(X)`` with ``X`` a tensor of shape (N, n_timesteps_in_,
         n_step_features_in_) returns what ``predict`` (or ``predict_proba``) returns.
+        ``module.input_layout`` says what ``X``'s features must hold: their names,
+        the columns known in advance and their lead, the target feature or the class
+        labels (:func:`~rnnforecast.estimators._export.input_layout`).
     """
     import torch
 
