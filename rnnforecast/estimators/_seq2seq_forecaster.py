@@ -15,7 +15,7 @@ from ..nn.losses import LOSSES
 from ..preprocessing import WindowScaler, nonzero_scale
 from ._base import limit_blas_threads, options
 from ._encoder_decoder import Targets, _EncoderDecoder
-from ._forecaster import _features_followed
+from ._forecaster_fit import _features_followed
 from ._training import time_ordered_split
 
 
