@@ -159,8 +159,12 @@ def test_backtest_with_intervals():
                                    "lower", "upper"]
     assert (frame["lower"] <= frame["forecast"]).all()
     assert (frame["forecast"] <= frame["upper"]).all()
-    first = NaiveForecaster().fit(*make_windows(sine_series()[:40], 4, 2))
-    widths = conformal_quantiles(first.conformal_residuals_, 0.8)
+    history = sine_series()[:40]
+    first = NaiveForecaster().fit(*make_windows(history, 4, 2))
+    # locally scaled: scores relative to each window's scale, times the last window's
+    scores = first.conformal_residuals_ / first.conformal_scales_[:, None]
+    last = np.asarray(history, dtype=float)[-4:]
+    widths = conformal_quantiles(scores, 0.8) * np.mean(np.abs(np.diff(last)))
     assert_allclose(frame["upper"][:2] - frame["forecast"][:2], widths)
 
 

@@ -67,3 +67,23 @@ def test_the_old_module_paths_still_import():
 
     assert OldNaive is NaiveForecaster
     assert (fit_many, forecast_many) == (forecasting.fit_many, forecasting.forecast_many)
+
+
+def test_the_intervals_follow_the_scale_of_the_last_window():
+    """A series whose steps grow tenfold: the calibration windows' residuals are scored
+    relative to their own local scale and the interval takes the last window's."""
+    from rnnforecast import make_windows
+    from rnnforecast.forecasting import conformal_quantiles, forecast
+    from rnnforecast.forecasting._conformal import local_scale
+    steps = np.random.default_rng(0).standard_normal(300) * np.linspace(1, 10, 300)
+    series = 100 + np.cumsum(steps)
+    X, y = make_windows(series, 20, 4)
+    model = NaiveForecaster().fit(X, y)
+    np.testing.assert_allclose(model.conformal_scales_, local_scale(X))
+    result = forecast(model, series, interval=0.8)
+    q = conformal_quantiles(model.conformal_residuals_ / model.conformal_scales_[:, None],
+                            0.8)
+    expected = q * local_scale(series[-20:].reshape(1, 20, 1))[0]
+    np.testing.assert_allclose((result["upper"] - result["forecast"]).to_numpy(), expected)
+    plain = conformal_quantiles(model.conformal_residuals_, 0.8)
+    assert np.all(expected > plain)  # the last window's steps are the largest
