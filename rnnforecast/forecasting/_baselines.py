@@ -25,6 +25,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_finite, check_int
+from ..windowing import window_columns
 from ._conformal import local_scale
 
 __all__ = ["NaiveForecaster", "SeasonalNaiveForecaster"]
@@ -85,15 +86,26 @@ class _WindowBaseline(RegressorMixin, BaseEstimator):
         self
         """
         name = type(self).__name__
+        columns = window_columns(X)  # before the copy, which drops the names
         X = _as_windows(X, name)
         Y = _as_targets(y, len(X), name)
         self._check_params(*X.shape[1:])
+        self._record_window_columns(columns)
         self.n_timesteps_in_, self.n_step_features_in_ = X.shape[1:]
         self.n_features_in_ = self.n_step_features_in_
         self.n_outputs_ = Y.shape[1]
         self.conformal_residuals_ = Y - self._forecast(X)  # (n_samples, horizon)
         self.conformal_scales_ = local_scale(X, self.target_feature)
         return self
+
+    def _record_window_columns(self, columns):
+        """Keep the column names of windows made from a DataFrame (``window_columns_``,
+        so that ``forecast`` refuses a history whose columns come in another order:
+        the copied feature is read by position); drop those of an earlier fit."""
+        if columns is not None:
+            self.window_columns_ = [str(c) for c in columns]
+        elif hasattr(self, "window_columns_"):
+            del self.window_columns_
 
     def predict(self, X):
         """Forecast the ``n_outputs_`` values after each window.

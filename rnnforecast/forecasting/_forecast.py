@@ -14,8 +14,8 @@ from ._conformal import check_calibration, check_levels, interval_columns, level
 from ._conformal import level_widths
 from ._covariates import lead_rows
 from ._future_index import extend_index
-from ._protocol import calibration, quantile_block, quantile_levels_of, target_feature_of
-from ._protocol import window_columns_of, window_shape
+from ._protocol import agreed_target_feature, calibration, quantile_block
+from ._protocol import quantile_levels_of, target_feature_of, window_columns_of, window_shape
 from ._recursive import check_steps, known_rows, n_known_of, recursive_predict
 
 __all__ = ["forecast"]
@@ -57,7 +57,7 @@ def _last_window(values, index, columns, n_timesteps, n_features, expected=None)
         raise ValueError(
             f"The 'history' parameter of {OWNER} must have the columns the estimator's "
             f"windows were made from, in the same order: {expected}. Got "
-            f"{[str(c) for c in columns]} instead; the network reads the features by "
+            f"{[str(c) for c in columns]} instead; the estimator reads the features by "
             f"position. Reorder them: history[{expected}].")
     labels = np.arange(n_time) if index is None else index
     window = values[-n_timesteps:]
@@ -67,7 +67,9 @@ def _last_window(values, index, columns, n_timesteps, n_features, expected=None)
 def _target_feature(estimator, target, columns, n_features):
     """Column of the forecast variable: ``target``, else the estimator's ``target_feature``."""
     if target is not None:
-        return resolve_target(target, columns, n_features, OWNER, name="history")
+        column = resolve_target(target, columns, n_features, OWNER, name="history")
+        label = None if columns is None else columns[column]
+        return agreed_target_feature(estimator, column, n_features, OWNER, label)
     return target_feature_of(estimator, n_features, OWNER)
 
 
@@ -133,7 +135,9 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
         the trained horizon use :func:`~rnnforecast.forecasting.recursive_residuals`.
     target : str, int or None, default=None
         Column holding the forecast variable (names the output); default the
-        estimator's ``target_feature`` if it has one, else the first column.
+        estimator's ``target_feature`` if it has one, else the first column. An
+        estimator with ``target_feature`` forecasts that column: naming another is
+        refused.
     future : pandas.DataFrame or array-like of shape (n_rows, n_known), default=None
         Values of the columns known in advance, for a model trained on windows of
         ``make_windows(..., known=[...])`` (it records them as ``known_features_``):

@@ -42,7 +42,7 @@ from sklearn.exceptions import NotFittedError
 
 from .._validation import check_int
 
-__all__ = ["WindowForecaster", "calibration", "known_layout_of", "predict_block",
+__all__ = ["WindowForecaster", "agreed_target_feature", "calibration", "known_layout_of", "predict_block",
            "quantile_block", "quantile_levels_of",
            "target_feature_of", "window_columns_of", "window_shape", "with_target_feature"]
 
@@ -129,6 +129,44 @@ def target_feature_of(estimator, n_features, owner):
     """
     target_feature = getattr(estimator, "target_feature", 0)
     return check_int(target_feature, "target_feature", 0, owner, max_value=n_features - 1)
+
+
+def agreed_target_feature(estimator, column, n_features, owner, label=None):
+    """``column``, the forecast variable a caller names, checked against the estimator's
+    own ``target_feature`` (when it has that attribute).
+
+    An estimator with ``target_feature`` predicts that feature whatever the caller says:
+    a ``target`` naming another column would only rename its forecast, and scale its
+    intervals and feed the recursion by the wrong column.
+
+    Parameters
+    ----------
+    estimator : window forecaster
+    column : int
+        Position of the column the caller names, in ``[0, n_features - 1]``.
+    n_features : int
+    owner : str
+    label : object or None, default=None
+        Name of that column, for the message.
+
+    Returns
+    -------
+    target_feature : int
+    """
+    if not hasattr(estimator, "target_feature"):
+        return column
+    own = target_feature_of(estimator, n_features, owner)
+    if own != column:
+        where = _describe_column(column, label)
+        raise ValueError(
+            f"The 'target' parameter of {owner} selects {where} of the history as the "
+            f"forecast variable, but the {type(estimator).__name__} forecasts feature "
+            f"{own} of its windows (its target_feature): its forecast would be labelled "
+            f"and scaled as another column. Got target="
+            f"{column if label is None else label!r}. "
+            f"Drop target=..., or fit an estimator with target_feature={column} to "
+            "forecast that column.")
+    return column
 
 
 def window_columns_of(estimator):

@@ -21,9 +21,9 @@ work unchanged; skforecast's are newest first, and :class:`OldestFirst` reverses
 from ._known import KnownWindows, known_layout, window_columns
 from ._lags import LagMatrix, WindowTransformer, as_sequences, lag_matrix, to_sequences
 from ._peers import OldestFirst, check_not_newest_first
-from ._windows import make_windows, resolve_known, resolve_target
+from ._windows import check_unique_columns, make_windows, resolve_known, resolve_target
 
 __all__ = ["KnownWindows", "LagMatrix", "OldestFirst", "WindowTransformer", "as_sequences",
-           "check_not_newest_first", "known_layout",
+           "check_not_newest_first", "check_unique_columns", "known_layout",
            "lag_matrix", "make_windows", "resolve_known", "resolve_target", "to_sequences",
            "window_columns"]

@@ -58,6 +58,28 @@ def resolve_target(target, columns, n_features, owner="make_windows", name="data
     return columns.index(target)
 
 
+def check_unique_columns(columns, name, owner):
+    """Refuse a DataFrame whose column names repeat: a target, a known column or the
+    column order checked at forecast time, all named, would be ambiguous.
+
+    Parameters
+    ----------
+    columns : list or None
+        The names of a pandas input's columns; None for an array.
+    name, owner : str
+        The argument and the function receiving it, for the message.
+    """
+    if columns is None:
+        return
+    names = pd.Index(columns)
+    repeated = list(dict.fromkeys(names[names.duplicated()]))
+    if repeated:
+        raise ValueError(
+            f"The '{name}' parameter of {owner} must have distinct column names. Got "
+            f"{repeated} more than once among {list(columns)}. Rename or drop the "
+            f"repeated columns, e.g. {name}.loc[:, ~{name}.columns.duplicated()].")
+
+
 def _known_column(column, columns, n_features, owner):
     """Position of one known column: a name of ``columns``, else an int position."""
     if columns is not None and column in columns:
@@ -294,6 +316,7 @@ def make_windows(
     stride = check_int(stride, "stride", 1, "make_windows")
     dtype = _check_float_dtype(dtype, "make_windows")
     values, index, columns = as_2d_array(data, "data", "make_windows", dtype=dtype)
+    check_unique_columns(columns, "data", "make_windows")
     target_feature = resolve_target(target, columns, values.shape[1])
     starts = _window_starts(len(values), window, horizon, stride)
     if known is None:
