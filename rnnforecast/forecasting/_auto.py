@@ -48,13 +48,14 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_int
-from ..windowing import make_windows
+from .._validation import as_2d_array, check_int
+from ..windowing import check_unique_columns, make_windows
 from ._auto_known import KnownColumnsMixin
 from ._auto_rules import auto_window, seasonal_period, training_budget
 from ._baselines import NaiveForecaster, SeasonalNaiveForecaster
 from ._candidates import (DriftForecaster, EnsembleForecaster, RidgeLagForecaster,
                           seasonal_shift)
+from ._conformal import _needed as needed_residuals
 from ._conformal import highest_coverage, local_scale
 from ._forecast import forecast
 from ._progress import ProgressLine
@@ -76,6 +77,9 @@ PROGRESS_DELAY = 2.0
 PARALLEL_MIN_STEPS = 20_000
 #: Fewest fit-part windows for which the networks are trained at all.
 MIN_RNN_WINDOWS = 20
+#: What a fit learns besides the attributes ending in "_": removed before each fit.
+FITTED = ("_history", "_n_columns", "_fallback", "_networks", "_drift_model",
+          "_snaive_mase")
 
 
 def _fit_member(params, X, Y, seed, label, verbose, start):
@@ -248,9 +252,26 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
         -------
         self
         """
+        self._forget_fit()  # a failed or interrupted fit leaves nothing that predicts
+        try:
+            return self._fit(history, target)
+        except BaseException:  # KeyboardInterrupt too: no half-fitted model
+            self._forget_fit()
+            raise
+
+    def _forget_fit(self):
+        """Remove what an earlier fit learned, so that ``predict`` refuses until a fit
+        completes."""
+        for name in [*FITTED, *(k for k in vars(self) if k.endswith("_") and
+                                not k.startswith("__"))]:
+            self.__dict__.pop(name, None)
+
+    def _fit(self, history, target):
         self._start = time.time()  # the progress line counts from here
         self._check_params()
         self._history = _as_frame(history, target)
+        as_2d_array(self._history, "history", "AutoForecaster.fit")  # numbers, finite,
+        # sorted and unique dates, checked here rather than in make_windows
         self._n_columns = self._history.shape[1]  # the columns given, before the
         self._history = self._with_known(self._history)  # calendar's and Fourier's
         n_rows = len(self._history)
@@ -261,6 +282,7 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
                                           self.fourier_terms)
         self.window_ = int(self.window or auto_window(self._history.index, self.horizon,
                                                       n_rows, self.seasonal_period_))
+        _check_length(n_rows, self.window_, self.horizon, self.window)
         X, Y = make_windows(self._history, self.window_, self.horizon,
                             target=self._history.columns[0],
                             known=self.known_columns_ or None)
@@ -479,17 +501,15 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
             level-named columns for several).
         """
         check_is_fitted(self, "model_")
-        if steps is not None and not (isinstance(steps, int) and 1 <= steps <= self.horizon):
-            raise ValueError(
-                f"The 'steps' parameter of AutoForecaster.predict must be an int in the "
-                f"range [1, {self.horizon}], the horizon the candidates were chosen for. "
-                f"Got {steps!r} instead. Fit with horizon={steps!r} to forecast further.")
+        if steps is not None:
+            steps = _check_steps(steps, self.horizon)
         residuals = None
         self.interval_fallback_ = False
         highest = highest_coverage(interval, "interval", "AutoForecaster.predict")
         if highest is not None and _too_few(self.model_, highest):
             residuals = self._fallback.conformal_residuals_
             self.interval_fallback_ = True
+            _check_enough(len(residuals), highest)
         result = forecast(self.model_, self._history, steps, freq=freq, interval=interval,
                           residuals=residuals, future=self._future(future, freq))
         return result.rename(self._history.columns[0]) if isinstance(result, pd.Series) \
@@ -524,6 +544,18 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
         return score is not None and score > self._snaive_mase
 
 
+def _check_length(n_rows, window, horizon, given):
+    """Refuse a history too short for one window and its horizon."""
+    if n_rows >= window + horizon:
+        return
+    rule = "the 'window' parameter" if given else "the window chosen from the dates"
+    raise ValueError(
+        f"The 'history' parameter of AutoForecaster.fit must have at least window + "
+        f"horizon = {window} + {horizon} = {window + horizon} rows to make one window "
+        f"({rule}). Got {n_rows} rows instead. Pass a longer history, a smaller "
+        f"horizon, or a smaller window (AutoForecaster(window=...), at least 2).")
+
+
 def _as_frame(history, target):
     """The history as a DataFrame whose first column is the target."""
     if isinstance(history, pd.Series):
@@ -531,6 +563,7 @@ def _as_frame(history, target):
     if not isinstance(history, pd.DataFrame):
         values = np.asarray(history, dtype=np.float64)
         history = pd.DataFrame(values.reshape(len(values), -1))
+    check_unique_columns(list(history.columns), "history", "AutoForecaster.fit")
     if target is None:
         return history
     column = history.columns[target] if isinstance(target, int) and \
@@ -540,6 +573,18 @@ def _as_frame(history, target):
                          f"of history. Got {target!r} instead; columns: "
                          f"{list(history.columns)}.")
     return history[[column, *(c for c in history.columns if c != column)]]
+
+
+def _check_steps(steps, horizon):
+    """``steps`` as an int in [1, horizon] (numpy integers too)."""
+    owner = "AutoForecaster.predict"
+    if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) and \
+            steps > horizon:
+        raise ValueError(
+            f"The 'steps' parameter of {owner} must be an int in the range [1, "
+            f"{horizon}], the horizon the candidates were chosen for. Got {steps} "
+            f"instead. Fit with horizon={steps} to forecast further.")
+    return check_int(steps, "steps", 1, owner, max_value=horizon)
 
 
 def _with_fourier(frame, m, n_terms):
@@ -568,7 +613,21 @@ def _mase_scale(values, Y, fit_idx, m):
     return float(scale) if scale > 0 else 1.0
 
 
+def _check_enough(n_residuals, coverage):
+    """Refuse a coverage that even the fallback's residuals (seasonal naive's on every
+    window of the history, the most there are) cannot give a finite interval."""
+    if n_residuals >= needed_residuals(coverage):
+        return
+    highest = math.floor(1000 * n_residuals / (n_residuals + 1)) / 1000
+    raise ValueError(
+        f"The 'interval' parameter of AutoForecaster.predict asks for coverage "
+        f"{coverage:g}, which needs at least ceil(interval / (1 - interval)) = "
+        f"{needed_residuals(coverage)} calibration residuals for a finite "
+        f"interval. The history gives {n_residuals} (one per window, the most there are). "
+        f"Use a lower interval (at most {highest:g}), or fit on a longer history.")
+
+
 def _too_few(model, coverage):
     """Whether the model's calibration residuals are too few for ``coverage``."""
     residuals = getattr(model, "conformal_residuals_", None)
-    return residuals is None or len(residuals) < math.ceil(coverage / (1 - coverage))
+    return residuals is None or len(residuals) < needed_residuals(coverage)

@@ -55,7 +55,13 @@ def split_known(collection, known, owner):
     for name, (data, column, label) in collection.items():
         columns = list(data.columns) if isinstance(data, pd.DataFrame) else []
         missing = [k for k in known if k not in columns]
-        if missing or columns[:1] and columns[0] in known:
+        if not missing and columns[:1] and columns[0] in known:
+            raise ValueError(
+                f"The 'series' parameter of {owner} reads the first column of each series "
+                f"as its values. Series {name!r} has the columns {columns}, the first of "
+                f"which, {columns[0]!r}, is known in advance. Pass target=<value column>, "
+                "or put the value column first.")
+        if missing:
             raise ValueError(
                 f"The 'series' parameter of {owner} must give every series the columns "
                 f"known in advance {list(known)}, beside its value column. Series "

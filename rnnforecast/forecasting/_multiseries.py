@@ -259,11 +259,22 @@ def _check_lengths(collection, window, horizon, owner="fit_many"):
 # ---------------------------------------------------------------------------
 
 
-def _fit_one(estimator, data, window, horizon, known=None):
+def _fit_one(estimator, data, window, horizon, known=None, name=None):
     """Fit ``estimator`` on the windows of one series (target in column 0), its
-    ``known`` columns led by the horizon."""
-    X, y = make_windows(data, window, horizon, known=known)  # (n, window, F), (n, horizon)
+    ``known`` columns led by the horizon; a problem with the data names the series."""
+    try:
+        X, y = make_windows(data, window, horizon, known=known)  # (n, window, F), (n, H)
+    except ValueError as error:
+        raise ValueError(f"Series {name!r}: {error}") from None
     return estimator.fit(X, y[:, 0] if horizon == 1 else y)
+
+
+def _forecast_one(name, model, data, steps, **options):
+    """:func:`forecast` of one series, its errors naming the series."""
+    try:
+        return forecast(model, data, steps, **options)
+    except ValueError as error:
+        raise ValueError(f"Series {name!r}: {error}") from None
 
 
 def _check_known_columns(collection, known, owner):
@@ -383,8 +394,8 @@ def fit_many(estimator, series, *, window, horizon=1, target=None, known=None, n
     clones = [with_target_feature(estimator, column, "fit_many", label=label, moved_first=True)
               for _, column, label in collection.values()]
     jobs = (
-        delayed(recording)(_fit_one, model, data, window, horizon, known)
-        for model, (data, _, _) in zip(clones, collection.values())
+        delayed(recording)(_fit_one, model, data, window, horizon, known, name)
+        for model, (name, (data, _, _)) in zip(clones, collection.items())
     )
     with _backend_context(backend):
         results = Parallel(n_jobs=n_jobs)(jobs)
@@ -555,8 +566,9 @@ def forecast_many(models, series, steps=None, *, interval=None, freq=None, targe
             _check_target_first(name, models[name], data)
     futures = _future_frames(future, list(collection), *layout[:2])
     frames = [
-        _long_forecast(name, forecast(models[name], data, steps, freq=freq, interval=interval,
-                                      future=_future_of(futures, name)), *layout[:2])
+        _long_forecast(name, _forecast_one(name, models[name], data, steps, freq=freq,
+                                           interval=interval,
+                                           future=_future_of(futures, name)), *layout[:2])
         for name, (data, _, _) in collection.items()
     ]
     return pd.concat(frames, ignore_index=True)
