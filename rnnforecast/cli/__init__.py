@@ -6,7 +6,7 @@
         [--output forecast.csv] [--plot forecast.png] [--quiet]
         [--future FUT.csv] [--calendar [--holidays 2024-12-25,...]]
     rnnforecast backtest FILE.csv --target COLUMN [--folds 4] [--seasonal-period 12]
-        [--known COL,...] [--calendar] ...
+        [--known COL,...] [--calendar] [--interval 0.9] ...
     rnnforecast demo [--output forecast.csv] [--plot forecast.png]
 
 Everything that can be checked is checked before training: the options, the output

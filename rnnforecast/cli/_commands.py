@@ -1,5 +1,6 @@
 """The three commands: forecast a CSV, backtest on it, or forecast the shipped demo."""
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,7 @@ from ._gaps import check_future_dates, check_future_rows, handle_missing
 from ._messages import LOG, CLIError
 from ._outputs import check_outputs, staged, write_forecast
 from ..forecasting import auto_window, seasonal_period
+from ..forecasting._conformal import _needed as needed_residuals
 from ..model_selection import backtest
 from ._training import (SigintRecorder, build_auto_forecaster, check_memory,
                         check_plausible, fit_auto_forecaster)
@@ -33,6 +35,23 @@ def _check_length(data, args):
     return window
 
 
+def _check_interval(n_rows, window, args, rows):
+    """Refuse an --interval level that the residuals of every window of ``n_rows`` rows
+    (the most an interval can be calibrated on) cannot make finite."""
+    if args.interval is None:
+        return
+    levels = args.interval if isinstance(args.interval, list) else [args.interval]
+    n_windows = n_rows - window - args.horizon + 1
+    highest = max(levels)
+    if n_windows >= needed_residuals(highest):
+        return
+    most = math.floor(1000 * n_windows / (n_windows + 1)) / 1000
+    raise CLIError(f"--interval {highest:g} needs at least {needed_residuals(highest)} "
+                   f"windows of --horizon {args.horizon} after a window of {window} to "
+                   f"calibrate on; {rows} give {n_windows}: use --interval {most:g} or "
+                   "lower, or a longer history")
+
+
 def _check_known(args):
     """Columns known in advance: those of --future (read now) or --known, which FILE
     must hold too (added to --features). Returns the --future table or None."""
@@ -54,7 +73,9 @@ def run_forecast(args):
     future = _check_known(args)
     outputs = check_outputs(args)
     data, freq = load_series(args)
-    _check_length(data, args)
+    window = _check_length(data, args)
+    _check_interval(len(data), window, args, f"the {len(data)} rows of "
+                    f"{Path(args.file).name}")
     check_future_dates(data.index, args.horizon, freq, Path(args.file).name)
     if future is not None:
         future = check_future_rows(future, data.index, args.horizon, freq,
@@ -90,12 +111,18 @@ def run_backtest(args):
     if initial < window + args.horizon + 10:
         raise CLIError(f"{len(data)} rows are too few for {args.folds} folds of "
                        f"{args.horizon} steps after a window of {window}")
+    if isinstance(args.interval, list):
+        raise CLIError(f"backtest scores one --interval level; got "
+                       f"{','.join(f'{v:g}' for v in args.interval)}: pass one, e.g. "
+                       f"--interval {max(args.interval):g}")
+    first = args.window or auto_window(data.index[:initial], args.horizon, initial, m)
+    _check_interval(initial, first, args, f"the {initial} rows before the first origin")
     check_memory(args, data.shape[1])
     with SigintRecorder():
         result = backtest(
             build_auto_forecaster(args, verbose=0), data, horizon=args.horizon,
             target=args.target, initial_train_size=initial, step=step,
-            seasonal_period=m, n_jobs=args.n_jobs)
+            seasonal_period=m, interval=args.interval, n_jobs=args.n_jobs)
     columns = [c for c in ("forecast", "lower", "upper") if c in result.predictions]
     check_plausible(result.predictions[columns], data[args.target], args)
     LOG.info(f"Backtest of the forecast command's model (the choice between "

@@ -124,7 +124,10 @@ def _model_default(name):
     return AutoForecaster().get_params()[name]
 
 
-def _add_model_options(p, output=("forecast.csv", "CSV file for the forecast")):
+def _add_model_options(p, output=("forecast.csv", "CSV file for the forecast"),
+                       interval=(0.9, "prediction-interval coverage in (0, 1), 0 for none; "
+                                 "several levels separated by commas (e.g. 0.8,0.95) give "
+                                 "the columns lower_80, upper_80, lower_95, upper_95")):
     p.add_argument("--horizon", type=_positive_int, default=_model_default("horizon"),
                    help="steps to forecast")
     p.add_argument("--window", type=_positive_int, default=None,
@@ -142,10 +145,7 @@ def _add_model_options(p, output=("forecast.csv", "CSV file for the forecast")):
     p.add_argument("--seed", type=_seed, default=0)
     p.add_argument("--freq", type=_frequency, default=None,
                    help="frequency of the dates (e.g. B, D, W, MS, h); default: inferred")
-    p.add_argument("--interval", type=_coverage, default=0.9,
-                   help="prediction-interval coverage in (0, 1), 0 for none; several "
-                        "levels separated by commas (e.g. 0.8,0.95) give the columns "
-                        "lower_80, upper_80, lower_95, upper_95")
+    p.add_argument("--interval", type=_coverage, default=interval[0], help=interval[1])
     p.add_argument("-v", "--verbose", action="store_true",
                    help="print one line per epoch of the networks")
     p.add_argument("--output", default=output[0],
@@ -254,7 +254,10 @@ def make_parser():
     p = sub.add_parser("backtest", help="rolling-origin evaluation of the forecast "
                        "command's model, refitted at every origin")
     _add_data_options(p)
-    _add_model_options(p, output=("", "CSV file for the backtest forecasts"))
+    _add_model_options(p, output=("", "CSV file for the backtest forecasts"),
+                       interval=(None, "coverage in (0, 1) of a prediction interval at "
+                                 "every origin (columns lower, upper of --output); one "
+                                 "level; default none"))
     _add_choice_options(p)
     _add_known_options(p, future=False)
     p.add_argument("--folds", type=_positive_int, default=4)

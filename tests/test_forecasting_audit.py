@@ -1,0 +1,267 @@
+"""The forecasting paths as a user drives them, tried for silently wrong answers.
+
+Each test pins a case that once gave a plausible but wrong forecast (another column's
+values, a stale model, an option ignored) and is now refused with a message naming
+the argument, or answered correctly.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+import rnnforecast.forecasting._auto as auto_module
+from rnnforecast import make_windows, persistence
+from rnnforecast.forecasting import (AutoForecaster, NaiveForecaster,
+                                     SeasonalNaiveForecaster, fit_many, forecast,
+                                     forecast_many)
+
+from _cli_helpers import assert_refused, run
+
+#: Candidates that learn in milliseconds.
+FAST = dict(candidates=("ridge", "seasonal_naive", "naive", "drift"), verbose=0)
+
+
+def _daily(n=60, seed=0):
+    """A weekly-seasonal daily series 'y' beside an unrelated column 'x'."""
+    rng = np.random.default_rng(seed)
+    index = pd.date_range("2021-01-01", periods=n, freq="D")
+    y = 50 + 5 * np.sin(2 * np.pi * np.arange(n) / 7) + rng.normal(0, 0.3, n)
+    return pd.DataFrame({"y": y, "x": rng.normal(0, 1, n)}, index=index)
+
+
+# --------------------------------------------------------------- column order
+
+
+@pytest.mark.parametrize("baseline", [NaiveForecaster(), SeasonalNaiveForecaster(7)])
+def test_a_baseline_refuses_a_history_whose_columns_moved(baseline):
+    # the baselines copy a feature by position: with the columns swapped they
+    # forecast 'x' under the name 'y' unless they remember the order
+    frame = _daily()
+    model = clone(baseline).fit(*make_windows(frame, 14, 3))
+    assert model.window_columns_ == ["y", "x"]
+    assert forecast(model, frame).name == "y"
+    with pytest.raises(ValueError, match=r"The 'history' parameter of forecast must have "
+                       r"the columns .* \['y', 'x'\]\. Got \['x', 'y'\] instead; the "
+                       r"estimator reads the features by position"):
+        forecast(model, frame[["x", "y"]])
+
+
+def test_a_baseline_forgets_the_column_names_of_an_earlier_fit(tmp_path):
+    frame = _daily()
+    model = NaiveForecaster().fit(*make_windows(frame, 14, 3))
+    path = tmp_path / "naive.zip"
+    persistence.save(model, path)
+    assert persistence.load(path).window_columns_ == ["y", "x"]
+    model.fit(*make_windows(frame["y"].to_numpy(), 14, 3))
+    assert not hasattr(model, "window_columns_")
+
+
+def test_forecast_many_refuses_series_given_in_another_column_order_than_fit_many():
+    # fit_many(target="y") puts 'y' first; forecast_many without target read 'x'
+    frame = _daily()
+    series = {"a": frame[["x", "y"]], "b": frame[["y", "x"]]}
+    models = fit_many(NaiveForecaster(), series, window=14, horizon=3, target="y")
+    result = forecast_many(models, series, target="y")
+    expected = frame["y"].iloc[-1]
+    assert np.allclose(result["forecast"], expected)
+    with pytest.raises(ValueError, match=r"must have the columns .* \['y', 'x'\]\. Got "
+                                         r"\['x', 'y'\] instead"):
+        forecast_many(models, series)
+
+
+def test_forecast_refuses_a_target_the_estimator_does_not_forecast():
+    # target="x" only renamed the forecast of 'y' (and scaled its intervals by 'x')
+    frame = _daily()
+    model = NaiveForecaster().fit(*make_windows(frame, 14, 3))
+    with pytest.raises(ValueError, match=r"The 'target' parameter of forecast selects "
+                       r"column 1 \('x'\) of the history as the forecast variable, but the "
+                       r"NaiveForecaster forecasts feature 0 .* Got target='x'\. Drop "
+                       r"target=\.\.\., or fit an estimator with target_feature=1"):
+        forecast(model, frame, target="x")
+    assert forecast(model, frame, target="y").equals(forecast(model, frame))
+    moved = NaiveForecaster(target_feature=1).fit(*make_windows(frame, 14, 3, target="x"))
+    assert forecast(moved, frame, target="x").iloc[0] == frame["x"].iloc[-1]
+
+
+# --------------------------------------------------------------- duplicated columns
+
+
+def test_make_windows_refuses_repeated_column_names():
+    frame = _daily()
+    doubled = pd.concat([frame, 2 * frame[["y"]]], axis=1)  # columns y, x, y
+    with pytest.raises(ValueError, match=r"The 'data' parameter of make_windows must have "
+                       r"distinct column names\. Got \['y'\] more than once among "
+                       r"\['y', 'x', 'y'\]"):
+        make_windows(doubled, 5, 2, target="y")
+
+
+def test_auto_forecaster_refuses_repeated_column_names():
+    frame = _daily()
+    doubled = pd.concat([frame, frame[["x"]]], axis=1)
+    with pytest.raises(ValueError, match=r"The 'history' parameter of AutoForecaster\.fit "
+                                         r"must have distinct column names"):
+        AutoForecaster(horizon=3, known=["x"], **FAST).fit(doubled)
+
+
+# --------------------------------------------------------------- AutoForecaster.fit
+
+
+def test_a_failed_refit_leaves_no_model_that_predicts():
+    # the second fit replaced the history, then failed: predict used to forecast the
+    # new history with the old model
+    frame = _daily()
+    model = AutoForecaster(horizon=3, **FAST).fit(frame["y"])
+    broken = frame["y"] * 100
+    broken.iloc[5] = np.nan
+    with pytest.raises(ValueError, match="must contain only finite values"):
+        model.fit(broken)
+    with pytest.raises(NotFittedError):
+        model.predict()
+
+
+def test_an_interrupted_fit_leaves_no_model_that_predicts(monkeypatch):
+    frame = _daily()
+    model = AutoForecaster(horizon=3, **FAST).fit(frame["y"])
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(auto_module.RidgeLagForecaster, "fit", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(frame["y"] * 100)
+    assert not [k for k in vars(model) if k.endswith("_")]
+    with pytest.raises(NotFittedError):
+        model.predict()
+    monkeypatch.undo()
+    assert model.fit(frame["y"]).predict().notna().all()  # and it fits again
+
+
+@pytest.mark.parametrize("edit, pattern", [
+    (lambda s: s.iloc[::-1], r"must have a time index sorted in increasing order"),
+    (lambda s: pd.concat([s, s.iloc[-1:]]), r"must have a time index without duplicates"),
+    (lambda s: s.where(s.index != s.index[-1], np.inf), r"must contain only finite values"),
+    (lambda s: s.iloc[:8], r"must have at least window \+ horizon = 7 \+ 3 = 10 rows to "
+                           r"make one window \(the window chosen from the dates\)\. Got 8 "
+                           r"rows instead\."),
+])
+def test_auto_forecaster_names_its_own_argument(edit, pattern):
+    # these came as "The 'data' parameter of make_windows", an argument the user never
+    # passed
+    series = edit(_daily()["y"])
+    with pytest.raises(ValueError, match=r"The 'history' parameter of AutoForecaster\.fit "
+                       + pattern):
+        AutoForecaster(horizon=3, **FAST).fit(series)
+
+
+def test_auto_forecaster_leaves_the_callers_objects_alone():
+    frame = _daily().assign(y=lambda f: f["y"].round().astype(int))
+    before = frame.copy()
+    model = AutoForecaster(horizon=3, known=["x"], **FAST).fit(frame)
+    future = pd.DataFrame({"x": [0.1, 0.2, 0.3]},
+                          index=pd.date_range(frame.index[-1], periods=4, freq="D")[1:])
+    kept = future.copy()
+    model.predict(interval=0.5, future=future)
+    pd.testing.assert_frame_equal(frame, before)
+    pd.testing.assert_frame_equal(future, kept)
+
+
+# --------------------------------------------------------------- AutoForecaster.predict
+
+
+def test_predict_takes_numpy_integer_steps():
+    model = AutoForecaster(horizon=4, **FAST).fit(_daily()["y"])
+    assert model.predict(np.int64(2)).equals(model.predict(2))
+    with pytest.raises(ValueError, match=r"The 'steps' parameter of AutoForecaster\.predict "
+                                         r"must be an int in the range \[1, 4\]\. Got True"):
+        model.predict(True)
+
+
+def test_an_interval_beyond_every_windows_residuals_names_predict():
+    # the message named forecast() and advised RNNForecaster's validation_fraction
+    model = AutoForecaster(horizon=3, **FAST).fit(_daily(40)["y"])
+    n_windows = 40 - model.window_ - 3 + 1
+    with pytest.raises(ValueError, match=rf"The 'interval' parameter of "
+                       rf"AutoForecaster\.predict asks for coverage 0\.99, .* The history "
+                       rf"gives {n_windows} \(one per window, the most there are\)\. Use a "
+                       rf"lower interval \(at most 0\.9\d*\), or fit on a longer history"):
+        model.predict(interval=[0.8, 0.99])
+
+
+# --------------------------------------------------------------- the command
+
+
+@pytest.fixture
+def daily_csv(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    frame = _daily()
+    frame.rename_axis("date").reset_index().to_csv("data.csv", index=False)
+    return frame
+
+
+COMMAND = ["--target", "y", "--horizon", "3", "--candidates",
+           "ridge,seasonal_naive,naive,drift", "-q"]
+
+
+def test_backtest_writes_the_interval_it_is_asked_for(daily_csv, capsys):
+    # --interval was accepted and silently ignored by backtest
+    status, out, err = run(capsys, ["backtest", "data.csv", *COMMAND, "--interval", "0.8",
+                                    "--output", "bt.csv"])
+    assert status == 0, err
+    table = pd.read_csv("bt.csv")
+    assert {"lower", "upper"} <= set(table.columns)
+    assert np.all(table["lower"] <= table["forecast"])
+    assert np.all(table["forecast"] <= table["upper"])
+    status, out, err = run(capsys, ["backtest", "data.csv", *COMMAND, "--output", "bt.csv"])
+    assert status == 0, err
+    assert "lower" not in pd.read_csv("bt.csv").columns  # none unless asked
+
+
+def test_backtest_refuses_several_interval_levels(daily_csv, capsys):
+    assert_refused(*run(capsys, ["backtest", "data.csv", *COMMAND, "--interval",
+                                 "0.8,0.95"]),
+                   r"backtest scores one --interval level; got 0\.8,0\.95: pass one")
+
+
+@pytest.mark.parametrize("command", ["forecast", "backtest"])
+def test_an_interval_the_windows_cannot_calibrate_is_refused_before_training(
+        daily_csv, capsys, command):
+    assert_refused(*run(capsys, [command, "data.csv", *COMMAND, "--interval", "0.99",
+                                 "--output", ""]),
+                   r"--interval 0\.99 needs at least 99 windows of --horizon 3 after a "
+                   r"window of \d+ to calibrate on; the \d+ rows .* give \d+: use "
+                   r"--interval 0\.9\d* or lower, or a longer history")
+
+
+# --------------------------------------------------------------- many series
+
+
+def test_fit_many_and_forecast_many_errors_name_the_series():
+    frame = _daily()
+    broken = frame.copy()
+    broken.iloc[3, 0] = np.nan
+    with pytest.raises(ValueError, match=r"Series 'b': The 'data' parameter of make_windows "
+                                         r"must contain only finite values"):
+        fit_many(NaiveForecaster(), {"a": frame, "b": broken}, window=7, horizon=2)
+    models = fit_many(NaiveForecaster(), {"a": frame, "b": frame}, window=7, horizon=2)
+    with pytest.raises(ValueError, match=r"Series 'b': The 'history' parameter of forecast "
+                                         r"must have at least n_timesteps_in_ = 7 rows"):
+        forecast_many(models, {"a": frame, "b": frame.iloc[:5]})
+
+
+def test_the_global_model_says_when_a_known_column_comes_first():
+    from rnnforecast.forecasting import GlobalForecaster
+
+    frame = _daily()
+    series = {"a": frame, "b": frame + 10}
+    model = GlobalForecaster(SeasonalNaiveForecaster(7), window=14, horizon=3,
+                             known=["x"]).fit(series)
+    moved = {name: data[["x", "y"]] for name, data in series.items()}
+    with pytest.raises(ValueError, match=r"The 'series' parameter of GlobalForecaster reads "
+                       r"the first column of each series as its values\. Series 'a' has the "
+                       r"columns \['x', 'y'\], the first of which, 'x', is known in advance\. "
+                       r"Pass target=<value column>, or put the value column first\."):
+        model.forecast(moved, future={name: pd.DataFrame(
+            {"x": [0.0] * 3}, index=pd.date_range(frame.index[-1], periods=4)[1:])
+            for name in series})
