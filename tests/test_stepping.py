@@ -242,6 +242,28 @@ def test_stepper_follows_refits_only_after_reset(series):
     np.testing.assert_array_equal(out[-1], model.predict(X[:1])[0])
 
 
+def test_a_reset_reads_the_refitted_estimator_s_shape(series):
+    """After a refit on windows of two features, a reset stepper asks for two values
+    per step (one value is not spread over both); a rolling window refuses a refit
+    with one output per step."""
+    X, y = make_windows(series, 8, 2)
+    model = RNNForecaster(hidden_size=4, max_iter=1, window_normalization=None,
+                          linear_skip=False, random_state=0).fit(X, y)
+    growing, rolling = model.stepper("growing"), model.stepper()
+    data = np.column_stack([series, np.cos(np.arange(160) / 5)])
+    X2, y2 = make_windows(data, 8, 2)
+    model.fit(X2, y2)
+    growing.reset()
+    with pytest.raises(ValueError, match=r"x must hold 2 feature value\(s\)"):
+        growing.step(1.0)
+    out = growing.step_many(data[:8])
+    np.testing.assert_allclose(out[-1], model.predict(X2[:1])[0], rtol=0, atol=TOL)
+    windows, _ = make_windows(series, 9)
+    model.set_params(return_sequences=True).fit(windows[:, :8], windows[:, 1:, 0])
+    with pytest.raises(ValueError, match="'rolling' only for a many-to-one RNNForecaster"):
+        rolling.reset()
+
+
 def test_stepper_rejects_bad_input(series, sequences):
     X, y = make_windows(series, 8)
     model = RNNForecaster(hidden_size=4, max_iter=1, random_state=0).fit(X, y.ravel())
@@ -318,21 +340,34 @@ def test_weights_loaded_without_a_fit(series):
 
 
 def test_quantile_forecaster_steps_its_median(series):
+    """A quantile model steps its median, as its predict: every window, the carried
+    growing window (with its linear skip), and one output per step."""
     X, y = make_windows(series, 8, 2)
     model = RNNForecaster(hidden_size=4, max_iter=1, loss="quantile", window_normalization=None,
                           random_state=0).fit(X, y)
+    assert model.linear_skip_
     out = model.stepper().step_many(series[:12])
     np.testing.assert_array_equal(out[7:], np.stack([model.predict(X[i:i + 1])[0]
                                                      for i in range(5)]))
-    with pytest.raises(ValueError, match="does not step a forecaster fitted with "
-                                         "loss='quantile'"):
-        model.stepper(window="growing")
+    growing = model.stepper(window="growing")
+    assert growing.carries_state
+    out = growing.step_many(series[:12])
+    assert np.isnan(out[:7]).all()          # the skip reads the last 8 values
+    for t in range(8, 13):
+        np.testing.assert_allclose(out[t - 1], model._predict_windows(series[None, :t, None])[0],
+                                   rtol=0, atol=TOL)
+    np.testing.assert_allclose(out[7], model.predict(X[:1])[0], rtol=0, atol=TOL)
     windows, _ = make_windows(series, 9)
-    sequences = RNNForecaster(hidden_size=3, max_iter=1, loss="quantile",
-                              return_sequences=True, random_state=0).fit(windows[:, :8],
-                                                                         windows[:, 1:, 0])
-    with pytest.raises(ValueError, match="predict_quantiles on the sequence read so far"):
-        sequences.stepper()
+    for normalization in ("last", "mean"):
+        sequences = RNNForecaster(hidden_size=3, max_iter=1, loss="quantile",
+                                  return_sequences=True, window_normalization=normalization,
+                                  random_state=0).fit(windows[:, :8], windows[:, 1:, 0])
+        stepper = sequences.stepper()
+        assert stepper.carries_state
+        out = stepper.step_many(windows[5, :8])
+        assert out.shape == (8,)
+        np.testing.assert_allclose(out, sequences.predict(windows[5:6, :8])[0], rtol=0,
+                                   atol=TOL)
 
 
 def test_encoder_decoder_is_refused_with_advice():

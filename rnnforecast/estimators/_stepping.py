@@ -12,7 +12,8 @@ RNNClassifier (``window="growing"``)   ``predict_proba`` of the sequence read so
 RNNForecaster, many-to-one             ``predict`` of the window of the last
 (``window="rolling"``, its default)    ``n_timesteps_in_`` observations (NaN before)
 RNNForecaster, many-to-one,            ``predict`` of everything read since reset, as one
-``window="growing"``                   window (``n_timesteps_in_`` steps: the window)
+``window="growing"``                   window (``n_timesteps_in_`` steps: the window);
+                                       with a linear skip, NaN until it has its lags
 RNNForecaster, ``return_sequences``    ``predict`` of the sequence read so far, its
 (``window="growing"``)                 last step
 =====================================  ================================================
@@ -34,8 +35,16 @@ Whether a step costs one step of the network or a whole pass is ``carries_state`
   the reverse direction reads the sequence from its last step.
 
 The scaled inputs, the linear skip and the mapping back to the original units are the
-estimator's own, in float64, and the outputs equal the batched ones to rounding
+estimator's own, in float64 (``_add_skip`` and ``_in_units``: a quantile model steps
+its median, as its ``predict``), and the outputs equal the batched ones to rounding
 (``tests/test_stepping.py`` holds them to 1e-12, the recomputed ones bit for bit).
+
+The linear skip reads the last ``n_lags_`` target values of a window. A carried step
+keeps them, and returns NaN until it has read that many observations: a forecast from
+lags filled with made-up values (zeros) would be a number no window of observations
+gives. ``StreamingForecaster`` (``_streaming.py``) is the growing window's public face
+for a many-to-one forecaster; it steps through this class.
+
 A carried step runs no BLAS threads of its own (``n_threads`` does not apply): its
 products are matrix-vector products that OpenBLAS runs on one thread.
 
@@ -103,7 +112,6 @@ class Stepper:
         self.estimator = estimator
         self._classifier = is_classifier(estimator)
         self.window = self._check_window(window)
-        self.n_features = estimator.n_step_features_in_
         self.reset()
 
     # ----------------------------------------------------------------- checks
@@ -141,11 +149,6 @@ class Stepper:
                 "fit. Fit it, or use window='growing'.")
         if self.window == "rolling" or self._classifier:
             return
-        if getattr(est, "quantiles_", None) is not None:
-            raise ValueError(
-                "Stepper(window='growing') does not step a forecaster fitted with "
-                "loss='quantile'. Use window='rolling' (the default of a many-to-one "
-                "forecaster), or predict_quantiles on the sequence read so far.")
         # a many-to-one forecaster's growing window is carried, or refused: its
         # offsets would move every scaled input at every step
         if not est.return_sequences and est._scaler.offset is not None:
@@ -174,7 +177,9 @@ class Stepper:
         """Forget what was read; the next step starts a new sequence. The weights are
         read again (a refitted estimator is followed). Returns self."""
         est = self.estimator
+        self._check_window(self.window)           # a refit may have changed its kind
         self._check_estimator()
+        self.n_features = est.n_step_features_in_
         self._network = est._network
         self._params = est._network.params64()
         self.carries_state = self._carries()
@@ -229,7 +234,8 @@ class Stepper:
                 f"a float or an array of shape ({self.n_features},). Got an array of "
                 f"shape {x.shape} instead.")
         if not np.isfinite(x).all():
-            raise ValueError(f"x must hold finite values. Got {x.tolist()!r}.")
+            raise ValueError(f"x must hold finite values (no NaN or infinity). Got "
+                             f"{x.tolist()!r}.")
         x = x.reshape(self.n_features)
         if self._tokens:
             self._check_token(x)
@@ -258,7 +264,7 @@ class Stepper:
     def _step_recomputed(self):
         est = self.estimator
         if self.window == "rolling" and self.n_steps_ < est.n_timesteps_in_:
-            return np.full(() if est._y_ndim == 1 else (est.n_outputs_,), np.nan)
+            return self._nan_row()
         X = self._read()
         if not self._classifier:
             return est.predict(X)[0][-1] if est.return_sequences else est.predict(X)[0]
@@ -295,9 +301,7 @@ class Stepper:
         raw = self._net.step(xs)
         if self._classifier:
             return softmax(raw[None])[0].astype(np.float64)
-        if self._skip is not None:
-            return self._skipped(raw, xs)
-        return self._in_units(raw, x)
+        return self._forecast_row(raw, x, xs)
 
     def _check_token(self, x):
         """A classifier reading token ids: x must be one id of its vocabulary."""
@@ -316,26 +320,48 @@ class Stepper:
             return None
         return est.max_timesteps
 
-    def _skipped(self, raw, xs):
-        """The growing window's prediction with the linear skip, which reads the last
-        ``n_lags_`` scaled target values: NaN until it has them."""
+    def _forecast_row(self, raw, x, xs):
+        """The forecaster's row after a carried step: the network's scaled outputs
+        ``raw`` (n_outputs * n_levels,) plus the linear skip's, back in the targets'
+        units by the estimator's own ``_add_skip`` and ``_in_units`` (the median of
+        sorted quantile levels); NaN while the skip lacks lags (module docstring)."""
+        est = self.estimator
+        offsets = np.full((1, 1, 1), self._target_offset(x))         # (N=1, 1, 1)
+        skip_part = None
+        if self._skip is not None:
+            skip_part = self._skip_part(xs)
+            if skip_part is None:
+                return self._nan_row()
+        point, _ = est._in_units(est._add_skip(raw[None], skip_part), offsets)
+        return point[0, 0] if self._scalar_rows() else point[0]
+
+    def _skip_part(self, xs):
+        """The linear skip's scaled outputs (1, n_outputs) from the last ``n_lags_``
+        scaled target values, or None until that many have been read."""
         skip, lags = self._skip, self._lags
         lags[:-1] = lags[1:].copy()
         lags[-1] = xs[skip.target_feature]
         if self.n_steps_ < skip.n_lags_:
-            return self._in_units(np.full_like(raw, np.nan), None)
-        raw = raw + (lags[None] @ skip.coef_.T + skip.intercept_)[0]
-        return self._in_units(raw, None)
+            return None
+        return lags[None] @ skip.coef_.T + skip.intercept_
 
-    def _in_units(self, raw, x):
-        """Scaled outputs (n_outputs,) of the last step back in the targets' units, shaped
-        like a row of ``predict``."""
+    def _target_offset(self, x):
+        """The target's offset at this step: with ``return_sequences``, its value
+        ("last") or running mean ("mean") up to the step (``WindowScaler``); else 0,
+        a carried many-to-one window having no offset."""
         est, scaler = self.estimator, self.estimator._scaler
-        target = 0.0
-        if est.return_sequences and scaler.offset == "last":
-            target = x[est.target_feature]
-        elif est.return_sequences and scaler.offset == "mean":
-            self._target_sum += x[est.target_feature]
-            target = self._target_sum / self.n_steps_
-        out = raw * scaler.y_scale_ + scaler.y_mean_ + target
-        return out[0] if est._y_ndim < (3 if est.return_sequences else 2) else out
+        if not est.return_sequences or scaler.offset is None:
+            return 0.0
+        if scaler.offset == "last":
+            return x[est.target_feature]
+        self._target_sum += x[est.target_feature]
+        return self._target_sum / self.n_steps_
+
+    def _scalar_rows(self):
+        """Whether a row of ``predict`` is a float (a 1-D ``y``, or one output per step)."""
+        est = self.estimator
+        return est._y_ndim < (3 if est.return_sequences else 2)
+
+    def _nan_row(self):
+        """A forecaster's row of NaN, shaped like a row of ``predict``."""
+        return np.full(() if self._scalar_rows() else (self.estimator.n_outputs_,), np.nan)

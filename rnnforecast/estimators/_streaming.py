@@ -4,21 +4,28 @@ A fitted many-to-one :class:`RNNForecaster` maps a window to a prediction by run
 the recurrence over the window from a zero state. ``StreamingForecaster`` keeps that
 state between calls instead: each ``update(x_t)`` advances the network by one time step
 (one small forward call, not a whole window) and returns the prediction the head reads
-from the new state. After ``reset()`` and ``n_timesteps_in_`` updates with the values of
-a window, the prediction equals ``estimator.predict`` on that window.
+from the new state, that is ``predict`` of everything read since ``reset()`` as one
+window. After ``reset()`` and ``n_timesteps_in_`` updates with the values of a window,
+the prediction equals ``estimator.predict`` on that window.
+
+It is the public face of one mechanism: ``estimator.stepper(window="growing")``
+(:class:`~rnnforecast.estimators.Stepper`, ``_stepping.py``) carries the state, adds the
+linear skip and maps the outputs back to the original units; this class checks that the
+forecaster can be streamed, names its refusals after itself, and shapes every
+prediction as (n_outputs,).
 
 Per-window normalisation needs the whole window before the first step, so streaming
 requires a forecaster fitted with ``window_normalization=None``. A linear skip
-(``linear_skip``) reads the last observations, which the stream keeps (zeros before the
-first ones, in the scaled space).
+(``linear_skip``) reads the last ``n_lags_`` observations of the target (the window's
+length, up to ``MAX_LAGS``): until the stream has read that many, ``update`` returns NaN
+rather than a forecast from lags filled with made-up values.
 """
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
-from ..nn.network import predict
-from ._base import limit_blas_threads
 from ._forecaster import RNNForecaster
+from ._stepping import Stepper
 
 
 class StreamingForecaster:
@@ -27,7 +34,22 @@ class StreamingForecaster:
     Parameters
     ----------
     estimator : fitted RNNForecaster
-        Many-to-one, fitted with ``window_normalization=None``.
+        Many-to-one, fitted with ``window_normalization=None``, without columns known
+        in advance.
+
+    Attributes
+    ----------
+    estimator : RNNForecaster
+    n_steps_ : int
+        Observations read since the last ``reset()``.
+
+    Notes
+    -----
+    The stream reads the estimator's weights when it is made and at every ``reset()``;
+    after a ``fit``, ``partial_fit`` or ``load_state_dict`` of the estimator, ``update``
+    refuses to go on until ``reset()``. A forecaster reloaded with
+    ``rnnforecast.persistence.load`` or refitted from ``sklearn.base.clone`` streams as
+    the original.
 
     Examples
     --------
@@ -37,6 +59,14 @@ class StreamingForecaster:
     """
 
     def __init__(self, estimator):
+        self.estimator = estimator
+        self._check_estimator()
+        self._stepper = Stepper(estimator, window="growing")
+
+    def _check_estimator(self):
+        """What streaming needs from the estimator as it is now (at every reset: it may
+        have been refitted with other parameters)."""
+        estimator = self.estimator
         if not isinstance(estimator, RNNForecaster):
             raise ValueError(
                 "The 'estimator' parameter of StreamingForecaster must be a fitted "
@@ -49,10 +79,13 @@ class StreamingForecaster:
                 "window_normalization=None: an offset taken from the whole window (its "
                 "last value or mean) changes with every new observation, so the state "
                 "carried between steps would be stale. Got window_normalization="
-                f"{estimator.window_normalization!r}. Refit with window_normalization=None.")
+                f"{estimator.window_normalization!r}. Refit with window_normalization=None, "
+                "or use estimator.stepper() (predict of the last n_timesteps_in_ "
+                "observations at every step).")
         if estimator.return_sequences:
             raise ValueError("StreamingForecaster needs a many-to-one forecaster; got "
-                             "return_sequences=True.")
+                             "return_sequences=True. Use estimator.stepper(), which "
+                             "returns the last step's output of the sequence read so far.")
         if getattr(estimator, "known_features_", ()):
             raise ValueError(
                 "StreamingForecaster cannot feed a forecaster trained with columns known "
@@ -60,18 +93,16 @@ class StreamingForecaster:
                 "step of its windows reads those columns led by the horizon, which one "
                 "observation per update does not carry. Use rnnforecast.forecasting."
                 "forecast(model, history, future=...) instead.")
-        self.estimator = estimator
-        self._scaler = estimator._scaler
-        self._params = estimator._network.params64()
-        self._spec = estimator._network.spec
-        self._skip = getattr(estimator, "_skip", None)
-        self.reset()
+
+    @property
+    def n_steps_(self):
+        return self._stepper.n_steps_
 
     def reset(self):
-        """Forget the state: the next update starts a new sequence. Returns self."""
-        self._state, self.n_steps_ = None, 0
-        if self._skip is not None:  # the last scaled observations the skip reads
-            self._recent = np.zeros((1, self._skip.n_lags_, self.estimator.n_step_features_in_))
+        """Forget the state: the next update starts a new sequence. The weights are read
+        again (a refitted estimator is followed). Returns self."""
+        self._check_estimator()
+        self._stepper.reset()
         return self
 
     def update(self, x):
@@ -79,31 +110,14 @@ class StreamingForecaster:
 
         x : float or array-like of shape (n_features,)
 
-        Returns ndarray of shape (n_outputs,): the forecast made after seeing ``x``
-        (the median level for a forecaster fitted with ``loss="quantile"``, as its
-        ``predict``).
+        Returns ndarray of shape (n_outputs,): ``predict`` of the observations read
+        since ``reset()`` as one window (the median level for a forecaster fitted with
+        ``loss="quantile"``, as its ``predict``); NaN while a linear skip has fewer
+        than ``n_lags_`` observations to read.
         """
-        est = self.estimator
-        x = np.asarray(x, dtype=np.float64).reshape(-1)
-        if x.shape != (est.n_step_features_in_,):
-            raise ValueError(f"x must hold {est.n_step_features_in_} feature value(s) per "
-                             f"time step. Got an array of shape {x.shape} instead.")
-        if not np.all(np.isfinite(x)):
-            raise ValueError(f"x contains NaN or infinity: {x!r}.")
-        xs, offsets = self._scaler.transform(x.reshape(1, 1, -1))  # (N=1, T=1, D)
-        with limit_blas_threads(est.n_threads):
-            out, self._state = predict(self._params, self._spec, xs, self._state)
-        skip_part = None
-        if self._skip is not None:
-            self._recent = np.concatenate([self._recent[:, 1:], xs], axis=1)
-            skip_part = self._skip.predict(self._recent)
-        self.n_steps_ += 1
-        point, _ = est._in_units(est._add_skip(out, skip_part), offsets)
-        return point[0]                                            # (n_outputs,)
+        return np.reshape(self._stepper.step(x), self.estimator.n_outputs_)
 
     def update_many(self, values):
         """``update`` each row of ``values`` (n_steps, n_features) in turn; returns the
         predictions, shape (n_steps, n_outputs)."""
-        values = np.asarray(values, dtype=np.float64)
-        values = values.reshape(len(values), -1)
-        return np.stack([self.update(v) for v in values])
+        return self._stepper.step_many(values).reshape(-1, self.estimator.n_outputs_)
