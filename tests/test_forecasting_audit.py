@@ -265,3 +265,43 @@ def test_the_global_model_says_when_a_known_column_comes_first():
         model.forecast(moved, future={name: pd.DataFrame(
             {"x": [0.0] * 3}, index=pd.date_range(frame.index[-1], periods=4)[1:])
             for name in series})
+
+
+# --------------------------------------------------------------- time axis
+
+
+def test_a_freq_other_than_the_historys_spacing_is_refused():
+    # freq="W" on daily data labelled the next days as the next weeks
+    series = _daily()["y"]
+    model = NaiveForecaster().fit(*make_windows(series, 7, 3))
+    with pytest.raises(ValueError, match=r"The 'freq' parameter of forecast must give the "
+                       r"spacing of the 'history' time index, which is regular: .* Got "
+                       r"freq='W', which labels the steps 2021-03-07 00:00:00, 2021-03-14 "
+                       r"00:00:00, \.\.\. instead of 2021-03-02 00:00:00, 2021-03-03"):
+        forecast(model, series, freq="W")
+    assert forecast(model, series, freq="D").equals(forecast(model, series))
+    assert forecast(model, series, freq="24h").equals(forecast(model, series))
+    auto = AutoForecaster(horizon=3, **FAST).fit(series)
+    with pytest.raises(ValueError, match=r"The 'freq' parameter of AutoForecaster\.predict"):
+        auto.predict(freq="W")
+    gappy = series.drop(series.index[[10, 20]])  # irregular: freq places the future
+    assert forecast(model, gappy, freq="D").index[0] == series.index[-1] + pd.Timedelta("1D")
+    numbered = series.reset_index(drop=True)
+    with pytest.raises(ValueError, match=r"Got freq=2, which labels the steps 61, 63, "
+                                         r"\.\.\. instead of 60, 61"):
+        forecast(model, numbered, freq=2)
+
+
+def test_periods_have_the_seasonal_period_of_their_dates():
+    # a monthly PeriodIndex had seasonal period 1, so no season at all
+    from rnnforecast.forecasting import default_window, seasonal_period
+
+    months = pd.period_range("2020-01", periods=48, freq="M")
+    assert seasonal_period(months) == seasonal_period(months.to_timestamp()) == 12
+    assert default_window(months, 3, 48) == default_window(months.to_timestamp(), 3, 48)
+    values = 10 + 3 * np.sin(2 * np.pi * np.arange(48) / 12) + 0.1 * np.arange(48)
+    by_period = AutoForecaster(horizon=3, **FAST).fit(pd.Series(values, index=months))
+    by_date = AutoForecaster(horizon=3, **FAST).fit(pd.Series(values,
+                                                              index=months.to_timestamp()))
+    assert by_period.seasonal_period_ == 12
+    np.testing.assert_allclose(by_period.predict().to_numpy(), by_date.predict().to_numpy())

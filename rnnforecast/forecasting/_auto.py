@@ -58,6 +58,7 @@ from ._candidates import (DriftForecaster, EnsembleForecaster, RidgeLagForecaste
 from ._conformal import _needed as needed_residuals
 from ._conformal import highest_coverage, local_scale
 from ._forecast import forecast
+from ._future_index import extend_index
 from ._progress import ProgressLine
 
 __all__ = ["AutoForecaster"]
@@ -488,7 +489,9 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
             seasonal naive's residuals on every window are used for all of them
             (``interval_fallback_`` is then True), so that the intervals stay nested.
         freq : str or pandas offset, default=None
-            Spacing of the future index; default inferred from the history.
+            Spacing of the future index; default inferred from the history (needed
+            for irregular dates only; another spacing than that of regular dates is
+            refused).
         future : pandas.DataFrame, default=None
             With ``known``: the values of those columns (exactly those) at the next
             ``horizon`` timestamps after the history, whatever ``steps``, indexed by
@@ -503,6 +506,8 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         if steps is not None:
             steps = _check_steps(steps, self.horizon)
+        extend_index(self._history.index, self.horizon, freq,  # freq checked here
+                     owner="AutoForecaster.predict", name="history")
         residuals = None
         self.interval_fallback_ = False
         highest = highest_coverage(interval, "interval", "AutoForecaster.predict")

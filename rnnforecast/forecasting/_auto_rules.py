@@ -20,7 +20,8 @@ SEASONAL_PERIODS = {"MS": 12, "M": 12, "ME": 12, "SMS": 24, "SM": 24, "QS": 4, "
 def seasonal_period(index):
     """The seasonal period of a time index: a year of months (12), quarters (4) or
     weeks (52), a week of days (7) or business days (5), a day of sub-daily steps
-    (24 for hours, 48 for half hours); 1 for years, integers or irregular dates.
+    (24 for hours, 48 for half hours), for dates or periods; 1 for years, integers
+    or irregular dates.
 
     Parameters
     ----------
@@ -30,6 +31,8 @@ def seasonal_period(index):
     -------
     m : int
     """
+    if isinstance(index, pd.PeriodIndex):  # monthly periods are months, ...
+        index = index.to_timestamp()
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 3:
         return 1
     offset = index.freq if index.freq is not None else _dates_offset(index)

@@ -124,7 +124,9 @@ def forecast(estimator, history, steps=None, *, freq=None, interval=None, residu
     freq : str, pandas.DateOffset, int or None, default=None
         Spacing of the future index, see
         :func:`~rnnforecast.forecasting.future_index`; inferred from
-        ``history.index`` when None (arrays continue their row numbers).
+        ``history.index`` when None (arrays continue their row numbers). Needed for
+        an irregular index only: one that labels the steps otherwise than a regular
+        index's own spacing is refused, each forecast step being one of the history.
     interval : float in (0, 1) or list of float, default=None
         Coverage of split-conformal prediction intervals, e.g. 0.9; a list or tuple
         such as ``[0.8, 0.95]`` gives one interval per level (distinct levels, any

@@ -169,8 +169,37 @@ def _future_builder(index, owner, name):
     )
 
 
-def extend_index(index, steps, freq=None, *, owner="future_index", name="index"):
-    """:func:`future_index` with the function and argument named in error messages."""
+def _own_spacing(index, steps, build):
+    """The labels after ``index`` at its own spacing, or None when it has none."""
+    try:
+        return build(index, steps, None, "")
+    except ValueError:  # irregular: only an explicit freq places the future
+        return None
+
+
+def _check_spacing(index, steps, freq, future, build, owner, name):
+    """Refuse a ``freq`` whose labels are not those of the index's own spacing: a
+    forecast's steps are the history's steps, so other labels would misplace them."""
+    expected = _own_spacing(index, steps, build)
+    if expected is None or future.equals(expected):
+        return
+    raise ValueError(
+        f"The 'freq' parameter of {owner} must give the spacing of the '{name}' time "
+        f"index, which is regular: each forecast step is one step of the {name}. Got "
+        f"freq={freq!r}, which labels the steps {', '.join(map(str, future[:2]))}, ... "
+        f"instead of {', '.join(map(str, expected[:2]))}, .... Drop freq=..., or "
+        f"resample the {name} to that frequency before fitting, e.g. "
+        ".resample(freq).mean()."
+    )
+
+
+def extend_index(index, steps, freq=None, *, owner="future_index", name="index",
+                 check_spacing=True):
+    """:func:`future_index` with the function and argument named in error messages.
+
+    With ``check_spacing`` (the labels of forecasts), a ``freq`` other than the
+    spacing of a regular ``index`` is refused; :func:`future_index` itself takes any.
+    """
     steps = check_int(steps, "steps", 1, owner)
     if not isinstance(index, pd.Index) or len(index) == 0:
         raise ValueError(
@@ -178,7 +207,11 @@ def extend_index(index, steps, freq=None, *, owner="future_index", name="index")
             f"Got {index!r} instead."
         )
     check_time_index(index, name, owner)
-    return _future_builder(index, owner, name)(index, steps, freq, owner)
+    build = _future_builder(index, owner, name)
+    future = build(index, steps, freq, owner)
+    if freq is not None and check_spacing:
+        _check_spacing(index, steps, freq, future, build, owner, name)
+    return future
 
 
 def future_index(index, steps, freq=None):
@@ -217,14 +250,15 @@ pandas.Index of shape (n_time,)
     >>> future_index(pd.RangeIndex(10), 3)
     RangeIndex(start=10, stop=13, step=1)
     """
-    return extend_index(index, steps, freq)
+    return extend_index(index, steps, freq, check_spacing=False)
 
 
 def default_window(index, horizon, n_rows):
     """A window length suited to the data's frequency, at most a third of the rows.
 
     The base frequency (``"MS"``, ``"D"``, ``"h"``, ... without its anchor such as
-    ``"-SUN"``) of a regular DatetimeIndex of at least 3 timestamps picks a length from
+    ``"-SUN"``) of a regular DatetimeIndex (or PeriodIndex) of at least 3 timestamps
+    picks a length from
     :data:`DEFAULT_WINDOW` (``FALLBACK_WINDOW`` for other or unknown frequencies, and
     for trading days with holidays missing); the window is then at least
     ``horizon`` and at most ``n_rows // 3``, and never below 2::
@@ -249,6 +283,8 @@ def default_window(index, horizon, n_rows):
     >>> default_window(pd.date_range("2000-01-01", periods=144, freq="MS"), 12, 144)
     24
     """
+    if isinstance(index, pd.PeriodIndex):  # periods read as their start dates
+        index = index.to_timestamp()
     regular = isinstance(index, pd.DatetimeIndex) and len(index) >= 3
     # read the spacing of the dates themselves, not a ``freq`` attached to the index:
     # weekly dates are "W" whether the index says "7D", "W-SUN" or nothing
