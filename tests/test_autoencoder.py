@@ -119,16 +119,16 @@ def test_early_stopping_records_the_score():
 
 def test_errors(fitted):
     model, X, _ = fitted
-    with pytest.raises(ValueError, match=r"X has windows of shape \(19, 1\)"):
-        model.transform(X[:, 1:])
+    with pytest.raises(ValueError, match=r"X has windows of shape \(20, 2\)"):
+        model.transform(np.concatenate([X, X], axis=2))
+    with pytest.raises(ValueError, match=r"sequences at positions \[0\] contain NaN"):
+        model.transform([np.r_[X[0, :5, 0], np.nan, X[0, 6:, 0]]])
     with pytest.raises(ValueError, match="The 'cell' parameter of RNNAutoencoder must be a "
                                          "str among.*Got 'jordan'"):
         clone(model).set_params(cell="jordan").fit(X)
     with pytest.raises(ValueError, match="must be an RNNForecaster or RNNClassifier. Got a "
                                          "RNNAutoencoder"):
         to_onnx(model)
-    with pytest.raises(ValueError, match="RNNAutoencoder needs windows of one length"):
-        clone(model).fit([X[0, :5], X[1]])
 
 
 @parametrize_with_checks([RNNAutoencoder(hidden_size=4, max_iter=20, random_state=0)])
@@ -157,3 +157,125 @@ def test_a_diverging_fit_restores_the_weights_and_says_how_to_fix_it():
                        r"of the previous epoch were restored. Lower learning_rate_init"):
         model.fit(X)
     assert all(np.all(np.isfinite(p)) for p in model._network.params.values())
+
+
+# ---------------------------------------------------------------- different lengths
+def ragged_families(n=60, seed=0):
+    """Sequences of 12-29 steps with a bump near their start (family 0) or near their
+    own end (family 1), in noise at a level of 10: a list of (T_i, 1) arrays."""
+    rng = np.random.default_rng(seed)
+    family, sequences = np.arange(n) % 2, []
+    for f in family:
+        T = int(rng.integers(12, 30))
+        where = rng.integers(1, 4) if f == 0 else T - rng.integers(2, 5)
+        bump = np.exp(-0.5 * ((np.arange(T) - where) / 1.5) ** 2)
+        sequences.append(((bump + 0.1 * rng.standard_normal(T)) * 3 + 10)[:, None])
+    return sequences, family
+
+
+@pytest.fixture(scope="module")
+def ragged():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        X, family = ragged_families()
+        model = RNNAutoencoder(hidden_size=8, max_iter=150, random_state=0).fit(X)
+        return model, X, family
+
+
+@pytest.mark.parametrize("reverse", [True, False])
+@pytest.mark.parametrize("cell", CELLS)
+def test_sequences_of_different_lengths_are_encoded_and_rebuilt_as_if_alone(cell, reverse):
+    X, _ = ragged_families(20)
+    model = RNNAutoencoder(cell=cell, hidden_size=5, max_iter=5, reverse=reverse,
+                           dtype="float64", random_state=0).fit(X)
+    alone = np.concatenate([model.transform(x[None]) for x in X])
+    np.testing.assert_allclose(model.transform(X), alone, rtol=0, atol=1e-12)
+    rebuilt = model.reconstruct(X)
+    assert isinstance(rebuilt, list) and [r.shape for r in rebuilt] == [x.shape for x in X]
+    for r, x in zip(rebuilt, X):
+        np.testing.assert_allclose(r, model.reconstruct(x[None])[0], rtol=0, atol=1e-12)
+    # the score counts every real step once, in scaled units
+    scale = model._scaler.x_scale_
+    errors = np.concatenate([((r - x) / scale).ravel() ** 2 for r, x in zip(rebuilt, X)])
+    assert model.score(X) == pytest.approx(-errors.mean(), rel=1e-12)
+    # a NaN-padded array is the same input as the list
+    padded = np.full((len(X), max(len(x) for x in X), 1), np.nan)
+    for i, x in enumerate(X):
+        padded[i, :len(x)] = x
+    np.testing.assert_allclose(model.transform(padded), alone, rtol=0, atol=1e-12)
+
+
+def test_embeddings_separate_families_told_apart_by_their_own_ends(ragged):
+    model, X, family = ragged
+    found = KMeans(2, n_init=10, random_state=0).fit_predict(model.transform(X))
+    assert adjusted_rand_score(family, found) > 0.9
+    assert model.n_timesteps_in_ is None
+    assert model.loss_curve_[-1] < 0.2 * model.loss_curve_[0]
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_the_masked_loss_gradient_equals_finite_differences(cell):
+    """The loss of a batch of different lengths (the mean over real output steps) and
+    its gradient w.r.t. every weight, against central differences in float64."""
+    from rnnforecast.estimators._encoder_decoder import Targets
+    X, _ = ragged_families(6, seed=1)
+    model = RNNAutoencoder(cell=cell, hidden_size=3, max_iter=1, dtype="float64",
+                           random_state=0).fit(X)
+    padded = model._check_X(X, reset=False)
+    lengths = np.array([len(x) for x in X])
+    Xs = model._scaled(padded)
+    targets = Targets(model._decoder_inputs(Xs), model._target(Xs, lengths), lengths,
+                      lengths)
+    params = {k: v.copy() for k, v in model._network.params.items()}
+    _, grads = model._loss_gradients(params, Xs, targets, None)
+    eps = 1e-6
+    for name, value in params.items():
+        if not value.size:        # the unconditioned decoder's input weights (3H, 0)
+            continue
+        numeric = np.zeros_like(value)
+        for i in np.ndindex(value.shape):
+            old = value[i]
+            value[i] = old + eps
+            up = model._loss_gradients(params, Xs, targets, None)[0]
+            value[i] = old - eps
+            down = model._loss_gradients(params, Xs, targets, None)[0]
+            value[i] = old
+            numeric[i] = (up - down) / (2 * eps)
+        scale = max(np.abs(numeric).max(), np.abs(grads[name]).max(), 1e-8)
+        assert np.abs(numeric - grads[name]).max() / scale < 1e-6, name
+    # the padded targets weigh nothing: garbage there changes neither loss nor gradient
+    garbage = targets.Y.copy()
+    garbage[np.arange(garbage.shape[1])[None, :] >= lengths[:, None]] = 1e3
+    value, grads = model._loss_gradients(params, Xs, targets, None)
+    value2, grads2 = model._loss_gradients(params, Xs, Targets(targets.U, garbage, lengths,
+                                                               lengths), None)
+    assert value2 == value
+    for name in grads:
+        np.testing.assert_array_equal(grads2[name], grads[name])
+
+
+def test_equal_lengths_in_a_list_fit_as_the_array(fitted):
+    _, X, _ = fitted
+    a = RNNAutoencoder(hidden_size=4, max_iter=5, random_state=0).fit(X)
+    b = RNNAutoencoder(hidden_size=4, max_iter=5, random_state=0).fit(list(X))
+    np.testing.assert_array_equal(a.transform(X), b.transform(X))
+    assert isinstance(b.reconstruct(list(X)), np.ndarray)
+
+
+def test_a_model_fitted_on_one_length_encodes_another(fitted):
+    model, X, _ = fitted
+    short = X[:, :12]
+    assert model.transform(short).shape == (len(X), 8)
+    assert model.reconstruct(short).shape == short.shape
+    mixed = [X[0, :12], X[1]]
+    np.testing.assert_allclose(model.transform(mixed)[0], model.transform(X[:1, :12])[0],
+                               rtol=0, atol=1e-12)
+
+
+def test_a_ragged_model_saves_and_loads(ragged, tmp_path):
+    model, X, _ = ragged
+    save(model, tmp_path / "ae.npz")
+    again = load(tmp_path / "ae.npz")
+    np.testing.assert_array_equal(again.transform(X), model.transform(X))
+    for r, s in zip(again.reconstruct(X), model.reconstruct(X)):
+        np.testing.assert_array_equal(r, s)

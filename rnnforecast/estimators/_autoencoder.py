@@ -6,7 +6,8 @@ from sklearn.utils import TransformerTags
 from sklearn.utils.validation import check_is_fitted
 
 from ..preprocessing import WindowScaler
-from ._encoder_decoder import Targets, _EncoderDecoder
+from ._encoder_decoder import Targets, _EncoderDecoder, _part
+from ._sequences import lengths_of, real_steps
 from ._training import stratified_split
 
 
@@ -29,6 +30,13 @@ class RNNAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Encoder
     Inputs are standardised per feature with statistics of the training sequences;
     the loss is the squared error of the standardised values (linear outputs, output
     delta ``y_pred - y``), so every feature weighs the same.
+
+    Sequences may differ in length (a list of arrays or DataFrames of shape (T_i, D), or
+    a 3-D array NaN-padded at the end of the shorter ones): the encoder carries its state
+    over the padding (``nn/_masking.py``), so each embedding is that of the sequence
+    alone; the decoder rebuilds each sequence to its own length, the loss counting its
+    real steps only; batches group similar lengths. A model fitted on one length
+    encodes any length. ``reconstruct`` then returns a list of arrays.
 
     Parameters
     ----------
@@ -114,11 +122,14 @@ alpha, clip_norm, dtype, n_threads, random_state, verbose, warm_start
     def _n_features_out(self):
         return self.hidden_size
 
+    #: Sequences may differ in length (see the class docstring).
+    _VARIABLE_LENGTHS = True
+
     def fit(self, X, y=None):
         """Learn to rebuild the sequences ``X`` from their encodings.
 
         X : array-like of shape (n_samples, n_timesteps, n_features) or
-            (n_samples, n_timesteps)
+            (n_samples, n_timesteps), or a list of sequences of different lengths
         y : None
             Ignored (unsupervised).
 
@@ -126,32 +137,47 @@ alpha, clip_norm, dtype, n_threads, random_state, verbose, warm_start
         """
         first = self._start_fit(incremental=False)
         X = self._check_X(X, reset=first)
+        lengths = lengths_of(X)
         split = (stratified_split(np.zeros(len(X)), self.validation_fraction, self._rng)
                  if self.early_stopping else None)
         if first:
-            self._scaler = WindowScaler().fit(X if split is None else X[split[0]])
-        Xs = self._scaler.transform(X)[0]
+            train = slice(None) if split is None else split[0]
+            self._scaler = WindowScaler().fit(real_steps(X[train], _part(lengths, train)))
+        Xs = self._scaled(X)
         spec = self._seq2seq_spec(Xs.shape[2], 0, Xs.shape[2])
-        return self._fit_pairs(Xs, Targets(self._decoder_inputs(Xs), self._target(Xs)),
-                               spec, self._validation(Xs), split)
+        targets = Targets(self._decoder_inputs(Xs), self._target(Xs, lengths), lengths,
+                          lengths)
+        return self._fit_pairs(Xs, targets, spec, self._validation(Xs, lengths), split)
+
+    def _scaled(self, X):
+        """Standardised sequences (n, T, D), the padding (NaN) as zeros."""
+        Xs = self._scaler.transform(X)[0]
+        return Xs if lengths_of(X) is None else np.nan_to_num(Xs, nan=0.0)
 
     @staticmethod
     def _decoder_inputs(Xs):
         """The unconditioned decoder's inputs: nothing at each of the T steps, (n, T, 0)."""
         return np.zeros(Xs.shape[:2] + (0,), Xs.dtype)
 
-    def _target(self, Xs):
-        """What the decoder rebuilds: the scaled sequence, reversed with ``reverse``."""
-        return Xs[:, ::-1] if self.reverse else Xs
+    def _target(self, Xs, lengths=None):
+        """What the decoder rebuilds: the scaled sequence, reversed with ``reverse``
+        (each within its own length, the padding after it)."""
+        return _reversed(Xs, lengths) if self.reverse else Xs
 
-    def _reconstructed(self, Xs):
-        """Scaled reconstructions (n, T, D) in time order."""
-        out = self._teacher_forced(Xs, self._decoder_inputs(Xs))
-        return out[:, ::-1] if self.reverse else out
+    def _reconstructed(self, Xs, lengths=None):
+        """Scaled reconstructions (n, T, D) in time order (zeros after each length)."""
+        out = self._teacher_forced(Xs, self._decoder_inputs(Xs), lengths)
+        return _reversed(out, lengths) if self.reverse else out
 
-    def _validation(self, Xs):
+    def _squared_errors(self, Xs, lengths):
+        """Squared reconstruction errors of the real steps of the scaled Xs, flat."""
+        errors = (self._reconstructed(Xs, lengths) - Xs) ** 2            # (n, T, D)
+        return errors if lengths is None else \
+            errors[np.arange(Xs.shape[1])[None, :] < lengths[:, None]]
+
+    def _validation(self, Xs, lengths):
         def validation(idx):
-            error = float(np.mean((self._reconstructed(Xs[idx]) - Xs[idx]) ** 2))
+            error = float(np.mean(self._squared_errors(Xs[idx], _part(lengths, idx))))
             return 0.5 * error, -error
         return validation
 
@@ -160,19 +186,35 @@ alpha, clip_norm, dtype, n_threads, random_state, verbose, warm_start
         hidden_size)."""
         check_is_fitted(self, "_network")
         X = self._check_X(X, reset=False)
-        return self._encodings(self._scaler.transform(X)[0])
+        return self._encodings(self._scaled(X), lengths_of(X))
 
     def reconstruct(self, X):
-        """The decoder's rebuild of every sequence, (n_samples, n_timesteps, n_features),
-        in the units of ``X`` (3-D even for 2-D ``X``)."""
+        """The decoder's rebuild of every sequence, in the units of ``X``: an array
+        (n_samples, n_timesteps, n_features) (3-D even for 2-D ``X``), or for sequences
+        of different lengths a list of arrays (T_i, n_features)."""
         check_is_fitted(self, "_network")
         X = self._check_X(X, reset=False)
-        out = self._reconstructed(self._scaler.transform(X)[0])
-        return out * self._scaler.x_scale_ + self._scaler.x_mean_
+        lengths = lengths_of(X)
+        out = self._reconstructed(self._scaled(X), lengths)
+        out = out * self._scaler.x_scale_ + self._scaler.x_mean_
+        return out if lengths is None else [out[i, :L] for i, L in enumerate(lengths)]
 
     def score(self, X, y=None):
         """Minus the mean squared reconstruction error of the standardised values (each
-        feature divided by its training standard deviation); higher is better."""
+        feature divided by its training standard deviation) over every real step;
+        higher is better."""
         check_is_fitted(self, "_network")
-        Xs = self._scaler.transform(self._check_X(X, reset=False))[0]
-        return -float(np.mean((self._reconstructed(Xs) - Xs) ** 2))
+        X = self._check_X(X, reset=False)
+        return -float(np.mean(self._squared_errors(self._scaled(X), lengths_of(X))))
+
+
+def _reversed(A, lengths):
+    """Each sequence of A (n, T, D) reversed within its own length; the steps after a
+    length (the padding) hold zeros. Without lengths, ``A[:, ::-1]``."""
+    if lengths is None:
+        return A[:, ::-1]
+    steps = np.arange(A.shape[1])[None, :]                             # (1, T)
+    source = np.clip(lengths[:, None] - 1 - steps, 0, None)           # (n, T)
+    out = np.take_along_axis(A, source[:, :, None], axis=1)
+    out[steps >= lengths[:, None]] = 0.0
+    return out

@@ -24,15 +24,16 @@ from ._weights import DTYPES, _Network, _real_arrays
 
 class Targets:
     """Decoder inputs ``U`` (n, T_out, E), targets ``Y`` ((n, T_out) class codes or
-    (n, T_out, O) values) and the lengths (n,) of the encoder's right-padded input
-    sequences (None: all of one length) of the same samples, indexed together."""
+    (n, T_out, O) values), the lengths (n,) of the encoder's right-padded input
+    sequences and those of the decoder's right-padded outputs (None: all of one length)
+    of the same samples, indexed together."""
 
-    def __init__(self, U, Y, lengths=None):
-        self.U, self.Y, self.lengths = U, Y, lengths
+    def __init__(self, U, Y, lengths=None, out_lengths=None):
+        self.U, self.Y, self.lengths, self.out_lengths = U, Y, lengths, out_lengths
 
     def __getitem__(self, idx):
-        return Targets(self.U[idx], self.Y[idx],
-                       None if self.lengths is None else self.lengths[idx])
+        return Targets(self.U[idx], self.Y[idx], _part(self.lengths, idx),
+                       _part(self.out_lengths, idx))
 
     def __len__(self):
         return len(self.Y)
@@ -92,7 +93,7 @@ class _EncoderDecoder(_BaseRNN):
         self._optimizer.learning_rate = self.learning_rate_init
         dtype = DTYPES[self.dtype]
         targets = Targets(targets.U.astype(dtype), targets.Y if targets.Y.dtype.kind != "f"
-                          else targets.Y.astype(dtype), targets.lengths)
+                          else targets.Y.astype(dtype), targets.lengths, targets.out_lengths)
         with limit_blas_threads(self.n_threads):
             X = X.astype(dtype) if X.dtype.kind == "f" else X   # floats, or token ids
             self._train(X, targets, self.max_iter, validation, split,
@@ -106,8 +107,9 @@ class _EncoderDecoder(_BaseRNN):
         the pairs' sequences have one length each side."""
         with self._guarded_epoch(snapshot):
             total, batch_size = 0.0, min(self.batch_size, len(X))
-            batches = iter_batches(len(X), batch_size, self._rng) if targets.lengths is None \
-                else length_batches(targets.lengths, batch_size, self._rng)  # similar lengths
+            lengths = targets.lengths if targets.lengths is not None else targets.out_lengths
+            batches = iter_batches(len(X), batch_size, self._rng) if lengths is None \
+                else length_batches(lengths, batch_size, self._rng)  # similar lengths
             for idx in batches:
                 w = None if sample_weight is None else sample_weight[idx]
                 total += self._batch_step(X[idx], targets[idx], w) * len(idx)
@@ -119,20 +121,30 @@ class _EncoderDecoder(_BaseRNN):
         """Teacher-forced forward, loss, backward through decoder and encoder, L2,
         clipping and one optimizer step; returns the batch loss."""
         net = self._network
-        X, lengths = _cut(X, targets.lengths)
-        out, cache = s2s.forward(net.params, net.spec, X, targets.U, training=True,
-                                 rng=self._rng, lengths=lengths)
-        raw = out.reshape(-1, out.shape[-1])                   # (n * T_out, O)
-        y = targets.Y.reshape((len(raw),) + targets.Y.shape[2:])
-        value, draw = weighted_loss(LOSSES[self._loss_name()], raw, y,
-                                    None if w is None else w.reshape(-1))
-        grads, _, _ = s2s.backward(draw.reshape(out.shape), cache, input_grad=False)
+        value, grads = self._loss_gradients(net.params, X, targets, w)
         value += add_l2_penalty(net.params, grads, self.alpha / len(X))
         norm = clip_grad_norm(grads, self.clip_norm)
         if not (np.isfinite(value) and np.isfinite(norm)):
             raise TrainingDiverged(f"loss={value!r}, gradient norm={norm!r}")
         self._optimizer.step(net.params, grads)
         return value
+
+    def _loss_gradients(self, params, X, targets, w):
+        """The batch's teacher-forced loss and its gradients w.r.t. ``params``.
+
+        With ``targets.out_lengths`` the decoder runs to the batch's longest output and
+        the loss is the mean over the outputs' real steps (``_output_weights``)."""
+        spec = self._network.spec
+        X, lengths = _cut(X, targets.lengths)
+        U, Y, w = _cut_outputs(targets, w)
+        out, cache = s2s.forward(params, spec, X, U, training=True, rng=self._rng,
+                                 lengths=lengths)
+        raw = out.reshape(-1, out.shape[-1])                   # (n * T_out, O)
+        y = Y.reshape((len(raw),) + Y.shape[2:])
+        value, draw = weighted_loss(LOSSES[self._loss_name()], raw, y,
+                                    None if w is None else w.reshape(-1))
+        grads, _, _ = s2s.backward(draw.reshape(out.shape), cache, input_grad=False)
+        return value, grads
 
     def _reference_loss(self, targets):
         """The loss of zero outputs on the targets (equal class probabilities, or the
@@ -194,6 +206,21 @@ def _batches(n):
 
 def _part(lengths, batch):
     return None if lengths is None else lengths[batch]
+
+
+def _cut_outputs(targets, w):
+    """Decoder inputs, targets and per-step weights (n, T) of a batch, cut to its
+    longest output when the outputs' lengths differ (``targets.out_lengths``). The
+    steps after each output's end then weigh 0 and the real ones share a mean weight
+    of 1, so that the loss is the mean over the real steps."""
+    lengths = targets.out_lengths
+    if lengths is None:
+        return targets.U, targets.Y, w
+    T = int(lengths.max())
+    real = (np.arange(T)[None, :] < lengths[:, None]).astype(np.float64)   # (n, T)
+    if w is not None:
+        real = real * (w[:, :T] if np.ndim(w) == 2 else np.asarray(w)[:, None])
+    return targets.U[:, :T], targets.Y[:, :T], real * (real.size / real.sum())
 
 
 def _cut(X, lengths):
