@@ -305,3 +305,17 @@ def test_periods_have_the_seasonal_period_of_their_dates():
                                                               index=months.to_timestamp()))
     assert by_period.seasonal_period_ == 12
     np.testing.assert_allclose(by_period.predict().to_numpy(), by_date.predict().to_numpy())
+
+
+def test_auto_forecaster_refuses_windows_in_place_of_a_history():
+    # fit(X, y) on windows flattened each window into columns, or failed with a
+    # TypeError
+    X, y = make_windows(_daily()["y"], 7, 3)
+    with pytest.raises(ValueError, match=r"The 'history' parameter of AutoForecaster\.fit "
+                                         r"must be the series itself, .* Got an array of "
+                                         r"shape \(51, 7, 1\)"):
+        AutoForecaster(horizon=3, **FAST).fit(X, y)
+    with pytest.raises(ValueError, match=r"The 'target' parameter of AutoForecaster\.fit "
+                                         r"must be a column name or position of history\. "
+                                         r"Got a ndarray instead"):
+        AutoForecaster(horizon=3, **FAST).fit(_daily()["y"].to_numpy(), y)

@@ -567,8 +567,20 @@ def _as_frame(history, target):
         return history.to_frame("y" if history.name is None else history.name)
     if not isinstance(history, pd.DataFrame):
         values = np.asarray(history, dtype=np.float64)
+        if values.ndim not in (1, 2):
+            raise ValueError(
+                f"The 'history' parameter of AutoForecaster.fit must be the series itself, "
+                f"of shape (n_time,) or (n_time, n_features). Got an array of shape "
+                f"{values.shape} instead. AutoForecaster cuts its own windows: pass the "
+                "history, not make_windows' windows (and use it alone, not with fit_many).")
         history = pd.DataFrame(values.reshape(len(values), -1))
     check_unique_columns(list(history.columns), "history", "AutoForecaster.fit")
+    if isinstance(target, (np.ndarray, pd.Series, pd.DataFrame, list, dict, set)):
+        raise ValueError(
+            f"The 'target' parameter of AutoForecaster.fit must be a column name or "
+            f"position of history. Got a {type(target).__name__} instead. AutoForecaster "
+            "is fitted on the history itself, fit(history, target=None), not on windows "
+            "and their targets.")
     if target is None:
         return history
     column = history.columns[target] if isinstance(target, int) and \
