@@ -319,3 +319,10 @@ def test_auto_forecaster_refuses_windows_in_place_of_a_history():
                                          r"must be a column name or position of history\. "
                                          r"Got a ndarray instead"):
         AutoForecaster(horizon=3, **FAST).fit(_daily()["y"].to_numpy(), y)
+
+
+def test_a_freq_that_skips_dates_of_the_data_is_refused_before_training(daily_csv, capsys):
+    # --freq B on daily dates with weekends labelled the next days as business days
+    assert_refused(*run(capsys, ["forecast", "data.csv", *COMMAND, "--freq", "B"]),
+                   r"--freq B does not fit the dates of data\.csv, which are daily \(D\); "
+                   r"leave out --freq")

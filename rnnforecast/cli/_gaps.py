@@ -36,6 +36,10 @@ def _candidate_offsets(index):
     return [to_offset(n) for n in [*names, f"{step.days}D" if whole_days else step]]
 
 
+#: Future dates compared to tell a --freq from the data's own spacing (a month of days).
+SPACING_CHECKED = 31
+
+
 def _grid(index, offset):
     """The dates of ``offset`` from the first to the last of ``index`` when the index
     holds more than half of them and no other date; else None."""
@@ -71,6 +75,12 @@ def find_missing_dates(index, freq, name):
     none, own = index[:0], _own_offset(index)
     if freq is None and own is not None:
         return own, none
+    if own is not None and not future_index(index, SPACING_CHECKED, freq).equals(
+            future_index(index, SPACING_CHECKED)):
+        # e.g. --freq B on daily dates with weekends: the forecast's dates would not
+        # be the steps of the data
+        raise CLIError(f"--freq {freq} does not fit the dates of {name}, which are "
+                       f"{_kind(own)}; leave out --freq")
     candidates = [to_offset(freq)] if freq else (
         _candidate_offsets(index) if len(index) > 2 else [])
     for offset in candidates:
