@@ -326,3 +326,24 @@ def test_a_freq_that_skips_dates_of_the_data_is_refused_before_training(daily_cs
     assert_refused(*run(capsys, ["forecast", "data.csv", *COMMAND, "--freq", "B"]),
                    r"--freq B does not fit the dates of data\.csv, which are daily \(D\); "
                    r"leave out --freq")
+
+
+def test_set_params_after_fit_changes_no_forecast(tmp_path):
+    # predict read horizon, known and calendar from the parameters: after
+    # set_params(horizon=3) it still gave 5 values, after set_params(known=[...]) it
+    # took and ignored future values
+    frame = _daily()
+    model = AutoForecaster(horizon=5, calendar=True, holidays=["2021-03-03"],
+                           **FAST).fit(frame[["y"]])
+    expected = model.predict(interval=0.5)
+    model.set_params(horizon=3, known=["x"], calendar=False, holidays=None)
+    pd.testing.assert_frame_equal(model.predict(interval=0.5), expected)
+    with pytest.raises(ValueError, match=r"The 'steps' parameter of AutoForecaster\.predict "
+                                         r"must be an int in the range \[1, 5\]"):
+        model.predict(6)
+    with pytest.raises(ValueError, match=r"The 'future' parameter of AutoForecaster\.predict "
+                                         r"is only for a model fitted with known"):
+        model.predict(future=frame[["x"]].iloc[:5])
+    path = tmp_path / "auto.zip"
+    persistence.save(model, path)
+    pd.testing.assert_frame_equal(persistence.load(path).predict(interval=0.5), expected)

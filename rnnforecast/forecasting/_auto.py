@@ -189,6 +189,10 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
     Attributes
     ----------
     seasonal_period_, window_ : int
+    horizon_ : int
+        The horizon fitted for; ``predict`` reads it (and ``known_``, ``calendar_``,
+        ``holidays_``, the other parameters it needs, as fitted), so that
+        ``set_params`` after ``fit`` changes nothing until the next fit.
     chosen_ : str
         The candidate refitted on the whole history.
     model_ : window forecaster
@@ -270,6 +274,7 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
     def _fit(self, history, target):
         self._start = time.time()  # the progress line counts from here
         self._check_params()
+        self.horizon_ = self.horizon  # predict reads the fitted horizon
         self._history = _as_frame(history, target)
         as_2d_array(self._history, "history", "AutoForecaster.fit")  # numbers, finite,
         # sorted and unique dates, checked here rather than in make_windows
@@ -504,9 +509,10 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
             level-named columns for several).
         """
         check_is_fitted(self, "model_")
+        horizon = self._fitted("horizon")
         if steps is not None:
-            steps = _check_steps(steps, self.horizon)
-        extend_index(self._history.index, self.horizon, freq,  # freq checked here
+            steps = _check_steps(steps, horizon)
+        extend_index(self._history.index, horizon, freq,  # freq checked here
                      owner="AutoForecaster.predict", name="history")
         residuals = None
         self.interval_fallback_ = False

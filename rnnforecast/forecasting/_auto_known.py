@@ -37,10 +37,15 @@ class KnownColumnsMixin:
                 f"{frame.columns[0]!r}: its future values are what is forecast. Got "
                 f"{self.known!r}.")
         self.known_columns_ = known
+        # what predict reads, kept as fitted: set_params after fit changes nothing
+        self.known_, self.calendar_ = list(known), bool(self.calendar)
         if not self.calendar:
             return frame
         self.calendar_cycles_ = _calendar_cycles(frame.index, f"{name}.fit")
+        self.holidays_ = self.holidays
         calendar = self._calendar(frame.index)
+        if self.holidays is not None:  # checked by the calendar: kept as dates
+            self.holidays_ = pd.DatetimeIndex(pd.to_datetime(list(self.holidays)))
         clash = [c for c in calendar.columns if c in frame.columns]
         if clash:
             raise ValueError(
@@ -51,7 +56,12 @@ class KnownColumnsMixin:
 
     def _calendar(self, index):
         return calendar_features(index, cycles=self.calendar_cycles_,
-                                 holidays=self.holidays)
+                                 holidays=getattr(self, "holidays_", self.holidays))
+
+    def _fitted(self, name):
+        """The fitted value of parameter ``name`` (``name_``), or the parameter itself
+        for a model saved before it was kept."""
+        return getattr(self, f"{name}_", getattr(self, name, None))
 
     def _future(self, future, freq):
         """The future values of ``known_columns_`` for the chosen model, or None.
@@ -60,7 +70,8 @@ class KnownColumnsMixin:
         known columns and gets None once ``future`` is checked.
         """
         owner = "AutoForecaster.predict"
-        known = getattr(self, "known", ())  # a model saved before known columns had none
+        known = self._fitted("known") or ()  # a model saved before them had none
+        horizon = self._fitted("horizon")
         if not known:
             if future is not None:
                 raise ValueError(
@@ -69,20 +80,20 @@ class KnownColumnsMixin:
                     "future=..., or fit with known=(<columns>).")
             if not getattr(self, "known_columns_", None):
                 return None
-        index = extend_index(self._history.index, self.horizon, freq, owner=owner,
+        index = extend_index(self._history.index, horizon, freq, owner=owner,
                              name="history")
         frame = pd.DataFrame(index=index)
         if known:
             if future is None:
                 raise ValueError(
                     f"The 'future' parameter of {owner} is needed: the model was fitted "
-                    f"with the columns {list(self.known)} known in advance. Got "
-                    f"future=None. Pass their values at the next {self.horizon} "
+                    f"with the columns {list(known)} known in advance. Got "
+                    f"future=None. Pass their values at the next {horizon} "
                     "timestamps, a DataFrame indexed by them.")
-            values = check_future(future, names=list(self.known), expected=index,
-                                  n_known=len(self.known), owner=owner)
-            frame = pd.DataFrame(values, index=index, columns=list(self.known))
-        if self.calendar:
+            values = check_future(future, names=list(known), expected=index,
+                                  n_known=len(known), owner=owner)
+            frame = pd.DataFrame(values, index=index, columns=list(known))
+        if self._fitted("calendar"):
             frame = pd.concat([frame, self._calendar(index)], axis=1)
         n_features = self._history.shape[1]
         if not known_layout_of(self.model_, n_features, 0, owner)[0]:
