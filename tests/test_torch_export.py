@@ -30,6 +30,16 @@ def test_forecaster_module_equals_predict(cell, extra):
                                rtol=1e-5, atol=1e-4)
 
 
+@pytest.mark.parametrize("cell", ["rnn", "gru", "lstm"])
+def test_a_float64_model_is_exported_without_rounding_through_float32(cell):
+    """Weights that float32 cannot hold: the module must load them as they are."""
+    X, y = windowed_series()
+    model = RNNForecaster(**FAST, cell=cell, dtype="float64").fit(X * 50 + 100,
+                                                                   y * 50 + 100)
+    np.testing.assert_allclose(run(to_torch(model), X * 50 + 100),
+                               model.predict(X * 50 + 100), rtol=1e-13, atol=1e-12)
+
+
 @pytest.mark.parametrize("normalization", ["last", "mean"])
 def test_many_to_many_forecaster_module_equals_predict(normalization):
     X, y = make_windows(np.sin(np.arange(120) / 4) * 3 + 7, 10, 1, return_sequences=True)

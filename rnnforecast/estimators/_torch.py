@@ -26,9 +26,11 @@ LAYERS = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
 
 
 def _recurrent_layer(torch, spec):
+    """The PyTorch layer of ``spec``, in float64 so that loading the estimator's float64
+    weights rounds nothing (``to(dtype)`` casts afterwards)."""
     kwargs = dict(input_size=spec.input_size, hidden_size=spec.hidden_size,
                   num_layers=spec.num_layers, batch_first=True,
-                  bidirectional=spec.bidirectional)
+                  bidirectional=spec.bidirectional, dtype=torch.float64)
     if spec.cell == "rnn":
         kwargs["nonlinearity"] = spec.nonlinearity
     return getattr(torch.nn, LAYERS[spec.cell])(**kwargs)
@@ -51,7 +53,7 @@ def _module_class(torch):
             self.input_layout = recipe.layout  # what X's features hold (plain dict)
             self.rnn = _recurrent_layer(torch, spec)
             width = spec.hidden_size * (2 if spec.bidirectional else 1)
-            self.head = torch.nn.Linear(width, spec.output_size)
+            self.head = torch.nn.Linear(width, spec.output_size, dtype=torch.float64)
             weights = {k: torch.as_tensor(v) for k, v in recipe.params.items()}
             self.rnn.load_state_dict({k: v for k, v in weights.items() if "head" not in k})
             self.head.load_state_dict({"weight": weights["head.weight"],
