@@ -273,6 +273,8 @@ def test_stepper_rejects_bad_input(series, sequences):
     with pytest.raises(ValueError, match="finite"):
         stepper.step(np.nan)
     assert stepper.n_steps_ == 0            # a refused step reads nothing
+    with pytest.raises(ValueError, match=r"X must hold at least one time step.*\(0,\)"):
+        stepper.step_many([])
     with pytest.raises(ValueError, match="'window' parameter of Stepper must be one of"):
         Stepper(model, window="sliding")
     with pytest.raises(ValueError, match="must be a fitted RNNForecaster or RNNClassifier"):

@@ -217,6 +217,11 @@ class Stepper:
         """``step`` each row of ``X`` (n_steps, n_features) in turn; returns the outputs
         stacked, shape (n_steps,) or (n_steps, n_outputs)."""
         X = np.asarray(X, dtype=np.float64)
+        if X.size == 0:
+            raise ValueError(
+                f"X must hold at least one time step of {self.n_features} feature "
+                f"value(s), shape (n_steps, {self.n_features}). Got an array of shape "
+                f"{X.shape} instead.")
         X = X.reshape(len(X), -1) if X.ndim else X.reshape(1, 1)
         return np.stack([self.step(x) for x in X])
 
