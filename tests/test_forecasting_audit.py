@@ -347,3 +347,18 @@ def test_set_params_after_fit_changes_no_forecast(tmp_path):
     path = tmp_path / "auto.zip"
     persistence.save(model, path)
     pd.testing.assert_frame_equal(persistence.load(path).predict(interval=0.5), expected)
+
+
+def test_a_column_named_like_the_season_terms_is_not_overwritten():
+    # the Fourier terms of the season were assigned as sin1, cos1, ...: a known column
+    # "sin1" became a sine wave
+    frame = _daily()
+    future = pd.DataFrame({"x": [0.5, -0.5, 1.0]},
+                          index=pd.date_range(frame.index[-1], periods=4, freq="D")[1:])
+    expected = AutoForecaster(horizon=3, known=["x"], **FAST).fit(frame).predict(
+        future=future)
+    renamed = AutoForecaster(horizon=3, known=["sin1"], **FAST).fit(
+        frame.rename(columns={"x": "sin1"}))
+    np.testing.assert_allclose(renamed._history["sin1"], frame["x"])
+    got = renamed.predict(future=future.rename(columns={"x": "sin1"}))
+    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy())

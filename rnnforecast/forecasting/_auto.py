@@ -617,9 +617,13 @@ def _with_fourier(frame, m, n_terms):
     ``sin(2 pi k t / m)`` and ``cos(2 pi k t / m)`` for ``k = 1 .. n_terms``.
     """
     t = np.arange(len(frame))
-    extra = {f"{f.__name__}{k}": f(2 * np.pi * k * t / m)
+    prefix = ""  # names apart from the history's own: a column "sin1" was overwritten
+    while any(f"{prefix}{f}{k}" in frame.columns for k in range(1, n_terms + 1)
+              for f in ("sin", "cos")):
+        prefix += "season_"
+    extra = {f"{prefix}{f.__name__}{k}": f(2 * np.pi * k * t / m)
              for k in range(1, n_terms + 1) for f in (np.sin, np.cos)}
-    return frame.assign(**extra)
+    return pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
 
 
 def _mase_scale(values, Y, fit_idx, m):
