@@ -362,3 +362,27 @@ def test_a_column_named_like_the_season_terms_is_not_overwritten():
     np.testing.assert_allclose(renamed._history["sin1"], frame["x"])
     got = renamed.predict(future=future.rename(columns={"x": "sin1"}))
     np.testing.assert_allclose(got.to_numpy(), expected.to_numpy())
+
+
+def test_recursive_forecast_reads_the_estimators_target_feature():
+    # target defaulted to 0 whatever the estimator forecast: with the target second and
+    # the first column known in advance it failed with advice to refit
+    from rnnforecast import RNNForecaster
+    from rnnforecast.forecasting import recursive_forecast
+
+    frame = _daily().reset_index(drop=True)[["x", "y"]]
+    model = RNNForecaster(hidden_size=3, max_iter=2, random_state=0, target_feature=1)
+    with pytest.warns(Warning):  # two epochs do not converge
+        model.fit(*make_windows(frame, 7, 2, target="y", known=["x"]))
+    window, future = frame.to_numpy()[-7:], np.zeros((4, 1))
+    expected = forecast(model, frame, 4, future=pd.DataFrame({"x": np.zeros(4)},
+                                                             index=range(60, 64)))
+    np.testing.assert_allclose(recursive_forecast(model, window, 4, future=future),
+                               expected)
+    np.testing.assert_allclose(recursive_forecast(model, window, 4, target=1,
+                                                  future=future), expected)
+    with pytest.raises(ValueError, match=r"The 'target' parameter of recursive_forecast "
+                                         r"selects column 0 of the window as the forecast "
+                                         r"variable, but the RNNForecaster forecasts "
+                                         r"feature 1"):
+        recursive_forecast(model, window, 4, target=0, future=future)

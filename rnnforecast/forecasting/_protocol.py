@@ -131,7 +131,8 @@ def target_feature_of(estimator, n_features, owner):
     return check_int(target_feature, "target_feature", 0, owner, max_value=n_features - 1)
 
 
-def agreed_target_feature(estimator, column, n_features, owner, label=None):
+def agreed_target_feature(estimator, column, n_features, owner, label=None,
+                          name="history"):
     """``column``, the forecast variable a caller names, checked against the estimator's
     own ``target_feature`` (when it has that attribute).
 
@@ -148,6 +149,8 @@ def agreed_target_feature(estimator, column, n_features, owner, label=None):
     owner : str
     label : object or None, default=None
         Name of that column, for the message.
+    name : str, default="history"
+        The argument holding the columns, for the message.
 
     Returns
     -------
@@ -159,7 +162,7 @@ def agreed_target_feature(estimator, column, n_features, owner, label=None):
     if own != column:
         where = _describe_column(column, label)
         raise ValueError(
-            f"The 'target' parameter of {owner} selects {where} of the history as the "
+            f"The 'target' parameter of {owner} selects {where} of the {name} as the "
             f"forecast variable, but the {type(estimator).__name__} forecasts feature "
             f"{own} of its windows (its target_feature): its forecast would be labelled "
             f"and scaled as another column. Got target="

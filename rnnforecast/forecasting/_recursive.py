@@ -20,7 +20,8 @@ from .._validation import check_finite, check_int
 from ._covariates import KnownRows, check_future, future_rows, lead_rows, refuse_future
 from ._covariates import missing_future
 from ._future_index import extend_index
-from ._protocol import known_layout_of, predict_block, window_shape
+from ._protocol import agreed_target_feature, known_layout_of, predict_block
+from ._protocol import target_feature_of, window_shape
 
 __all__ = ["check_steps", "known_rows", "n_known_of", "recursive_forecast",
            "recursive_predict"]
@@ -175,7 +176,7 @@ def n_known_of(estimator, n_features, target_feature, owner):
     return len(known_layout_of(estimator, n_features, target_feature, owner)[0])
 
 
-def recursive_forecast(estimator, window, steps, *, target=0, future=None):
+def recursive_forecast(estimator, window, steps, *, target=None, future=None):
     """Forecast the ``steps`` values that follow one window.
 
     With ``steps <= n_outputs_`` this is a single ``predict`` call whose first
@@ -193,9 +194,10 @@ def recursive_forecast(estimator, window, steps, *, target=0, future=None):
         a univariate window.
     steps : int
         Number of future values (``>= 1``).
-    target : int, default=0
+    target : int or None, default=None
         Column of ``window`` holding the forecast variable, into which the forecasts
-        are fed back.
+        are fed back; default the estimator's ``target_feature`` (0 when it has
+        none). Another column than an estimator's ``target_feature`` is refused.
     future : array-like of shape (n_rows, n_known), default=None
         For a model trained with features known in advance (``known_features_``):
         their values at the next ``n_rows = known_lead_ + (ceil(steps / n_outputs_)
@@ -217,7 +219,12 @@ def recursive_forecast(estimator, window, steps, *, target=0, future=None):
     """
     owner = "recursive_forecast"
     n_timesteps, n_features, horizon = window_shape(estimator, owner)
-    target_feature = check_int(target, "target", 0, owner, max_value=n_features - 1)
+    if target is None:
+        target_feature = target_feature_of(estimator, n_features, owner)
+    else:
+        target_feature = agreed_target_feature(estimator, check_int(
+            target, "target", 0, owner, max_value=n_features - 1), n_features, owner,
+            name="window")
     n_known = n_known_of(estimator, n_features, target_feature, owner)
     steps = check_steps(steps, n_features, horizon, owner, n_known)
     values = _check_window(window, n_timesteps, n_features, owner)
