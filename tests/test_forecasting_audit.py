@@ -386,3 +386,22 @@ def test_recursive_forecast_reads_the_estimators_target_feature():
                                          r"variable, but the RNNForecaster forecasts "
                                          r"feature 1"):
         recursive_forecast(model, window, 4, target=0, future=future)
+
+
+def test_recursive_residuals_score_the_column_the_estimator_forecasts():
+    # with the target second, the residuals were the first column minus the forecasts
+    from rnnforecast.forecasting import recursive_residuals
+
+    frame = _daily()[["x", "y"]]
+    model = NaiveForecaster(target_feature=1).fit(*make_windows(frame, 7, 2, target="y"))
+    residuals = recursive_residuals(model, frame, 2)
+    X, y = make_windows(frame, 7, 2, target="y")
+    np.testing.assert_allclose(residuals, y - X[:, -1:, 1])
+    np.testing.assert_allclose(recursive_residuals(model, frame, 2, target="y"), residuals)
+    with pytest.raises(ValueError, match=r"The 'target' parameter of recursive_residuals "
+                                         r"selects column 0 \('x'\) of the series"):
+        recursive_residuals(model, frame, 2, target="x")
+    with pytest.raises(ValueError, match=r"The 'series' parameter of recursive_residuals "
+                                         r"must have the columns .* \['x', 'y'\]\. Got "
+                                         r"\['y', 'x'\] instead"):
+        recursive_residuals(model, frame[["y", "x"]], 2)

@@ -66,7 +66,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .._validation import as_2d_array, check_finite
 from ..windowing import make_windows, resolve_target
 from ._covariates import KnownRows, future_rows
-from ._protocol import known_layout_of, window_shape
+from ._protocol import agreed_target_feature, known_layout_of, target_feature_of
+from ._protocol import window_columns_of, window_shape
 from ._recursive import check_steps, recursive_predict
 
 __all__ = ["check_calibration", "check_coverage", "check_levels", "conformal_quantiles",
@@ -346,6 +347,7 @@ def recursive_residuals(estimator, series, steps=None, *, target=None, stride=1)
     """
     owner = "recursive_residuals"
     n_timesteps, n_features, horizon = window_shape(estimator, owner)
+    target = _calibration_target(estimator, series, target, n_features, owner)
     if getattr(estimator, "known_features_", None):
         return _known_residuals(estimator, series, steps, target, stride, owner)
     steps = check_steps(horizon if steps is None else steps, n_features, horizon, owner)
@@ -357,8 +359,33 @@ def recursive_residuals(estimator, series, steps=None, *, target=None, stride=1)
             f"{n_features} column(s), those the estimator was trained on. Got "
             f"{X.shape[2]} instead."
         )
-    y_pred = recursive_predict(estimator, X, steps, horizon)  # (n_windows, steps)
+    target_feature = target_feature_of(estimator, n_features, owner)
+    y_pred = recursive_predict(estimator, X, steps, horizon, target_feature)  # (N, steps)
     return y - y_pred  # (n_windows, steps)
+
+
+def _calibration_target(estimator, series, target, n_features, owner):
+    """The target of ``series`` as ``make_windows`` takes it (a name for pandas, a
+    position for arrays): ``target``, agreeing with the estimator's ``target_feature``,
+    or by default that feature. The columns must come in the order of fit."""
+    values, _, columns = as_2d_array(series, "series", owner, ensure_finite=False)
+    expected = window_columns_of(estimator)
+    if expected is not None and columns is not None and \
+            [str(c) for c in columns] != expected:
+        raise ValueError(
+            f"The 'series' parameter of {owner} must have the columns the estimator's "
+            f"windows were made from, in the same order: {expected}. Got "
+            f"{[str(c) for c in columns]} instead; the estimator reads the features by "
+            f"position. Reorder them: series[{expected}].")
+    if values.shape[1] != n_features:
+        return target  # make_windows' windows are refused for their width
+    if target is None:
+        column = target_feature_of(estimator, n_features, owner)
+    else:
+        column = resolve_target(target, columns, n_features, owner, "series")
+        agreed_target_feature(estimator, column, n_features, owner,
+                              None if columns is None else columns[column], name="series")
+    return column if columns is None else columns[column]
 
 
 def _known_residuals(estimator, series, steps, target, stride, owner):
