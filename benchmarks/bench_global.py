@@ -14,7 +14,11 @@ Two kinds of collections:
 
 Every model is ``RNNForecaster(random_state=0)`` with its defaults (per series through
 ``fit_many(..., n_jobs=1)``, or once through ``GlobalForecaster``), so the seconds
-compare one process against one process. Run from the repository root::
+compare one process against one process. On the monthly and quarterly groups of (a),
+"global, calendar" also gives the global model the month's Fourier terms
+(``calendar_features(index, cycles=["month"])``, two harmonics) as columns known in
+advance (``GlobalForecaster(..., known=[...])``, their future values from
+``future_index``). Run from the repository root::
 
     PYTHONPATH=. python benchmarks/bench_global.py | tee benchmarks/results/global_suite.txt
 
@@ -33,7 +37,8 @@ import pandas as pd
 
 from rnnforecast import RNNForecaster
 from rnnforecast.datasets import load_ibm, load_seattle_weather
-from rnnforecast.forecasting import GlobalForecaster, fit_many, forecast_many
+from rnnforecast.forecasting import (GlobalForecaster, calendar_features, fit_many,
+                                     forecast_many, future_index)
 
 SUITE = "/work/shared/benchmarks"
 sys.path.insert(0, SUITE)
@@ -104,6 +109,20 @@ def global_model(trains, window, horizon, max_iter, static=None, interval=None):
     return model.forecast(trains, interval=interval), model.estimator_.n_iter_
 
 
+def global_calendar(trains, window, horizon, max_iter, interval=None):
+    """The global model with the month's Fourier terms known in advance."""
+    def month(index):
+        return calendar_features(index, cycles=["month"])
+    frames = {name: pd.concat([s.rename("value").to_frame(), month(s.index)], axis=1)
+              for name, s in trains.items()}
+    known = [c for c in next(iter(frames.values())).columns if c != "value"]
+    model = GlobalForecaster(RNNForecaster(random_state=0, max_iter=max_iter),
+                             window=window, horizon=horizon, known=known).fit(frames)
+    future = {name: month(future_index(s.index, horizon)) for name, s in trains.items()}
+    return (model.forecast(frames, future=future, interval=interval),
+            model.estimator_.n_iter_)
+
+
 def run(label, trains, tests, seasons, window, horizon, methods, interval=None):
     """Fit every method, print its MASE summary and seconds (and the coverage of its
     ``interval``); return per-series MASE. Epochs are summed over the fits."""
@@ -148,7 +167,11 @@ def main():
     if args.only in (None, "suite"):
         for name, trains, tests, seasons, window in suite_collections():
             horizon = max(len(t) for t in tests.values())
-            rows = run(f"suite, {name}", trains, tests, seasons, window, horizon, methods)
+            group_methods = methods if name == "yearly" else {
+                **methods, "global, calendar": lambda t, w, h, i: global_calendar(
+                    t, w, h, it, i)}
+            rows = run(f"suite, {name}", trains, tests, seasons, window, horizon,
+                       group_methods)
             print_series(rows)
     if args.only in (None, "short"):
         trains, tests, attributes = quarterly_pieces()
