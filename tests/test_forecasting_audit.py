@@ -405,3 +405,28 @@ def test_recursive_residuals_score_the_column_the_estimator_forecasts():
                                          r"must have the columns .* \['x', 'y'\]\. Got "
                                          r"\['y', 'x'\] instead"):
         recursive_residuals(model, frame[["y", "x"]], 2)
+
+
+def test_a_long_frame_with_dates_as_text_is_refused_before_fitting():
+    # text sorts '2020-1-10' before '2020-1-9': every series was fitted out of order
+    dates = pd.date_range("2020-01-01", periods=30, freq="D")
+    long = pd.DataFrame({"unique_id": "a", "ds": [f"{d.year}-{d.month}-{d.day}"
+                                                  for d in dates],
+                         "y": np.arange(30.0)})
+    with pytest.raises(ValueError, match=r"The 'series' parameter of fit_many must have a "
+                       r"time column of dates, periods or integers, which sort in time\. "
+                       r"Its 'ds' column has dtype .* \(first value '2020-1-1'\)\. Convert "
+                       r"it first"):
+        fit_many(NaiveForecaster(), long, window=5, horizon=2)
+    converted = long.assign(ds=pd.to_datetime(long["ds"]))
+    models = fit_many(NaiveForecaster(), converted, window=5, horizon=2)
+    assert forecast_many(models, converted)["forecast"].tolist() == [29.0, 29.0]
+
+
+def test_auto_forecaster_refuses_an_index_it_cannot_continue_before_fitting():
+    series = _daily()["y"]
+    with pytest.raises(ValueError, match=r"The 'history' parameter of AutoForecaster\.fit "
+                                         r"must have a DatetimeIndex, PeriodIndex, "
+                                         r"RangeIndex or integer index\. Got Index of dtype "
+                                         r"float64"):
+        AutoForecaster(horizon=3, **FAST).fit(series.set_axis(np.arange(60) * 0.5))

@@ -58,7 +58,7 @@ from ._candidates import (DriftForecaster, EnsembleForecaster, RidgeLagForecaste
 from ._conformal import _needed as needed_residuals
 from ._conformal import highest_coverage, local_scale
 from ._forecast import forecast
-from ._future_index import extend_index
+from ._future_index import check_index_kind, extend_index
 from ._progress import ProgressLine
 
 __all__ = ["AutoForecaster"]
@@ -278,6 +278,8 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
         self._history = _as_frame(history, target)
         as_2d_array(self._history, "history", "AutoForecaster.fit")  # numbers, finite,
         # sorted and unique dates, checked here rather than in make_windows
+        check_index_kind(self._history.index, "AutoForecaster.fit", "history")  # text
+        # or floats: no future labels, so refused before training rather than in predict
         self._n_columns = self._history.shape[1]  # the columns given, before the
         self._history = self._with_known(self._history)  # calendar's and Fourier's
         n_rows = len(self._history)

@@ -24,7 +24,8 @@ from pandas.tseries.frequencies import to_offset
 
 from .._validation import check_int, check_time_index
 
-__all__ = ["DEFAULT_WINDOW", "default_window", "extend_index", "future_index"]
+__all__ = ["DEFAULT_WINDOW", "check_index_kind", "default_window", "extend_index",
+           "future_index"]
 
 # Share of one-business-day gaps above which weekday-only data count as "B".
 BUSINESS_DAY_SHARE = 0.5
@@ -191,6 +192,11 @@ def _check_spacing(index, steps, freq, future, build, owner, name):
         f"resample the {name} to that frequency before fitting, e.g. "
         ".resample(freq).mean()."
     )
+
+
+def check_index_kind(index, owner, name):
+    """Refuse an index whose future cannot be labelled (text, floats, ...)."""
+    _future_builder(index, owner, name)
 
 
 def extend_index(index, steps, freq=None, *, owner="future_index", name="index",

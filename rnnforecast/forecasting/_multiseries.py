@@ -140,6 +140,7 @@ def _from_long(frame, id_column, time_column, value_column, owner):
     names = {"id_column": id_column, "time_column": time_column, "value_column": value_column}
     _check_columns(frame, names, owner)
     _check_ids(frame, id_column, owner)
+    _check_time_column(frame[time_column], time_column, owner)
     others = [c for c in frame.columns if c not in (id_column, time_column, value_column)]
     columns = [value_column, *others]
     collection = {}
@@ -148,6 +149,19 @@ def _from_long(frame, id_column, time_column, value_column, owner):
         _check_unique_times(name, ordered[time_column], id_column, time_column, owner)
         collection[name] = ordered.set_index(time_column)[columns]
     return collection
+
+
+def _check_time_column(times, time_column, owner):
+    """Refuse a time column that does not sort in time: text sorts '2020-1-10' before
+    '2020-1-9', so each series would be fitted in another order than its dates."""
+    kind = times.dtype.kind
+    if kind in "iuM" or isinstance(times.dtype, (pd.DatetimeTZDtype, pd.PeriodDtype)):
+        return
+    raise ValueError(
+        f"The 'series' parameter of {owner} must have a time column of dates, periods or "
+        f"integers, which sort in time. Its {time_column!r} column has dtype "
+        f"{times.dtype} (first value {times.iloc[0]!r}). Convert it first, e.g. "
+        f"series[{time_column!r}] = pd.to_datetime(series[{time_column!r}]).")
 
 
 def _check_unique_times(name, times, id_column, time_column, owner):
