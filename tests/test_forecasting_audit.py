@@ -211,6 +211,8 @@ def test_backtest_writes_the_interval_it_is_asked_for(daily_csv, capsys):
     assert status == 0, err
     table = pd.read_csv("bt.csv")
     assert {"lower", "upper"} <= set(table.columns)
+    inside = ((table["lower"] <= table["actual"]) & (table["actual"] <= table["upper"])).sum()
+    assert f"actuals inside the interval: {inside} of {len(table)}" in out
     assert np.all(table["lower"] <= table["forecast"])
     assert np.all(table["forecast"] <= table["upper"])
     status, out, err = run(capsys, ["backtest", "data.csv", *COMMAND, "--output", "bt.csv"])

@@ -131,6 +131,8 @@ def run_backtest(args):
              f"against seasonal naive of period {m}:")
     for name, value in result.metrics.items():
         LOG.info(f"  {name:<6} {value:.4f}")
+    if args.interval is not None:  # how often the --interval held
+        LOG.info(f"  {result._coverage_line()}")
     if output is not None:
         with staged([output]) as part:
             result.predictions.to_csv(part[output], index=False)
