@@ -432,3 +432,15 @@ def test_auto_forecaster_refuses_an_index_it_cannot_continue_before_fitting():
                                          r"RangeIndex or integer index\. Got Index of dtype "
                                          r"float64"):
         AutoForecaster(horizon=3, **FAST).fit(series.set_axis(np.arange(60) * 0.5))
+
+
+@pytest.mark.parametrize("given, plain, m", [("24h", "D", 7), ("7D", "W-SUN", 52)])
+def test_the_seasonal_period_reads_the_dates_not_the_index_freq(given, plain, m):
+    # daily dates made with freq="24h" had no weekly season, weekly ones with "7D" no
+    # yearly one: the same dates gave another model
+    from rnnforecast.forecasting import seasonal_period
+
+    dates = pd.date_range("2020-01-05", periods=150, freq=given)
+    assert seasonal_period(dates) == seasonal_period(pd.date_range(
+        "2020-01-05", periods=150, freq=plain)) == seasonal_period(
+        pd.DatetimeIndex(list(dates))) == m

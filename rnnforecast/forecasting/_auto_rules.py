@@ -35,7 +35,11 @@ def seasonal_period(index):
         index = index.to_timestamp()
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 3:
         return 1
-    offset = index.freq if index.freq is not None else _dates_offset(index)
+    # the spacing of the dates themselves, as default_window reads it: daily dates are
+    # "D" (m = 7) whether the index says "D", "24h" or nothing, weekly ones "W" (52)
+    # whether it says "W-SUN" or "7D"
+    offset = _dates_offset(index)
+    offset = index.freq if offset is None else offset
     if offset is None:
         return 1
     base = offset.freqstr.split("-")[0].lstrip("1")
