@@ -444,3 +444,27 @@ def test_the_seasonal_period_reads_the_dates_not_the_index_freq(given, plain, m)
     assert seasonal_period(dates) == seasonal_period(pd.date_range(
         "2020-01-05", periods=150, freq=plain)) == seasonal_period(
         pd.DatetimeIndex(list(dates))) == m
+
+
+def test_calendar_without_a_cycle_is_refused_by_its_own_name(tmp_path, monkeypatch, capsys):
+    # yearly dates (or months over less than two years) have no calendar cycle: the
+    # error named calendar_features' 'index', after the command had started training
+    years = pd.Series(np.arange(40.0), index=pd.date_range("1950", periods=40, freq="YS"))
+    with pytest.raises(ValueError, match=r"The 'calendar' parameter of AutoForecaster adds "
+                                         r"the calendar cycles that suit the dates, and none "
+                                         r"suits these: 40 dates"):
+        AutoForecaster(horizon=3, calendar=True, **FAST).fit(years)
+    holidays = AutoForecaster(horizon=3, calendar=True, holidays=["1990-01-01"], **FAST)
+    assert holidays.fit(years).predict().notna().all()
+    monkeypatch.chdir(tmp_path)
+    years.rename_axis("date").rename("v").reset_index().to_csv("years.csv", index=False)
+    assert_refused(*run(capsys, ["forecast", "years.csv", "--target", "v", "--horizon", "3",
+                                 "--calendar", "-q"]),
+                   r"--calendar adds the calendar cycles that suit the dates, and none "
+                   r"suits the dates of years\.csv .*; drop --calendar or add --holidays")
+
+
+def test_a_window_of_one_is_refused_by_the_parser(daily_csv, capsys):
+    status, out, err = run(capsys, ["forecast", "data.csv", *COMMAND, "--window", "1"])
+    assert status == 2
+    assert "argument --window: must be at least 2" in err

@@ -11,6 +11,7 @@ from ._gaps import check_future_dates, check_future_rows, handle_missing
 from ._messages import LOG, CLIError
 from ._outputs import check_outputs, staged, write_forecast
 from ..forecasting import auto_window, seasonal_period
+from ..forecasting._auto_known import MIN_MONTH_YEARS, calendar_cycles
 from ..forecasting._conformal import _needed as needed_residuals
 from ..model_selection import backtest
 from ._training import (SigintRecorder, build_auto_forecaster, check_memory,
@@ -68,12 +69,26 @@ def _check_known(args):
     return future
 
 
+def _check_calendar(index, args, rows):
+    """Refuse --calendar without --holidays when no calendar cycle suits the dates."""
+    if not args.calendar:
+        return
+    try:
+        calendar_cycles(index, args.holidays, "AutoForecaster.fit")
+    except ValueError:
+        raise CLIError(f"--calendar adds the calendar cycles that suit the dates, and "
+                       f"none suits {rows} ({index[0]} to {index[-1]}): yearly dates, or "
+                       f"months over less than {MIN_MONTH_YEARS} years; drop --calendar or "
+                       "add --holidays") from None
+
+
 def run_forecast(args):
     check_features(args.target, args.features)
     future = _check_known(args)
     outputs = check_outputs(args)
     data, freq = load_series(args)
     window = _check_length(data, args)
+    _check_calendar(data.index, args, f"the dates of {Path(args.file).name}")
     _check_interval(len(data), window, args, f"the {len(data)} rows of "
                     f"{Path(args.file).name}")
     check_future_dates(data.index, args.horizon, freq, Path(args.file).name)
@@ -116,6 +131,7 @@ def run_backtest(args):
                        f"{','.join(f'{v:g}' for v in args.interval)}: pass one, e.g. "
                        f"--interval {max(args.interval):g}")
     first = args.window or auto_window(data.index[:initial], args.horizon, initial, m)
+    _check_calendar(data.index[:initial], args, "the rows before the first origin")
     _check_interval(initial, first, args, f"the {initial} rows before the first origin")
     check_memory(args, data.shape[1])
     with SigintRecorder():

@@ -41,6 +41,10 @@ def _number_type(convert, accept, refusal, out_of_range=None):
 _positive_int = _number_type(int, lambda v: v >= 1,
                              "must be a positive integer, got {text!r}",
                              "must be a positive integer, got {text}")
+_window = _number_type(int, lambda v: v >= 2,
+                       "must be an integer of at least 2, got {text!r}",
+                       "must be at least 2 (a window reads its last values and their "
+                       "change), got {text}")
 _seed = _number_type(int, lambda v: 0 <= v < 2**32,
                      "must be an integer in [0, 2**32), got {text!r}")
 _positive_float = _number_type(float, lambda v: np.isfinite(v) and v > 0,
@@ -130,7 +134,7 @@ def _add_model_options(p, output=("forecast.csv", "CSV file for the forecast"),
                                  "the columns lower_80, upper_80, lower_95, upper_95")):
     p.add_argument("--horizon", type=_positive_int, default=_model_default("horizon"),
                    help="steps to forecast")
-    p.add_argument("--window", type=_positive_int, default=None,
+    p.add_argument("--window", type=_window, default=None,
                    help="input window length (default: from the data's frequency)")
     p.add_argument("--cell", choices=list(CELLS), default=_model_default("cell"))
     p.add_argument("--hidden-size", type=_positive_int,

@@ -13,7 +13,7 @@ from ._covariates import check_future
 from ._future_index import extend_index
 from ._protocol import known_layout_of
 
-__all__ = ["KnownColumnsMixin"]
+__all__ = ["KnownColumnsMixin", "calendar_cycles"]
 
 #: Fewest years of history for the calendar's month terms.
 MIN_MONTH_YEARS = 2
@@ -41,7 +41,8 @@ class KnownColumnsMixin:
         self.known_, self.calendar_ = list(known), bool(self.calendar)
         if not self.calendar:
             return frame
-        self.calendar_cycles_ = _calendar_cycles(frame.index, f"{name}.fit")
+        self.calendar_cycles_ = calendar_cycles(frame.index, self.holidays,
+                                                f"{name}.fit")
         self.holidays_ = self.holidays
         calendar = self._calendar(frame.index)
         if self.holidays is not None:  # checked by the calendar: kept as dates
@@ -109,12 +110,20 @@ class KnownColumnsMixin:
         return f"; known in advance: {', '.join(map(str, parts))}" if parts else ""
 
 
-def _calendar_cycles(index, owner):
+def calendar_cycles(index, holidays, owner):
     """The calendar cycles of :func:`default_cycles`, without the month when the
     history spans less than ``MIN_MONTH_YEARS`` years (each month seen once or never
-    would only be fitted, not learned)."""
+    would only be fitted, not learned); refused when none suits the dates and no
+    ``holidays`` are given (the command checks this before training)."""
     cycles = default_cycles(index, owner)
     times = index.to_timestamp() if isinstance(index, pd.PeriodIndex) else index
     if times[-1] - times[0] < pd.Timedelta(days=365 * MIN_MONTH_YEARS):
         cycles = [c for c in cycles if c != "month"]
+    if not cycles and holidays is None:
+        raise ValueError(
+            f"The 'calendar' parameter of {owner.split('.')[0]} adds the calendar cycles "
+            f"that suit the dates, and none suits these: {len(index)} dates from "
+            f"{index[0]} to {index[-1]}, spaced a year or more apart (or the month cycle "
+            f"needs {MIN_MONTH_YEARS} years). Got calendar=True without holidays. Drop "
+            "calendar=True, or give holidays=[...].")
     return cycles
