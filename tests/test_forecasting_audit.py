@@ -468,3 +468,15 @@ def test_a_window_of_one_is_refused_by_the_parser(daily_csv, capsys):
     status, out, err = run(capsys, ["forecast", "data.csv", *COMMAND, "--window", "1"])
     assert status == 2
     assert "argument --window: must be at least 2" in err
+
+
+def test_trading_days_take_a_freq_with_the_markets_holidays():
+    # dates only taken for business days (a holiday missing) have no spacing of their
+    # own to check freq against: a custom business day places the next holiday
+    from pandas.tseries.offsets import CustomBusinessDay
+
+    days = pd.bdate_range("2024-11-01", "2024-12-20").drop(pd.Timestamp("2024-11-28"))
+    series = pd.Series(np.arange(len(days), dtype=float), index=days)
+    model = NaiveForecaster().fit(*make_windows(series, 5, 3))
+    result = forecast(model, series, freq=CustomBusinessDay(holidays=["2024-12-24"]))
+    assert list(result.index.strftime("%m-%d")) == ["12-23", "12-26", "12-27"]

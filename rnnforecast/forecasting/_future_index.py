@@ -171,7 +171,11 @@ def _future_builder(index, owner, name):
 
 
 def _own_spacing(index, steps, build):
-    """The labels after ``index`` at its own spacing, or None when it has none."""
+    """The labels after ``index`` at its own spacing, or None when it has none (dates
+    that are only taken for business days count as none: a custom business day with
+    the market's holidays places them better)."""
+    if isinstance(index, pd.DatetimeIndex) and _inferred_offset(index) is None:
+        return None
     try:
         return build(index, steps, None, "")
     except ValueError:  # irregular: only an explicit freq places the future
