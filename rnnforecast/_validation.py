@@ -368,6 +368,48 @@ def as_sequence_array(X, name="X", pad=np.nan):
     return out
 
 
+def sequence_columns(X, name="X"):
+    """The column names of a list of DataFrames (one sequence each), the same in every
+    one; None for a list without DataFrames or of one column.
+
+    Parameters
+    ----------
+    X : list or tuple of array-like or DataFrame
+    name : str, the argument's name in messages
+
+    Returns
+    -------
+    columns : tuple of str or None
+
+    Raises
+    ------
+    ValueError
+        When the list mixes DataFrames with other sequences, or its DataFrames have
+        different columns or the same columns in another order: the network reads
+        features by position, so one of them would be read as another.
+    """
+    frames = [isinstance(item, pd.DataFrame) for item in X]
+    if not any(frames):
+        return None
+    if not all(frames):
+        others = [i for i, is_frame in enumerate(frames) if not is_frame]
+        raise ValueError(
+            f"{_subject(name)} is a list that mixes DataFrames with other sequences "
+            f"(positions {others[:MAX_SHOWN]} are not DataFrames): the DataFrames' "
+            "columns cannot be checked against the others. Give every sequence as a "
+            "DataFrame with the same columns, or every one as an array.")
+    first = list(X[0].columns)
+    for i, item in enumerate(X):
+        if list(item.columns) != first:
+            raise ValueError(
+                f"{_subject(name)} is a list of DataFrames whose columns differ: position "
+                f"0 has {first}, position {i} has {list(item.columns)}. The network "
+                "reads features by position, so one would be read as another. Give every "
+                f"sequence the same columns in the same order, e.g. "
+                f"[frame[{first}] for frame in X].")
+    return tuple(str(c) for c in first) if len(first) >= 2 else None
+
+
 def padded_lengths(X, name="X", owner=None):
     """Lengths of NaN-padded sequences, or None when no step is padding.
 

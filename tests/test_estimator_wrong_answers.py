@@ -276,3 +276,54 @@ def test_forecasting_functions_refuse_loaded_weights_clearly():
         forecast(loaded, pd.Series(np.arange(40.0)))
     with pytest.raises(ValueError, match="n_timesteps_in_ = None"):
         recursive_forecast(loaded, np.arange(8.0), 2)
+
+
+# ------------------------------------------------------------------ named features
+def _frames(n=16, seed=0):
+    rng = np.random.default_rng(seed)
+    return [pd.DataFrame({"temp": rng.standard_normal(T), "wind": 5 + rng.standard_normal(T)})
+            for T in rng.integers(6, 12, n)]
+
+
+@pytest.mark.parametrize("make", [lambda: RNNClassifier(**FAST),
+                                  lambda: __import__("rnnforecast").RNNAutoencoder(
+                                      hidden_size=3, max_iter=2, random_state=0)],
+                         ids=["classifier", "autoencoder"])
+def test_a_list_of_dataframes_is_read_by_column_name(make):
+    """Defect: sequences given as DataFrames were read by position, so a list whose
+    columns came in another order (in fit, or later) was silently read as other
+    features."""
+    frames = _frames()
+    y = np.arange(len(frames)) % 2
+    model = make()
+    model.fit(frames, y) if isinstance(model, RNNClassifier) else model.fit(frames)
+    assert model.window_columns_ == ["temp", "wind"]
+    swapped = [f[["wind", "temp"]] for f in frames]
+    with pytest.raises(ValueError, match=r"X has the features \['wind', 'temp'\] but .* "
+                                         r"was fitted on \['temp', 'wind'\]"):
+        model.transform(swapped)
+    with pytest.raises(ValueError, match=r"columns differ: position 0 has \['temp', "
+                                         r"'wind'\], position 8 has \['wind', 'temp'\]"):
+        model.transform(frames[:8] + swapped[8:])
+    with pytest.raises(ValueError, match=r"mixes DataFrames with other sequences "
+                                         r"\(positions \[0\] are not DataFrames\)"):
+        model.transform([frames[0].to_numpy()] + frames[1:])
+    renamed = [f.rename(columns={"wind": "gust"}) for f in frames]
+    with pytest.raises(ValueError, match=r"\['temp', 'gust'\] but"):
+        model.transform(renamed)
+    # arrays carry no names and are read as given
+    arrays = [f.to_numpy() for f in frames]
+    np.testing.assert_array_equal(model.transform(arrays), model.transform(frames))
+
+
+def test_forecaster_windows_from_reordered_columns_are_refused():
+    """Defect: windows cut from a DataFrame whose columns came in another order than
+    at fit were predicted from, the network reading each feature as another."""
+    frame = sine_frame()
+    X, y = make_windows(frame, 12, 2, target="temp")
+    model = RNNForecaster(**FAST).fit(X, y)
+    X_other, _ = make_windows(frame[["wind", "temp"]], 12, 2, target="temp")
+    with pytest.raises(ValueError, match=r"X has the features \['wind', 'temp'\] but "
+                                         r"RNNForecaster was fitted on \['temp', 'wind'\]"):
+        model.predict(X_other)
+    np.testing.assert_array_equal(model.predict(np.asarray(X)), model.predict(X))

@@ -14,7 +14,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, validate_data
 from threadpoolctl import ThreadpoolController
 
-from .._validation import as_sequence_array, padded_lengths
+from .._validation import as_sequence_array, padded_lengths, sequence_columns
 from ..nn._embedding import EMBEDDING_KEY, embedding_forward
 from ..nn.initialization import init_params
 from ..windowing import as_sequences, check_not_newest_first, known_layout, window_columns
@@ -129,14 +129,18 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
         """
         dtype = np.float64
         ragged = False
+        columns = window_columns(X)   # of windows made from a DataFrame, or None
         if isinstance(X, (list, tuple)):
+            columns = sequence_columns(X, "X")       # of a list of DataFrames
             X = as_sequence_array(X, "X")
             ragged = X.dtype.kind == "f" and bool(np.isnan(X).any())  # NaN-padded
             if ragged and X.ndim == 2:               # 1-D sequences of different lengths
                 X = X[:, :, None]
         if reset:  # columns led by make_windows(..., known=...), read by forecast()
             self.known_features_, self.known_lead_ = known_layout(X, type(self).__name__)
-            self._record_window_columns(window_columns(X))
+            self._record_window_columns(columns)
+        else:
+            self._check_window_columns(columns)
         check_not_newest_first(X, type(self).__name__)  # skforecast's lag_1 first
         X = as_sequences(X)  # WindowTransformer's lags -> (n, window, n_features)
         ndim = getattr(X, "ndim", 2)
@@ -190,6 +194,18 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
             self.window_columns_ = list(columns)
         elif hasattr(self, "window_columns_"):
             del self.window_columns_
+
+    def _check_window_columns(self, columns):
+        """Refuse named features in another order (or others) than those of the fit: the
+        network reads features by position. Unnamed input is read as given."""
+        fitted = getattr(self, "window_columns_", None)
+        if columns is None or fitted is None or list(columns) == list(fitted):
+            return
+        raise ValueError(
+            f"X has the features {list(columns)} but {type(self).__name__} was fitted on "
+            f"{list(fitted)}, in that order: the network reads features by position, so "
+            "one would be read as another. Make X from the columns in the fitted order, "
+            f"e.g. frame[{list(fitted)}].")
 
     def _check_window_shape(self, X):
         if self._VARIABLE_LENGTHS and X.shape[2:] == (self.n_step_features_in_,):
