@@ -480,3 +480,13 @@ def test_trading_days_take_a_freq_with_the_markets_holidays():
     model = NaiveForecaster().fit(*make_windows(series, 5, 3))
     result = forecast(model, series, freq=CustomBusinessDay(holidays=["2024-12-24"]))
     assert list(result.index.strftime("%m-%d")) == ["12-23", "12-25", "12-26"]
+
+
+def test_forecast_tells_how_to_use_a_fitted_auto_forecaster():
+    # the message said "Fit it first" of a fitted model
+    series = _daily()["y"]
+    model = AutoForecaster(horizon=3, **FAST).fit(series)
+    with pytest.raises(ValueError, match=r"Got a fitted AutoForecaster, which forecasts "
+                                         r"after the history it was fitted on: call its "
+                                         r"predict\(steps, interval=\.\.\.\) instead"):
+        forecast(model, series)

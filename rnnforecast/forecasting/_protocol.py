@@ -94,6 +94,13 @@ def window_shape(estimator, owner):
     """
     missing = [name for name in SHAPE_ATTRIBUTES if not hasattr(estimator, name)]
     missing += [] if callable(getattr(estimator, "predict", None)) else ["predict()"]
+    if missing and hasattr(estimator, "model_") and hasattr(estimator, "chosen_"):
+        raise ValueError(
+            f"The 'estimator' parameter of {owner} must be a fitted window forecaster, "
+            f"which forecasts from windows of any history. Got a fitted "
+            f"{type(estimator).__name__}, which forecasts after the history it was fitted "
+            "on: call its predict(steps, interval=...) instead, after fitting it on the "
+            "history to forecast.")
     if missing:
         raise NotFittedError(
             f"The 'estimator' parameter of {owner} must be a fitted window forecaster "
