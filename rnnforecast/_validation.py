@@ -368,6 +368,23 @@ def as_sequence_array(X, name="X", pad=np.nan):
     return out
 
 
+def check_no_missing_labels(y, name="y"):
+    """Refuse missing labels (None or NaN) in an array of labels of any type, whose
+    sorting would otherwise fail with a TypeError about comparing types."""
+    values = np.asarray(y)
+    if values.dtype.kind != "O":
+        return
+    flat = values.ravel()
+    missing = [i for i, v in enumerate(flat)
+               if v is None or (isinstance(v, float) and np.isnan(v))]
+    if missing:
+        raise ValueError(
+            f"{_subject(name)} must hold a label at every position. Got missing labels "
+            f"(None or NaN) at flat positions {missing[:MAX_SHOWN]}"
+            f"{' and more' if len(missing) > MAX_SHOWN else ''}. Drop those samples or "
+            "give them a label of their own.")
+
+
 def sequence_columns(X, name="X"):
     """The column names of a list of DataFrames (one sequence each), the same in every
     one; None for a list without DataFrames or of one column.

@@ -327,3 +327,19 @@ def test_forecaster_windows_from_reordered_columns_are_refused():
                                          r"RNNForecaster was fitted on \['temp', 'wind'\]"):
         model.predict(X_other)
     np.testing.assert_array_equal(model.predict(np.asarray(X)), model.predict(X))
+
+
+def test_missing_labels_are_named():
+    """Defect: a None among string labels failed inside numpy's sort with a TypeError
+    about comparing 'NoneType' and 'str'."""
+    from rnnforecast import RNNSeq2Seq
+    X, _ = labelled_windows()
+    y = np.array(["up", "down"] * len(X), dtype=object)[:len(X)]
+    y[3] = None
+    with pytest.raises(ValueError, match=r"'y' parameter must hold a label at every "
+                                         r"position.*flat positions \[3\]"):
+        RNNClassifier(**FAST).fit(X, y)
+    Y = np.array([["a", "b"]] * len(X), dtype=object)
+    Y[1, 1] = np.nan
+    with pytest.raises(ValueError, match=r"flat positions \[3\]"):
+        RNNSeq2Seq(hidden_size=3, max_iter=1).fit(X, Y)

@@ -12,6 +12,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (_check_sample_weight, check_array, check_is_fitted,
                                       column_or_1d)
 
+from .._validation import check_no_missing_labels
 from ..nn.losses import LOSSES, smooth_labels, softmax
 from ..nn.network import POOLINGS
 from ..preprocessing import (SEQUENCE_NORMALIZATIONS, WindowScaler, normalize_sequences,
@@ -432,6 +433,7 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _TokenInputMixin, _BaseRN
         if len(y) != len(X):
             raise ValueError(f"X and y have different numbers of samples: {len(X)} and "
                              f"{len(y)}.")
+        check_no_missing_labels(y)
         check_classification_targets(y.ravel())
         return y
 

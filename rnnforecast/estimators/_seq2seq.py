@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from .._validation import check_no_missing_labels
 from ..nn import _seq2seq as s2s
 from ..nn.losses import LOSSES, softmax
 from ..preprocessing import WindowScaler
@@ -245,6 +246,7 @@ class RNNSeq2Seq(_EncoderDecoder):
                 "y must have shape (n_samples, n_timesteps_out), one label per output step "
                 f"(or (n_samples,) for one step). Got an array of shape {np.shape(Y)} "
                 "instead.")
+        check_no_missing_labels(Y)
         Y = check_array(Y, dtype=None, ensure_2d=False, input_name="y")
         if len(Y) != len(X):
             raise ValueError(f"X and y have different numbers of samples: {len(X)} and "
