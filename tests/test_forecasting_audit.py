@@ -490,3 +490,29 @@ def test_forecast_tells_how_to_use_a_fitted_auto_forecaster():
                                          r"after the history it was fitted on: call its "
                                          r"predict\(steps, interval=\.\.\.\) instead"):
         forecast(model, series)
+
+
+def test_pooled_windows_keep_their_led_columns():
+    # np.concatenate of make_windows(..., known=[...]) parts returned a plain array: a
+    # model fitted on it forecast without future values, reading the known column's
+    # past values where it had learned its led ones
+    from rnnforecast.windowing import known_layout, window_columns
+
+    a, b = _daily(seed=1), _daily(seed=2)
+    (Xa, ya), (Xb, yb) = (make_windows(f, 7, 2, known=["x"]) for f in (a, b))
+    pooled = np.concatenate([Xa, Xb])
+    assert known_layout(pooled, "fit") == ((1,), 2)
+    assert window_columns(pooled) == ("y", "x")
+    assert known_layout(np.vstack([Xa, Xb]), "fit") == ((1,), 2)
+    model = SeasonalNaiveForecaster(7).fit(pooled, np.concatenate([ya, yb]))
+    assert model.window_columns_ == ["y", "x"]
+    assert np.concatenate([Xa[:, :, 0], Xb[:, :, 0]]).shape == (2 * len(Xa), 7)
+    with pytest.raises(ValueError, match=r"np\.concatenate was given windows of different "
+                                         r"layouts: known features \[1\] led by 2, .*; and "
+                                         r"plain arrays"):
+        np.concatenate([Xa, np.asarray(Xb)])
+    swapped = make_windows(b[["x", "y"]], 7, 2)[0]
+    with pytest.raises(ValueError, match=r"whose columns come in different orders"):
+        np.concatenate([make_windows(a, 7, 2)[0], swapped])
+    renamed = make_windows(b.rename(columns={"y": "sales", "x": "price"}), 7, 2)[0]
+    assert window_columns(np.concatenate([make_windows(a, 7, 2)[0], renamed])) is None

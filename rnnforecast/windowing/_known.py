@@ -32,6 +32,10 @@ __all__ = ["KnownWindows", "known_layout", "lead_known", "window_columns"]
 class KnownWindows(np.ndarray):
     """Windows of shape (n_windows, window, n_features) with led known-in-advance features.
 
+    Windows of several series pooled with ``np.concatenate`` or ``np.vstack`` along the
+    first axis keep their layout (and their column names when all agree); parts whose
+    led features or column order differ, or led parts with plain arrays, are refused.
+
     Attributes
     ----------
     known_features : tuple of int
@@ -57,6 +61,60 @@ class KnownWindows(np.ndarray):
         self.lead = getattr(obj, "lead", 0)
         self.n_features = getattr(obj, "n_features", None)
         self.columns = getattr(obj, "columns", None)
+
+    def __array_function__(self, func, types, args, kwargs):
+        """``np.concatenate`` / ``np.vstack`` of windows (pooling series) keep their
+        layout, and refuse windows whose led features or column order differ: a plain
+        ndarray result lost the led features, and a model fitted on it read them unled
+        at forecast time."""
+        result = super().__array_function__(func, types, args, kwargs)
+        if func not in (np.concatenate, np.vstack) or not isinstance(result, np.ndarray):
+            return result
+        if result.ndim != 3:  # e.g. one feature's values: no layout to keep
+            return result.view(np.ndarray)
+        axis = kwargs.get("axis", args[1] if len(args) > 1 else 0)
+        parts = [p for p in args[0] if isinstance(p, KnownWindows)]
+        plain = len(parts) < len(args[0])
+        kinds = {(p.known_features, p.lead, p.n_features) for p in parts}
+        led = any(kind[0] for kind in kinds)
+        if axis not in (0, -3):
+            if led:
+                raise ValueError(_pooling_error(func, f"along axis {axis}", parts))
+            return result.view(np.ndarray)
+        if len(kinds) > 1 or (plain and led):
+            raise ValueError(_pooling_error(func, "of different layouts", parts, plain))
+        columns = _pooled_columns(func, parts, plain)
+        if not led and columns is None:
+            return result.view(np.ndarray)
+        known, lead, _ = kinds.pop()
+        return KnownWindows.of(result, known, lead, columns)
+
+
+def _pooled_columns(func, parts, plain):
+    """The column names of pooled windows: theirs when all agree, None when some have
+    none or other names; refused when the same names come in another order."""
+    names = {p.columns for p in parts}
+    if len(names) == 1 and not plain:
+        return names.pop()
+    named = [c for c in names if c is not None]
+    if len({tuple(sorted(c)) for c in named}) < len(named):
+        raise ValueError(_pooling_error(func, "whose columns come in different orders",
+                                        parts))
+    return None
+
+
+def _pooling_error(func, how, parts, plain=False):
+    """The error for windows that cannot be pooled into one layout."""
+    layouts = dict.fromkeys((p.known_features, p.lead, p.columns) for p in parts)
+    shown = "; ".join(f"known features {list(k)} led by {lead}, columns "
+                      f"{None if c is None else list(c)}" for k, lead, c in layouts)
+    return (
+        f"np.{func.__name__} was given windows {how}: {shown}"
+        + ("; and plain arrays" if plain else "") + ". Windows pooled from several "
+        "series must be made alike, by make_windows with the columns in the same order "
+        "and the same known=[...] and horizon, and joined along the first axis "
+        "(np.concatenate(parts, axis=0)); or pass numpy.asarray(part) for each to train "
+        "without known features.")
 
 
 def lead_known(values, known_features, lead):
