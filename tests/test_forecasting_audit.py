@@ -516,3 +516,13 @@ def test_pooled_windows_keep_their_led_columns():
         np.concatenate([make_windows(a, 7, 2)[0], swapped])
     renamed = make_windows(b.rename(columns={"y": "sales", "x": "price"}), 7, 2)[0]
     assert window_columns(np.concatenate([make_windows(a, 7, 2)[0], renamed])) is None
+
+
+def test_auto_forecaster_does_not_hold_the_callers_frame():
+    # without season or calendar the fitted model kept the caller's DataFrame itself:
+    # editing it afterwards changed the forecast
+    frame = _daily().reset_index(drop=True)
+    model = AutoForecaster(horizon=3, **FAST).fit(frame)
+    expected = model.predict()
+    frame.iloc[-1, 0] = 1e6
+    pd.testing.assert_series_equal(model.predict(), expected)

@@ -275,7 +275,8 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
         self._start = time.time()  # the progress line counts from here
         self._check_params()
         self.horizon_ = self.horizon  # predict reads the fitted horizon
-        self._history = _as_frame(history, target)
+        # a copy: a model holding the caller's frame forecast from its later edits
+        self._history = _as_frame(history, target).copy()
         as_2d_array(self._history, "history", "AutoForecaster.fit")  # numbers, finite,
         # sorted and unique dates, checked here rather than in make_windows
         check_index_kind(self._history.index, "AutoForecaster.fit", "history")  # text
