@@ -19,7 +19,8 @@ FREQ_NAMES = {"D": "daily", "B": "business-day", "W": "weekly", "MS": "monthly",
               "ME": "monthly", "QS": "quarterly", "QE": "quarterly", "YS": "yearly",
               "YE": "yearly", "h": "hourly", "min": "minutely", "s": "secondly"}
 #: --fill choice -> how missing values are filled, and how that is said.
-FILLS = {"interpolate": (lambda data: data.interpolate(method="time"), "by interpolation"),
+FILLS = {"interpolate": (lambda data: data.interpolate(method="time", limit_area="inside"),
+                         "by interpolation"),
          "ffill": (lambda data: data.ffill(), "with the previous value")}
 FILL_CHOICES = ["none", "interpolate", "ffill", "drop"]
 
@@ -125,19 +126,31 @@ def _drop_missing(data, offset, missing, name):
 
 def _fill(data, offset, missing, name, how):
     """--fill interpolate or ffill: add the missing dates, fill every missing value."""
-    n_values = int(data.isna().to_numpy().sum())
+    given = data
     if len(missing):
         data = data.asfreq(offset)
     method, words = FILLS[how]
     data = method(data)
-    filled = data.dropna()  # leading rows have nothing to fill from
+    filled = data.dropna()  # leading rows have nothing to fill from, and trailing
+    # ones nothing to interpolate to: pandas would repeat the last value there, and the
+    # forecast would start after values the file does not have
+    if filled.empty:
+        raise CLIError(f"no row of {name} is left with every column filled {words}")
+    lead = int((data.index < filled.index[0]).sum())
+    trail = int((data.index > filled.index[-1]).sum())
+    n_values = int(given[given.index.isin(filled.index)].isna().to_numpy().sum())
+    n_dates = int(pd.Index(missing).isin(filled.index).sum())
     done = [count(n, noun) for n, noun in ((n_values, "missing value"),
-                                            (len(missing), "missing date")) if n]
-    dropped = len(data) - len(filled)
-    if done:
-        LOG.info(f"Filled {' and '.join(done)} {words}" + (
-            f"; dropped {count(dropped, 'leading row')} with nothing before them"
-            if dropped else "") + ".")
+                                            (n_dates, "missing date")) if n]
+    parts = [f"filled {' and '.join(done)} {words}"] if done else []
+    if lead:
+        parts.append(f"dropped {count(lead, 'leading row')} with nothing before them")
+    if trail:
+        parts.append(f"dropped {count(trail, 'last row')} with nothing after them "
+                     f"({dates_text(data.index[-trail:])})")
+    if parts:
+        text = "; ".join(parts)
+        LOG.info(f"{text[0].upper()}{text[1:]}.")
     return filled
 
 
