@@ -48,8 +48,8 @@ from ._global_data import (check_all_finite, check_scaling, check_static, pooled
                            series_statistics, series_values, static_matrix, static_names,
                            window_features)
 from ._global_known import check_known, future_known, known_scaling, known_window, split_known
-from ._multiseries import (_check_lengths, _check_output_names, _long_forecast,
-                           _target_first, long_layout)
+from ._collection import (check_lengths, check_output_names, long_forecast, long_layout,
+                          target_first)
 from ._protocol import calibration, predict_block, with_target_feature
 from ._recursive import check_steps
 
@@ -193,7 +193,7 @@ class GlobalForecaster(BaseEstimator):
     def _collection(self, series, target, layout, owner, known=()):
         """Values and time index of every series, one column each, and the values of
         its ``known`` columns (None without)."""
-        collection = _target_first(series, target, layout, owner)
+        collection = target_first(series, target, layout, owner)
         known_values = None
         if known:
             collection, known_values = split_known(collection, known, owner)
@@ -237,7 +237,7 @@ pandas.DataFrame
         layout = long_layout(series, id_column, time_column, value_column)
         values, indexes, known_values = self._collection(series, target, layout, OWNER,
                                                          known)
-        _check_lengths(values, window, horizon, owner=OWNER)
+        check_lengths(values, window, horizon, owner=OWNER)
         ids = _sorted_ids(values)
         for name in ids:
             check_all_finite(name, values[name], indexes[name], OWNER)
@@ -442,7 +442,7 @@ pandas.DataFrame
         layout = long_layout(series, *columns)
         levels = None if interval is None else check_levels(interval, "interval", owner)
         names = ["forecast", *([] if levels is None else interval_columns(levels))]
-        _check_output_names(*layout[:2], names, series, owner)
+        check_output_names(*layout[:2], names, series, owner)
         calibrated = None if levels is None else self._calibration(levels, interval,
                                                                    steps, owner)
         known = getattr(self, "known_", ())
@@ -468,7 +468,7 @@ pandas.DataFrame
         if calibrated is not None:  # half-widths in scaled units, times each scale
             widths = level_widths(*calibrated, X, levels, 0) * stats[None, :, 1:]
             bounds = [y_pred + sign * width for width in widths for sign in (-1, 1)]
-        frames = [_long_forecast(name, pd.DataFrame(
+        frames = [long_forecast(name, pd.DataFrame(
             dict(zip(names, [y_pred[i], *(b[i] for b in bounds)])), index=future),
             *layout[:2]) for i, (name, future) in enumerate(zip(ids, futures))]
         return pd.concat(frames, ignore_index=True)

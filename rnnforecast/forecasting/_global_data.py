@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .._validation import as_2d_array, check_finite
-from ._multiseries import _shown
+from ._collection import shown
 
 __all__ = ["SCALINGS", "check_scaling", "check_static", "pooled_layout", "series_values",
            "static_matrix", "window_features"]
@@ -32,7 +32,7 @@ def _extra_columns_error(name, columns, long, owner):
     return ValueError(
         f"The 'series' parameter of {owner} must hold one value column per series, "
         f"besides the columns named in known=[...]: the global model reads no other "
-        f"exogenous columns. Series {name!r} has the columns {_shown(columns)}. Name the "
+        f"exogenous columns. Series {name!r} has the columns {shown(columns)}. Name the "
         f"ones known in advance in known=, use fit_many for other exogenous columns, or "
         f"{fix}."
     )
@@ -62,7 +62,7 @@ def _check_steps_order(name, index, owner):
     raise ValueError(
         f"The 'series' parameter of {owner} must give each series one row per time step, "
         f"in increasing order. Series {name!r} has {problem} time steps in its index "
-        f"(first {_shown(index)}). Sort the rows and aggregate or drop the repeated "
+        f"(first {shown(index)}). Sort the rows and aggregate or drop the repeated "
         "steps first."
     )
 
@@ -73,7 +73,7 @@ def series_values(collection, long, owner):
     Parameters
     ----------
     collection : dict of name -> (data, column, label)
-        As returned by ``_multiseries._target_first`` (target column first).
+        As returned by ``_collection.target_first`` (target column first).
     long : bool
         Whether the series came as a long DataFrame (changes the advice of errors).
     owner : str
@@ -176,13 +176,13 @@ def _check_attributes(frame, owner):
     if len(duplicated):
         raise ValueError(
             f"The 'static' parameter of {owner} must have one row per series id (its "
-            f"index). Got duplicated ids {_shown(duplicated)}. Keep one row per id, e.g. "
+            f"index). Got duplicated ids {shown(duplicated)}. Keep one row per id, e.g. "
             "static[~static.index.duplicated()].")
     bad = [c for c in frame.columns if frame[c].dtype.kind not in "fiub"]
     if bad:
         raise ValueError(
             f"The 'static' parameter of {owner} must have numeric columns (or bool). Got "
-            f"non-numeric columns {_shown(bad)}. Encode them first, e.g. "
+            f"non-numeric columns {shown(bad)}. Encode them first, e.g. "
             "pandas.get_dummies(static, columns=[...], dtype=float).")
     values = frame.to_numpy(dtype=np.float64, na_value=np.nan)
     check_finite(values, "static", owner, index=frame.index, columns=list(frame.columns))
@@ -217,8 +217,8 @@ def _missing_attributes(names, attributes, owner):
     if missing:
         raise ValueError(
             f"The 'static' parameter of {owner} must have a row for every series. Got no "
-            f"row for the series id(s) {_shown(missing)}; its ids are "
-            f"{_shown(attributes.index)}. Add their attributes (the ids must match, "
+            f"row for the series id(s) {shown(missing)}; its ids are "
+            f"{shown(attributes.index)}. Add their attributes (the ids must match, "
             "type included: 1 is not '1').")
 
 
@@ -248,9 +248,9 @@ def static_matrix(names, known_ids, use_id, attributes, owner):
         unknown = [name for name in names if name not in position]
         if unknown:
             raise ValueError(
-                f"The 'series' parameter of {owner} holds series id(s) {_shown(unknown)} "
+                f"The 'series' parameter of {owner} holds series id(s) {shown(unknown)} "
                 "not seen in fit, and the model reads a one-hot column per fitted id "
-                f"(static='id'); it knows {_shown(known_ids)}. Forecast only fitted ids, "
+                f"(static='id'); it knows {shown(known_ids)}. Forecast only fitted ids, "
                 "or fit with static=None or with attributes alone to forecast new ids.")
         blocks.append(np.eye(len(known_ids))[[position[name] for name in names]])
     if attributes is not None:

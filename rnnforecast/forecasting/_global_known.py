@@ -16,7 +16,7 @@ import pandas as pd
 from .._validation import as_2d_array, check_finite
 from ._future_index import extend_index
 from ._global_data import series_statistics
-from ._multiseries import _future_frames
+from ._collection import future_frames
 
 __all__ = ["check_known", "future_known", "known_scaling", "known_window", "split_known"]
 
@@ -43,7 +43,7 @@ def split_known(collection, known, owner):
     Parameters
     ----------
     collection : dict of name -> (data, column, label)
-        As returned by ``_multiseries._target_first`` (target column first).
+        As returned by ``_collection.target_first`` (target column first).
     known : tuple of str
 
     Returns
@@ -126,7 +126,7 @@ def future_known(future, names, indexes, known, n_rows, layout, freq, owner):
             f"{list(known)} known in advance. Pass their values for the next {n_rows} "
             "time step(s) of every series, as a dict {name: DataFrame} indexed by the "
             "future timestamps, or as a long DataFrame with the id and time columns.")
-    frames = _future_frames(future, names, *layout[:2], owner)
+    frames = future_frames(future, names, *layout[:2], owner)
     lacking = [name for name in names if name not in frames]
     if lacking:
         raise ValueError(
