@@ -17,7 +17,7 @@ import pytest
 
 from rnnforecast import RNNForecaster
 from rnnforecast.forecasting import AutoForecaster, auto_window, seasonal_period
-from rnnforecast.forecasting import _auto
+from rnnforecast.forecasting import _auto_networks
 from rnnforecast.forecasting._candidates import RidgeLagForecaster, seasonal_shift
 from rnnforecast.forecasting._progress import ProgressLine
 
@@ -185,7 +185,7 @@ def test_seasonal_shift_is_seasonal_naive_minus_the_last_value():
 
 # ------------------------------------------------------------ progress
 def test_progress_line_appears_with_verbose(monkeypatch, capsys):
-    monkeypatch.setattr(_auto, "PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr(_auto_networks, "PROGRESS_DELAY", 0.0)
     AutoForecaster(horizon=6, **{**SMALL, "verbose": 1}).fit(_seasonal_trend(120))
     err = capsys.readouterr().err
     assert "\r" in err and "LSTM 1/2 (choosing): epoch 1  loss " in err
@@ -195,7 +195,7 @@ def test_progress_line_appears_with_verbose(monkeypatch, capsys):
 
 
 def test_no_progress_without_verbose(monkeypatch, capsys):
-    monkeypatch.setattr(_auto, "PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr(_auto_networks, "PROGRESS_DELAY", 0.0)
     AutoForecaster(horizon=6, **SMALL).fit(_seasonal_trend(120))
     out, err = capsys.readouterr()
     assert out == "" and err == ""

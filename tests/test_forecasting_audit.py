@@ -185,7 +185,8 @@ def test_an_interval_beyond_every_windows_residuals_names_predict():
     with pytest.raises(ValueError, match=rf"The 'interval' parameter of "
                        rf"AutoForecaster\.predict asks for coverage 0\.99, .* The history "
                        rf"gives {n_windows} \(one per window, the most there are\)\. Use a "
-                       rf"lower interval \(at most 0\.9\d*\), or fit on a longer history"):
+                       rf"lower interval \(at most 0\.9\d* with {n_windows} residuals\), or fit on a "
+                       rf"longer history"):
         model.predict(interval=[0.8, 0.99])
 
 

@@ -42,7 +42,7 @@ ALLOWED = {
 EXCEPTIONS = {
     ("forecasting/__init__.py", "model_selection"):
         "forwards the old import path rnnforecast.forecasting.backtest, lazily",
-    ("forecasting/_auto.py", "estimators"):
+    ("forecasting/_auto_networks.py", "estimators"):
         "AutoForecaster's network candidate is an RNNForecaster, imported lazily",
     ("forecasting/_global.py", "estimators"):
         "GlobalForecaster's default estimator is an RNNForecaster, imported lazily",

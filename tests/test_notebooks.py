@@ -241,10 +241,10 @@ def test_in_a_notebook_a_fit_shows_one_updating_line_and_nothing_on_stderr(
 def test_auto_forecaster_in_a_notebook_shows_its_progress_and_no_stderr(kernel_env,
                                                                         tmp_path):
     source = """
-import rnnforecast.forecasting._auto as auto_module
+import rnnforecast.forecasting._auto_networks as networks_module
 from rnnforecast.datasets import load_airline
 from rnnforecast.forecasting import AutoForecaster
-auto_module.PROGRESS_DELAY = 0.0  # show the line from the first epoch
+networks_module.PROGRESS_DELAY = 0.0  # show the line from the first epoch
 model = AutoForecaster(horizon=6, candidates=("rnn", "seasonal_naive"), n_members=1,
                        max_steps=20).fit(load_airline())
 """

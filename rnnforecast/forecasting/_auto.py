@@ -36,30 +36,25 @@ for long windows), a budget of ``max_steps`` gradient steps per member and a pat
 scaled to it; the members train in parallel when their fits are large enough.
 """
 
-import math
 import time
-import warnings
-from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import as_2d_array, check_int
-from ..windowing import check_unique_columns, make_windows
+from ..windowing import make_windows
+from ._auto_input import (as_frame, check_fallback_enough, check_length, check_steps,
+                          too_few, with_fourier)
 from ._auto_known import KnownColumnsMixin
-from ._auto_rules import auto_window, seasonal_period, training_budget
+from ._auto_networks import NetworkCandidates
+from ._auto_rules import auto_window, seasonal_period
 from ._baselines import NaiveForecaster, SeasonalNaiveForecaster
-from ._candidates import (DriftForecaster, EnsembleForecaster, RidgeLagForecaster,
-                          seasonal_shift)
-from ._conformal import _needed as needed_residuals
+from ._candidates import DriftForecaster, RidgeLagForecaster
 from ._conformal import highest_coverage, local_scale
 from ._forecast import forecast
 from ._future_index import check_index_kind, extend_index
-from ._progress import ProgressLine
 
 __all__ = ["AutoForecaster"]
 
@@ -67,44 +62,18 @@ __all__ = ["AutoForecaster"]
 CANDIDATES = ("rnn", "ridge", "drift", "seasonal_naive", "naive")
 LABELS = {"ridge": "ridge on lags", "seasonal_naive": "seasonal naive", "naive": "naive",
           "drift": "drift"}
-#: Most time steps (windows x window length) a network trains on per epoch.
-MAX_WINDOW_STEPS = 48_000
 #: Longest window over which drift measures its slope.
 DRIFT_WINDOW = 1000
-#: Seconds of training before the progress line appears.
-PROGRESS_DELAY = 2.0
-#: Fewest window time steps per epoch for which the members train in parallel
-#: processes: below it, training takes less than starting a worker.
-PARALLEL_MIN_STEPS = 20_000
-#: Fewest fit-part windows for which the networks are trained at all.
-MIN_RNN_WINDOWS = 20
 #: What a fit learns besides the attributes ending in "_": removed before each fit.
 FITTED = ("_history", "_n_columns", "_fallback", "_networks", "_drift_model",
           "_snaive_mase")
-
-
-def _fit_member(params, X, Y, seed, label, verbose, start):
-    """One network, fitted on windows X (N, T, D) and targets Y (N, H); with ``label``
-    its epochs show in the progress line (``verbose=1``, once ``PROGRESS_DELAY``
-    seconds have passed since ``start``, a ``time.time()``) or one line each (2)."""
-    from ..estimators import RNNForecaster  # the forecasting layer's one use of a network
-
-    model = RNNForecaster(**params, random_state=seed, verbose=int(bool(label) and
-                                                                   verbose > 1))
-    progress = ProgressLine(label, delay=PROGRESS_DELAY, start=start,
-                            total=params["max_iter"]) if label and verbose == 1 \
-        else nullcontext()
-    with progress, warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # the budget stops it
-        model.fit(X, Y)
-    return model
 
 
 def _mae(Y, P):
     return float(np.mean(np.abs(Y - P)))
 
 
-class AutoForecaster(KnownColumnsMixin, BaseEstimator):
+class AutoForecaster(KnownColumnsMixin, NetworkCandidates, BaseEstimator):
     """Forecast a series in one call: candidates chosen on the history's last windows.
 
     See the module docstring for what ``fit`` does. The command ``rnnforecast forecast``
@@ -276,7 +245,7 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
         self._check_params()
         self.horizon_ = self.horizon  # predict reads the fitted horizon
         # a copy: a model holding the caller's frame forecast from its later edits
-        self._history = _as_frame(history, target).copy()
+        self._history = as_frame(history, target).copy()
         as_2d_array(self._history, "history", "AutoForecaster.fit")  # numbers, finite,
         # sorted and unique dates, checked here rather than in make_windows
         check_index_kind(self._history.index, "AutoForecaster.fit", "history")  # text
@@ -287,11 +256,11 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
         self.seasonal_period_ = int(self.seasonal_period or seasonal_period(
             self._history.index))
         if self.fourier_terms and self.seasonal_period_ > 1:
-            self._history = _with_fourier(self._history, self.seasonal_period_,
+            self._history = with_fourier(self._history, self.seasonal_period_,
                                           self.fourier_terms)
         self.window_ = int(self.window or auto_window(self._history.index, self.horizon,
                                                       n_rows, self.seasonal_period_))
-        _check_length(n_rows, self.window_, self.horizon, self.window)
+        check_length(n_rows, self.window_, self.horizon, self.window)
         X, Y = make_windows(self._history, self.window_, self.horizon,
                             target=self._history.columns[0],
                             known=self.known_columns_ or None)
@@ -391,12 +360,6 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
         self._snaive_mase = _mae(Yv, predictions["seasonal_naive"]) / scale
         return predictions
 
-    def _can_train(self, n_fit):
-        """Whether the networks' own early-stopping split leaves 10 training windows."""
-        used = min(n_fit, self.max_windows, MAX_WINDOW_STEPS // self.window_)
-        return used >= MIN_RNN_WINDOWS and \
-            used - max(1, round(0.2 * used)) - (self.horizon - 1) >= 10
-
     def _ridge(self):
         m = self.seasonal_period_ if self.seasonal_residual_ else None
         return RidgeLagForecaster(alpha=self.alpha, seasonal_period=m,
@@ -434,54 +397,6 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
             model.conformal_scales_ = local_scale(X[val_idx])
         return model
 
-    def _fit_networks(self, X, Y, stage, epochs=None):
-        """The ensemble of networks on the most recent windows of (X, Y).
-
-        Without ``epochs``, each network stops early on its last windows (patience
-        scaled to the budget: at most a fifth of its epochs, at least 5); with
-        ``epochs`` (one per member), each trains on every window for that many epochs.
-        """
-        used, batch, budget = training_budget(
-            len(X), max_windows=min(self.max_windows, MAX_WINDOW_STEPS // X.shape[1]),
-            max_steps=self.max_steps,
-            max_epochs=self.max_epochs, batch_size=32)
-        X, Y = X[-used:], Y[-used:]
-        m = self.seasonal_period_ if self.seasonal_residual_ else None
-        targets = Y - seasonal_shift(X, Y.shape[1], m)
-        # no linear skip: it helped the networks alone but made the choice between the
-        # candidates worse on the public suite (benchmarks/README.md)
-        params = dict(cell=self.cell, hidden_size=self.hidden_size, linear_skip=False,
-                      learning_rate_init=self.learning_rate, batch_size=batch)
-        seeds = [self.random_state + i for i in range(self.n_members)]
-        if epochs is None:
-            params.update(max_iter=budget, early_stopping=True, validation_fraction=0.2,
-                          n_iter_no_change=max(5, min(self.patience, budget // 5)))
-            settings = [params] * self.n_members
-            self.network_budget_ = {"windows": used, "batch_size": batch,
-                                    "max_epochs": budget}
-        else:  # as many epochs as early stopping kept, no early stopping; the
-            # calibration is step 2's held-out windows, so no second network (calibration)
-            settings = [{**params, "max_iter": int(e), "n_iter_no_change": int(e) + 1,
-                         "early_stopping": False, "calibration": False}
-                        for e in epochs]
-        n = self.n_members  # every member reports: parallel ones share the line
-        labels = [f"{self.cell.upper()} {i + 1}/{n} ({stage})" if self.verbose == 1 or
-                  (self.verbose and i == 0) else None for i in range(n)]
-        jobs = [delayed(_fit_member)(p, X, targets, s, lab, self.verbose, self._start)
-                for p, s, lab in zip(settings, seeds, labels)]
-        start = time.perf_counter()
-        members = Parallel(n_jobs=self._n_jobs(used))(jobs)
-        if epochs is None:
-            self.network_seconds_ = time.perf_counter() - start
-        return EnsembleForecaster(members, m)
-
-    def _n_jobs(self, n_windows):
-        """Workers for the members: every core, but one for small fits, whose training
-        takes less than starting a worker process."""
-        if n_windows * self.window_ < PARALLEL_MIN_STEPS:
-            return 1
-        return max(1, min(self.n_members, effective_n_jobs(self.n_jobs)))
-
     # ------------------------------------------------------------------ predict
     def predict(self, steps=None, *, interval=None, freq=None, future=None):
         """The values after the history given to ``fit``, indexed by future timestamps.
@@ -514,16 +429,16 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
         check_is_fitted(self, "model_")
         horizon = self._fitted("horizon")
         if steps is not None:
-            steps = _check_steps(steps, horizon)
+            steps = check_steps(steps, horizon)
         extend_index(self._history.index, horizon, freq,  # freq checked here
                      owner="AutoForecaster.predict", name="history")
         residuals = None
         self.interval_fallback_ = False
         highest = highest_coverage(interval, "interval", "AutoForecaster.predict")
-        if highest is not None and _too_few(self.model_, highest):
+        if highest is not None and too_few(self.model_, highest):
             residuals = self._fallback.conformal_residuals_
             self.interval_fallback_ = True
-            _check_enough(len(residuals), highest)
+            check_fallback_enough(len(residuals), highest)
         result = forecast(self.model_, self._history, steps, freq=freq, interval=interval,
                           residuals=residuals, future=self._future(future, freq))
         return result.rename(self._history.columns[0]) if isinstance(result, pd.Series) \
@@ -558,77 +473,6 @@ class AutoForecaster(KnownColumnsMixin, BaseEstimator):
         return score is not None and score > self._snaive_mase
 
 
-def _check_length(n_rows, window, horizon, given):
-    """Refuse a history too short for one window and its horizon."""
-    if n_rows >= window + horizon:
-        return
-    rule = "the 'window' parameter" if given else "the window chosen from the dates"
-    raise ValueError(
-        f"The 'history' parameter of AutoForecaster.fit must have at least window + "
-        f"horizon = {window} + {horizon} = {window + horizon} rows to make one window "
-        f"({rule}). Got {n_rows} rows instead. Pass a longer history, a smaller "
-        f"horizon, or a smaller window (AutoForecaster(window=...), at least 2).")
-
-
-def _as_frame(history, target):
-    """The history as a DataFrame whose first column is the target."""
-    if isinstance(history, pd.Series):
-        return history.to_frame("y" if history.name is None else history.name)
-    if not isinstance(history, pd.DataFrame):
-        values = np.asarray(history, dtype=np.float64)
-        if values.ndim not in (1, 2):
-            raise ValueError(
-                f"The 'history' parameter of AutoForecaster.fit must be the series itself, "
-                f"of shape (n_time,) or (n_time, n_features). Got an array of shape "
-                f"{values.shape} instead. AutoForecaster cuts its own windows: pass the "
-                "history, not make_windows' windows (and use it alone, not with fit_many).")
-        history = pd.DataFrame(values.reshape(len(values), -1))
-    check_unique_columns(list(history.columns), "history", "AutoForecaster.fit")
-    if isinstance(target, (np.ndarray, pd.Series, pd.DataFrame, list, dict, set)):
-        raise ValueError(
-            f"The 'target' parameter of AutoForecaster.fit must be a column name or "
-            f"position of history. Got a {type(target).__name__} instead. AutoForecaster "
-            "is fitted on the history itself, fit(history, target=None), not on windows "
-            "and their targets.")
-    if target is None:
-        return history
-    column = history.columns[target] if isinstance(target, int) and \
-        target not in history.columns else target
-    if column not in history.columns:
-        raise ValueError(f"The 'target' parameter of AutoForecaster.fit must be a column "
-                         f"of history. Got {target!r} instead; columns: "
-                         f"{list(history.columns)}.")
-    return history[[column, *(c for c in history.columns if c != column)]]
-
-
-def _check_steps(steps, horizon):
-    """``steps`` as an int in [1, horizon] (numpy integers too)."""
-    owner = "AutoForecaster.predict"
-    if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) and \
-            steps > horizon:
-        raise ValueError(
-            f"The 'steps' parameter of {owner} must be an int in the range [1, "
-            f"{horizon}], the horizon the candidates were chosen for. Got {steps} "
-            f"instead. Fit with horizon={steps} to forecast further.")
-    return check_int(steps, "steps", 1, owner, max_value=horizon)
-
-
-def _with_fourier(frame, m, n_terms):
-    """The history with sin and cos of the season's phase as extra columns.
-
-    frame : DataFrame of shape (n_time, n_features); row ``t`` gets
-    ``sin(2 pi k t / m)`` and ``cos(2 pi k t / m)`` for ``k = 1 .. n_terms``.
-    """
-    t = np.arange(len(frame))
-    prefix = ""  # names apart from the history's own: a column "sin1" was overwritten
-    while any(f"{prefix}{f}{k}" in frame.columns for k in range(1, n_terms + 1)
-              for f in ("sin", "cos")):
-        prefix += "season_"
-    extra = {f"{prefix}{f.__name__}{k}": f(2 * np.pi * k * t / m)
-             for k in range(1, n_terms + 1) for f in (np.sin, np.cos)}
-    return pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
-
-
 def _mase_scale(values, Y, fit_idx, m):
     """Mean absolute seasonal difference of the target over the fit part.
 
@@ -641,23 +485,3 @@ def _mase_scale(values, Y, fit_idx, m):
     if not scale > 0:
         scale = np.mean(np.abs(np.diff(series)))
     return float(scale) if scale > 0 else 1.0
-
-
-def _check_enough(n_residuals, coverage):
-    """Refuse a coverage that even the fallback's residuals (seasonal naive's on every
-    window of the history, the most there are) cannot give a finite interval."""
-    if n_residuals >= needed_residuals(coverage):
-        return
-    highest = math.floor(1000 * n_residuals / (n_residuals + 1)) / 1000
-    raise ValueError(
-        f"The 'interval' parameter of AutoForecaster.predict asks for coverage "
-        f"{coverage:g}, which needs at least ceil(interval / (1 - interval)) = "
-        f"{needed_residuals(coverage)} calibration residuals for a finite "
-        f"interval. The history gives {n_residuals} (one per window, the most there are). "
-        f"Use a lower interval (at most {highest:g}), or fit on a longer history.")
-
-
-def _too_few(model, coverage):
-    """Whether the model's calibration residuals are too few for ``coverage``."""
-    residuals = getattr(model, "conformal_residuals_", None)
-    return residuals is None or len(residuals) < needed_residuals(coverage)

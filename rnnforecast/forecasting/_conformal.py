@@ -447,19 +447,26 @@ def _positive(scales, reference):
     return np.where(scales > 0, scales, fill)
 
 
-def _check_enough(n_calibration, coverage, owner):
-    """Refuse a coverage whose conformal quantile would be infinite."""
+#: How to get more calibration residuals, for a window forecaster.
+MORE_RESIDUALS = ("calibrate on more windows: a longer series, a larger validation_fraction "
+                  "(RNNForecaster with early_stopping=True), or more residuals from "
+                  "recursive_residuals")
+
+
+def check_enough(n_calibration, coverage, owner, *, got=None, advice=MORE_RESIDUALS):
+    """Refuse a coverage whose conformal quantile would be infinite.
+
+    ``got`` says where the ``n_calibration`` residuals came from (default "Got n
+    calibration residuals instead"), ``advice`` how to get more."""
     if _rank(n_calibration, coverage) <= n_calibration:
         return
     highest = math.floor(1000 * n_calibration / (n_calibration + 1)) / 1000
+    got = got or f"Got {n_calibration} calibration residuals instead"
     raise ValueError(
-        f"The 'interval' parameter of {owner} asks for coverage {coverage}, which needs "
+        f"The 'interval' parameter of {owner} asks for coverage {coverage:g}, which needs "
         f"at least ceil(interval / (1 - interval)) = {_needed(coverage)} calibration "
-        f"residuals for a finite interval. Got {n_calibration} calibration residuals "
-        f"instead. Use a lower interval (at most {highest} with {n_calibration} "
-        "residuals), or calibrate on more windows: a longer series, a larger "
-        "validation_fraction (RNNForecaster with early_stopping=True), or more "
-        "residuals from recursive_residuals."
+        f"residuals for a finite interval. {got}. Use a lower interval (at most "
+        f"{highest:g} with {n_calibration} residuals), or {advice}."
     )
 
 
@@ -496,7 +503,7 @@ def check_calibration(residuals, scales, steps, coverage, owner):
             "it. Calibrate the recursive procedure on held-out data instead: "
             f"residuals = recursive_residuals(estimator, calibration_data, steps={steps})."
         )
-    _check_enough(len(values), max(_as_levels(coverage)), owner)
+    check_enough(len(values), max(_as_levels(coverage)), owner)
     if scales is None:
         return values[:, :steps], None
     scales = np.asarray(scales, dtype=np.float64)
