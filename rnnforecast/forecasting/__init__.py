@@ -51,7 +51,8 @@ from ._auto import AutoForecaster
 from ._auto_rules import auto_window, seasonal_period, training_budget
 from ._baselines import NaiveForecaster, SeasonalNaiveForecaster
 from ._calendar import calendar_features
-from ._conformal import conformal_quantiles, local_scale, recursive_residuals
+from ._conformal import conformal_quantiles, local_scale
+from ._recursive_residuals import recursive_residuals
 from ._forecast import forecast
 from ._future_index import default_window, future_index
 from ._global import GlobalForecaster
