@@ -254,8 +254,12 @@ def check_output_names(id_name, time_name, values, series, owner="forecast_many"
         taken = list(values) if parameter == "id_column" else [id_name, *values]
         if column not in taken:
             continue
-        fix = ("Rename that column of the long 'series' DataFrame and pass its new name"
-               if isinstance(series, pd.DataFrame) else f"Pass another {parameter}")
+        if isinstance(getattr(series, "index", None), pd.MultiIndex):  # a panel
+            fix = "Rename that level of the panel's index, e.g. series.rename_axis([...])"
+        elif isinstance(series, pd.DataFrame):
+            fix = "Rename that column of the long 'series' DataFrame and pass its new name"
+        else:
+            fix = f"Pass another {parameter}"
         raise ValueError(
             f"The '{parameter}' parameter of {owner} names a column of the table of "
             f"forecasts, beside the columns {shown(taken)}. Got {column!r}, which is "

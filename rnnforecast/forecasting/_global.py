@@ -50,6 +50,7 @@ from ._global_data import (check_all_finite, check_scaling, check_static, pooled
 from ._global_known import check_known, future_known, known_scaling, known_window, split_known
 from ._collection import (check_lengths, check_output_names, long_forecast, long_layout,
                           target_first)
+from ._panel import as_long, as_panel, panel_future
 from ._protocol import calibration, predict_block, with_target_feature
 from ._recursive import check_steps
 
@@ -234,7 +235,9 @@ pandas.DataFrame
         """
         window, horizon, scaling, (use_id, attributes), model = self._checked_params()
         known = check_known(self.known, OWNER)
-        layout = long_layout(series, id_column, time_column, value_column)
+        series, columns, _ = as_long(series, (id_column, time_column, value_column), target,
+                                     OWNER)
+        layout = long_layout(series, *columns)
         values, indexes, known_values = self._collection(series, target, layout, OWNER,
                                                          known)
         check_lengths(values, window, horizon, owner=OWNER)
@@ -439,10 +442,12 @@ pandas.DataFrame
         check_is_fitted(self, "estimator_")
         steps = check_steps(self.horizon_ if steps is None else steps, 1, self.horizon_,
                             owner)
+        given = series
+        series, columns, index_names = as_long(series, columns, target, owner)
         layout = long_layout(series, *columns)
         levels = None if interval is None else check_levels(interval, "interval", owner)
         names = ["forecast", *([] if levels is None else interval_columns(levels))]
-        check_output_names(*layout[:2], names, series, owner)
+        check_output_names(*layout[:2], names, given, owner)
         calibrated = None if levels is None else self._calibration(levels, interval,
                                                                    steps, owner)
         known = getattr(self, "known_", ())
@@ -460,8 +465,9 @@ pandas.DataFrame
         Z, stats = self._last_windows(values, indexes, ids, owner)  # (n, T), (n, 2)
         led = None
         if known:
-            led = self._known_blocks(known_values, indexes, ids, future, steps, layout[:3],
-                                     freq, owner)
+            led = self._known_blocks(known_values, indexes, ids,
+                                     panel_future(future, layout[:2], owner), steps,
+                                     layout[:3], freq, owner)
         Z_pred, X = self._predict_scaled(Z, static, steps, led)
         y_pred = stats[:, :1] + stats[:, 1:] * Z_pred  # (n, steps)
         bounds = []
@@ -471,4 +477,4 @@ pandas.DataFrame
         frames = [long_forecast(name, pd.DataFrame(
             dict(zip(names, [y_pred[i], *(b[i] for b in bounds)])), index=future),
             *layout[:2]) for i, (name, future) in enumerate(zip(ids, futures))]
-        return pd.concat(frames, ignore_index=True)
+        return as_panel(pd.concat(frames, ignore_index=True), layout, index_names)

@@ -27,7 +27,8 @@ __all__ = ["SCALINGS", "check_scaling", "check_static", "pooled_layout", "series
 def _extra_columns_error(name, columns, long, owner):
     """The error for a series with more than one column (exogenous columns)."""
     fix = ("drop the other columns of the long DataFrame, e.g. "
-           "series[[id_column, time_column, value_column]]" if long else
+           "series[[id_column, time_column, value_column]] (of a panel indexed by (id, "
+           "time): series[[value_column]])" if long else
            "pass target=<column> to forecast that column alone (the others are not read)")
     return ValueError(
         f"The 'series' parameter of {owner} must hold one value column per series, "

@@ -36,6 +36,7 @@ from ._collection import (check_lengths, check_output_names, future_frames, long
                           long_layout, shown, target_first)
 from ._conformal import check_levels, interval_columns
 from ._forecast import forecast
+from ._panel import as_long, as_panel, panel_future
 from ._protocol import target_feature_of, with_target_feature
 
 __all__ = ["fit_many", "forecast_many"]
@@ -175,7 +176,9 @@ def fit_many(estimator, series, *, window, horizon=1, target=None, known=None, n
     """
     window = check_int(window, "window", 1, "fit_many")
     horizon = check_int(horizon, "horizon", 1, "fit_many")
-    layout = long_layout(series, id_column, time_column, value_column)
+    series, columns, _ = as_long(series, (id_column, time_column, value_column), target,
+                                 "fit_many")
+    layout = long_layout(series, *columns)
     collection = target_first(series, target, layout, "fit_many")
     check_lengths({name: data for name, (data, _, _) in collection.items()}, window, horizon)
     _check_known_columns(collection, known, "fit_many")
@@ -293,23 +296,27 @@ def forecast_many(models, series, steps=None, *, interval=None, freq=None, targe
         return models._forecast(series, steps, interval, freq, target,
                                 (id_column, time_column, value_column), "forecast_many",
                                 future)
-    layout = long_layout(series, id_column, time_column, value_column)
+    given = series
+    series, columns, index_names = as_long(series, (id_column, time_column, value_column),
+                                           target, "forecast_many")
+    layout = long_layout(series, *columns)
     levels = None if interval is None else check_levels(interval, "interval", "forecast_many")
     values = ["forecast", *([] if levels is None else interval_columns(levels))]
-    check_output_names(*layout[:2], values, series)
+    check_output_names(*layout[:2], values, given)
     collection = target_first(series, target, layout, "forecast_many")
     _check_known(models, collection)
     if isinstance(series, pd.DataFrame) or target is not None:
         for name, (data, _, _) in collection.items():
             _check_target_first(name, models[name], data)
-    futures = future_frames(future, list(collection), *layout[:2])
+    futures = future_frames(panel_future(future, layout[:2], "forecast_many"),
+                            list(collection), *layout[:2])
     frames = [
         long_forecast(name, _forecast_one(name, models[name], data, steps, freq=freq,
                                            interval=interval,
                                            future=_future_of(futures, name)), *layout[:2])
         for name, (data, _, _) in collection.items()
     ]
-    return pd.concat(frames, ignore_index=True)
+    return as_panel(pd.concat(frames, ignore_index=True), layout, index_names)
 
 
 def _future_of(futures, name):
