@@ -22,6 +22,7 @@ A file written by another rnnforecast version loads with a warning; a file that 
 such an archive, is truncated, or holds unknown types raises a ``ValueError``.
 """
 
+import datetime
 import importlib
 import io
 import json
@@ -62,7 +63,10 @@ class _Encoder:
                     f"items; only numbers and strings can be saved. Got dtype {value.dtype}.")
             return {"__strings__": items}
         name = f"a{len(self.arrays)}"
-        self.arrays[name] = np.ascontiguousarray(value)
+        # a Fortran-ordered array keeps its order (np.save records it), so that the
+        # loaded model multiplies in the same order and predicts bit for bit as before
+        self.arrays[name] = value if value.flags.f_contiguous and not \
+            value.flags.c_contiguous else np.ascontiguousarray(value)
         return {"__array__": name}
 
     def encode(self, value):
@@ -82,12 +86,22 @@ class _Encoder:
             return {"__tuple__": [self.encode(item) for item in value]}
         if isinstance(value, dict):
             return self.mapping(value)
+        if isinstance(value, (pd.Timestamp, datetime.datetime, datetime.date)):
+            return self.moment(value)
         if isinstance(value, np.random.Generator):
             return {"__generator__": type(value.bit_generator).__name__,
                     "state": value.bit_generator.state}
         if isinstance(value, (pd.Series, pd.DataFrame, pd.Index)):
             return self.pandas(value)
         return self.instance(value)
+
+    @staticmethod
+    def moment(value):
+        """A date or a time as ISO text, tagged with its type (a holiday list, say):
+        pandas' Timestamp (its time zone in the text), datetime's datetime or date."""
+        kind = "timestamp" if isinstance(value, pd.Timestamp) else \
+            "datetime" if isinstance(value, datetime.datetime) else "date"
+        return {f"__{kind}__": value.isoformat()}
 
     def pandas(self, value):
         """A Series or DataFrame of numeric columns, or an index, as arrays and names."""
@@ -176,6 +190,15 @@ class _Decoder:
 
     def _scalar(self, tree):
         return np.dtype(tree["__scalar__"]).type(tree["value"])
+
+    def _timestamp(self, tree):
+        return pd.Timestamp(tree["__timestamp__"])
+
+    def _datetime(self, tree):
+        return datetime.datetime.fromisoformat(tree["__datetime__"])
+
+    def _date(self, tree):
+        return datetime.date.fromisoformat(tree["__date__"])
 
     def _tuple(self, tree):
         return tuple(self.decode(item) for item in tree["__tuple__"])

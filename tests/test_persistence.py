@@ -1,6 +1,7 @@
 """save/load without pickle: round trips bit for bit, in a fresh process too, and bad
 files refused with one clear error."""
 
+import datetime
 import json
 import subprocess
 import sys
@@ -181,3 +182,24 @@ def test_pandas_objects_round_trip(tmp_path, value):
                     else pd.testing.assert_series_equal)
     assert_equal(loaded, value)
     assert getattr(loaded.index, "freq", None) == getattr(value.index, "freq", None)
+
+
+@pytest.mark.parametrize("holiday", [pd.Timestamp("2020-03-22"),
+                                     pd.Timestamp("2020-03-22", tz="UTC"),
+                                     datetime.date(2020, 3, 22),
+                                     datetime.datetime(2020, 3, 22)],
+                         ids=["Timestamp", "tz-aware", "date", "datetime"])
+def test_an_auto_forecaster_with_dated_holidays_reloads_bit_for_bit(holiday, tmp_path):
+    """Dates and times (a holiday list) are saved with their type; the ridge's
+    Fortran-ordered coefficients keep their order, so the reload predicts bit for bit
+    (in C order one value moved by 1 ulp)."""
+    from rnnforecast.forecasting import AutoForecaster
+    y = pd.Series(np.sin(np.arange(120) / 3) + 5,
+                  index=pd.date_range("2020-01-01", periods=120, freq="D"))
+    model = AutoForecaster(horizon=5, calendar=True, holidays=[holiday], verbose=0,
+                           candidates=("ridge", "seasonal_naive", "naive")).fit(y)
+    save(model, tmp_path / "auto.npz")
+    again = load(tmp_path / "auto.npz")
+    assert again.holidays == [holiday] and type(again.holidays[0]) is type(holiday)
+    np.testing.assert_array_equal(again.predict(interval=0.8).to_numpy(),
+                                  model.predict(interval=0.8).to_numpy())
