@@ -239,6 +239,20 @@ def repeated_pair():
     return pd.concat([panel, panel.iloc[[3]]])
 
 
+def text_times():
+    panel = make_panel()
+    return panel.set_axis(panel.index.set_levels(
+        panel.index.levels[1].strftime("%Y-%m"), level=1), axis=0)
+
+
+def missing_ids():
+    panel = make_panel(shuffle=False)
+    ids = panel.index.get_level_values(0).to_numpy(dtype=object).copy()
+    ids[:3] = None
+    return panel.set_axis(pd.MultiIndex.from_arrays(
+        [ids, panel.index.get_level_values(1)], names=panel.index.names), axis=0)
+
+
 def column_levels():
     panel = make_panel()
     return panel.set_axis(pd.MultiIndex.from_tuples([("x", "sales"), ("x", "price")]),
@@ -255,6 +269,10 @@ REFUSED = {
                     r"level 1 of the panel's index, 'month', or be None. Got 'date'"),
     "repeated pair": (repeated_pair, {}, r"must have one row per \(series id, time\) pair. "
                       r"Got 1 repeated pair\(s\): \[\('b', Timestamp\('2020-04-01"),
+    "text times": (text_times, {}, r"must have a time level \(level 1 of its index\) of "
+                   r"dates, periods or integers.*Got dtype \w+ \(first value '2020-01'\)"),
+    "missing ids": (missing_ids, {}, r"must give every row a series id. Got 3 row\(s\) "
+                    r"whose id \(level 0 of the index\) is missing"),
     "column levels": (column_levels, {}, r"must have one level of column names .* Got a "
                       r"MultiIndex on the columns"),
     "same level names": (lambda: make_panel(names=("store", "store")), {},

@@ -18,7 +18,8 @@ or a wrapper around any regressor.
 :func:`local_scale`              local scale of windows, for locally scaled intervals
 :func:`recursive_residuals`      calibration residuals of the recursive procedure
 :func:`fit_many`                 one model per series, fitted in parallel
-:func:`forecast_many`            forecasts of many series in one long table
+:func:`forecast_many`            forecasts of many series in one long table (a panel
+                                 indexed by (series id, time) for a panel's series)
 :class:`GlobalForecaster`        one model fitted on many series (per-series scaling,
                                  static covariates), forecasting them all
 :class:`NaiveForecaster`         last value; :class:`SeasonalNaiveForecaster`: last season
@@ -41,7 +42,8 @@ Rolling-origin evaluation (``backtest``) lives in :mod:`rnnforecast.model_select
 
 Layout: ``_protocol`` (the contract), ``_recursive`` (predictions over and beyond the
 horizon), ``_future_index`` (timestamps), ``_conformal`` (intervals), ``_forecast``
-(:func:`forecast`), ``_multiseries``, ``_global`` (with ``_global_data``) and
+(:func:`forecast`), ``_multiseries`` (series layouts in ``_collection``
+and ``_panel``), ``_global`` (with ``_global_data``) and
 ``_baselines``.
 """
 

@@ -30,7 +30,10 @@ collections of short related series, and one fit instead of hundreds::
    series' last one. Intervals come from the estimator's conformal residuals, which are
    in scaled units: each series' half-widths are multiplied by its own scale, which is
    exact since ``y - ŷ = scale · (z - ẑ)``.
-5. **Columns known in advance** (``known``): scaled per series and column, read led by
+5. **Layouts.** The series come as a dict, a long DataFrame or a panel indexed by
+   (series id, time) (``_collection.py``, ``_panel.py``); a panel's forecasts are a
+   panel.
+6. **Columns known in advance** (``known``): scaled per series and column, read led by
    the horizon between the value and the static features (``_global_known.py``), and
    given for the forecast dates in ``forecast(..., future=...)``.
 """
@@ -209,12 +212,14 @@ class GlobalForecaster(BaseEstimator):
         ----------
         series : dict of name -> pandas.Series, pandas.DataFrame or array, or \
 pandas.DataFrame
-            A dict of series, or a long DataFrame with id, time and value columns (see
+            A dict of series, a long DataFrame with id, time and value columns, or a
+            panel indexed by (series id, time) (see
             :func:`~rnnforecast.forecasting.fit_many`); one value column per series.
             Every series needs ``window + horizon`` rows and finite values.
         target : str, int or None, default=None
             The column of the dict's DataFrames to forecast (the others are not read);
-            needed when they have several columns.
+            needed when they have several columns. Of a panel: its value column, as
+            ``value_column`` (the others must be ``known``).
         id_column, time_column, value_column : str, default=None
             Long layout column names, with :func:`~rnnforecast.forecasting.fit_many`'s
             defaults (``series``, ``timestamp``, ``value``, or nixtla's ``unique_id``,
@@ -407,7 +412,7 @@ pandas.DataFrame
 
         Parameters
         ----------
-        series : dict or long pandas.DataFrame
+        series : dict, long pandas.DataFrame or panel
             The histories, in a layout of :meth:`fit`; at least ``window`` rows each,
             finite in the last ``window`` rows. Ids seen in fit are scaled as in fit;
             new ids (refused with ``static="id"``; with attributes they need a row in
@@ -423,7 +428,8 @@ pandas.DataFrame
         future : dict of name -> pandas.DataFrame, or pandas.DataFrame, default=None
             With ``known``: the known columns' values after every series' history,
             ``ceil(steps / horizon) * horizon`` rows each, indexed by the future
-            timestamps (a dict), or a long DataFrame with the id and time columns.
+            timestamps (a dict), a long DataFrame with the id and time columns, or a
+            panel indexed by (id, time).
             Required then, refused otherwise.
         target, id_column, time_column, value_column : default None
             The layout arguments of :meth:`fit`.
@@ -432,7 +438,8 @@ pandas.DataFrame
         -------
         forecasts : pandas.DataFrame of shape (n_series * steps, 3 + 2 * n_levels)
             The columns of :func:`~rnnforecast.forecasting.forecast_many`: the id and
-            time columns under the caller's names, ``forecast``, and the bounds.
+            time columns under the caller's names, ``forecast``, and the bounds; for a
+            panel ``series``, a panel indexed by (id, time) under its level names.
         """
         return self._forecast(series, steps, interval, freq, target,
                               (id_column, time_column, value_column), OWNER, future)

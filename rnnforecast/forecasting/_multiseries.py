@@ -109,14 +109,19 @@ def fit_many(estimator, series, *, window, horizon=1, target=None, known=None, n
     series : dict of name -> pandas.Series or pandas.DataFrame, or pandas.DataFrame
         Either a dict of series (each of shape (n_time,) or (n_time, n_features), time
         index sorted and unique), or a long DataFrame with one row per series and time
-        step (see ``id_column``, ``time_column``, ``value_column``).
+        step (see ``id_column``, ``time_column``, ``value_column``), or a panel: a
+        DataFrame (or Series) indexed by a two-level MultiIndex (series id, time), read
+        as the long DataFrame whose id and time columns are the levels (under their
+        names, else ``id_column`` / ``time_column``, else the defaults) and whose other
+        columns are its columns; its value column is ``value_column``, else ``target``,
+        else its first column, and the other columns are exogenous features.
     window : int
         Input window length (``>= 1``).
     horizon : int, default=1
         Values predicted after each window (``>= 1``).
     target : str, int or None, default=None
-        Target column of the dict's DataFrames (a name, or a position for arrays);
-        default the first column. Ignored for the long layout, whose target is
+        Target column of the dict's DataFrames (a name, or a position for arrays) or of
+        a panel; default the first column. Ignored for the long layout, whose target is
         ``value_column``.
     known : list of str, default=None
         Columns known in advance (planned prices, calendar), read led by the horizon as
@@ -157,6 +162,9 @@ def fit_many(estimator, series, *, window, horizon=1, target=None, known=None, n
     ------
     ValueError
         If ``series`` is neither a dict nor a DataFrame, is empty, lacks a named column,
+        is a panel with other than two index levels, level names other than
+        ``id_column`` / ``time_column``, repeated (id, time) pairs or a MultiIndex on
+        its columns,
         or holds a series shorter than ``window + horizon`` rows (all listed); if
         ``window``, ``horizon`` or ``backend`` is invalid; if the estimator's
         ``target_feature`` names another column than ``target``; and as
@@ -246,8 +254,8 @@ def forecast_many(models, series, steps=None, *, interval=None, freq=None, targe
         :class:`~rnnforecast.forecasting.GlobalForecaster` for every series (the same
         as its ``forecast`` method).
     series : dict of name -> pandas.Series or pandas.DataFrame, or pandas.DataFrame
-        The histories, in either layout of :func:`fit_many` and with the columns used
-        there. May hold a subset of the models' series; every series needs a model.
+        The histories, in any layout of :func:`fit_many` (dict, long DataFrame, panel)
+        and with the columns used there. May hold a subset of the models' series; every series needs a model.
     steps : int, default=None
         Number of future values; default each model's trained horizon ``n_outputs_``
         (recursive beyond it, univariate series only).
@@ -261,8 +269,9 @@ def forecast_many(models, series, steps=None, *, interval=None, freq=None, targe
     future : dict of name -> pandas.DataFrame, or pandas.DataFrame, default=None
         For models fitted with ``fit_many(..., known=[...])``: the values of the
         columns known in advance after each series, as ``forecast``'s ``future`` (a
-        DataFrame indexed by the future timestamps), per series in a dict or as a long
-        DataFrame with the id and time columns of ``series`` and the known columns.
+        DataFrame indexed by the future timestamps), per series in a dict, as a long
+        DataFrame with the id and time columns of ``series`` and the known columns, or
+        as a panel indexed by (id, time) (levels unnamed or named as in ``series``).
         Required for such models, refused for the others (by ``forecast``).
     target, id_column, time_column, value_column : default None
         The same layout arguments as given to :func:`fit_many`, with the same
@@ -278,7 +287,9 @@ def forecast_many(models, series, steps=None, *, interval=None, freq=None, targe
         ``ds`` as found in it; for a dict, ``series`` and ``timestamp``), then
         ``forecast``, and with ``interval`` the bounds of
         :func:`~rnnforecast.forecasting.forecast`: ``lower``, ``upper`` for one level,
-        ``lower_80``, ``upper_80``, ... for a list.
+        ``lower_80``, ``upper_80``, ... for a list. For a panel ``series``, the id and
+        time are the levels of the index instead, under the panel's level names: a
+        panel of shape (n_series * steps, 1 + 2 * n_levels).
 
     Raises
     ------

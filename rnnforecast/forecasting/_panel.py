@@ -55,6 +55,33 @@ def _check_shape(panel, argument, owner):
             f"{argument}.columns = ['_'.join(map(str, c)) for c in {argument}.columns].")
 
 
+def _check_time_level(index, owner):
+    """Refuse a time level that does not sort in time (text, floats), as the long layout
+    refuses such a time column, with a fix for a panel."""
+    times = index.levels[1]
+    if times.dtype.kind in "iuM" or isinstance(times.dtype, (pd.DatetimeTZDtype,
+                                                              pd.PeriodDtype)):
+        return
+    raise ValueError(
+        f"The 'series' parameter of {owner} must have a time level (level 1 of its index) "
+        f"of dates, periods or integers, which sort in time. Got dtype {times.dtype} "
+        f"(first value {times[0] if len(times) else None!r}). Convert it first, e.g. "
+        "series.index = series.index.set_levels(pd.to_datetime(series.index.levels[1]), "
+        "level=1).")
+
+
+def _check_ids(index, owner):
+    """Refuse rows without a series id: grouping would drop them silently."""
+    missing = index.get_level_values(0).isna()
+    if missing.any():
+        raise ValueError(
+            f"The 'series' parameter of {owner} must give every row a series id. Got "
+            f"{missing.sum()} row(s) whose id (level 0 of the index) is missing (NaN or "
+            f"None), at {shown(index[missing])}; they would be dropped silently. Fill "
+            "these ids or drop the rows, e.g. "
+            "series[series.index.get_level_values(0).notna()].")
+
+
 def _level_names(index, given, owner):
     """The id and time column names of a panel: each level's name, else the name given
     (``id_column``, ``time_column``), else the default (``series``, ``timestamp``)."""
@@ -156,6 +183,8 @@ def as_long(series, columns, target, owner):
     if not is_panel(series):
         return series, columns, None
     _check_shape(series, "series", owner)
+    _check_time_level(series.index, owner)
+    _check_ids(series.index, owner)
     names = _level_names(series.index, columns, owner)
     _check_unique_pairs(series.index, "series", owner)
     frame = _as_frame(series, columns[2], target)
