@@ -325,3 +325,17 @@ def test_the_global_model_refuses_other_columns_of_a_panel_as_of_a_long_frame():
     with pytest.raises(ValueError, match=r"must hold one value column per series.*of a "
                        r"panel indexed by \(id, time\): series\[\[value_column\]\]"):
         GlobalForecaster(NaiveForecaster(), window=WINDOW).fit(panel, target="sales")
+
+
+def test_fit_many_with_known_columns_takes_a_panel_future():
+    full = make_panel(shuffle=False)[["sales", "price"]]
+    history = full.groupby(level=0, group_keys=False).apply(lambda f: f.iloc[:-HORIZON])
+    future = full.groupby(level=0, group_keys=False).apply(lambda f: f.iloc[-HORIZON:])
+    models = fit_many(tiny(), history, window=WINDOW, horizon=HORIZON, known=["price"])
+    out = forecast_many(models, history, future=future[["price"]])
+    columns = {"id_column": "store", "time_column": "month", "value_column": "sales"}
+    expected = forecast_many(models, long_of(history), future=long_of(future[["price"]]),
+                             **columns)
+    pd.testing.assert_frame_equal(out, as_expected_panel(expected, ["store", "month"]))
+    other = forecast_many(models, history, future=1.0 - future[["price"]])
+    assert not np.allclose(other["forecast"], out["forecast"])
