@@ -185,6 +185,11 @@ def test_many_series(kernel_env, tmp_path):
     wide = cell_of(notebook, "forecasts.pivot(")
     assert shown_text(wide).split()[:4] == ["series", "temp_max", "temp_min", "wind"]
     assert table_dates(wide).equals(next_week())
+    panel = cell_of(notebook, "global_forecasts = global_model.forecast(")
+    assert shown_text(panel).split()[:5] == ["forecast", "lower", "upper", "series",
+                                             "timestamp"]
+    both = shown_text(cell_of(notebook, '"one global model"')).split()
+    assert both[:2] == ["one", "model"] and "temp_max" in both
 
 
 # ------------------------------------------------------------ progress of a fit
