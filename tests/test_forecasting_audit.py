@@ -529,16 +529,19 @@ def test_auto_forecaster_does_not_hold_the_callers_frame():
     pd.testing.assert_series_equal(model.predict(), expected)
 
 
-def test_interpolation_does_not_invent_the_last_values(daily_csv, capsys):
-    # --fill interpolate repeated the last value over missing values at the end of the
-    # file (e.g. the rows of the dates to forecast), and forecast after them
+@pytest.mark.parametrize("fill, said", [
+    ("interpolate", "Dropped 4 last rows with nothing after them (2021-02-26, 2021-02-27, "),
+    ("ffill", "Dropped 4 last rows without a value of 'y' (2021-02-26, 2021-02-27, ")])
+def test_filling_does_not_invent_the_last_values(daily_csv, capsys, fill, said):
+    # --fill interpolate (and ffill) repeated the last value over missing values at the
+    # end of the file (e.g. the rows of the dates to forecast), and forecast after them
     frame = daily_csv.copy()
     frame.iloc[-4:, 0] = np.nan
     frame.rename_axis("date").reset_index().to_csv("tail.csv", index=False)
     status, out, err = run(capsys, ["forecast", "tail.csv", *COMMAND, "--fill",
-                                    "interpolate", "--output", "tail_forecast.csv",
+                                    fill, "--output", "tail_forecast.csv",
                                     "--plot", ""])
     assert status == 0, err
-    assert "Dropped 4 last rows with nothing after them (2021-02-26, 2021-02-27, " in out
+    assert said in out
     table = pd.read_csv("tail_forecast.csv", parse_dates=["date"])
     assert table["date"].iloc[0] == frame.index[-4]

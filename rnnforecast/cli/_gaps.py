@@ -168,10 +168,28 @@ def _refuse_infinite(data, name):
                        f" ({dates_text(where)}); fix or remove them in the file")
 
 
+def _drop_unfilled_end(data, target, name):
+    """--fill ffill: rows at the end of the file without a value of the target (e.g. the
+    dates to forecast, left empty) are dropped and said so. Filled forward, the last
+    value would be repeated over them, and the forecast would start after values the file
+    does not have (interpolation drops them too: nothing after them to interpolate to)."""
+    last = data[target].last_valid_index()
+    if last is None:
+        return data  # no value at all: refused with the other checks
+    trail = data.index > last
+    if trail.any():
+        LOG.info(f"Dropped {count(int(trail.sum()), 'last row')} without a value of "
+                 f"{target!r} ({dates_text(data.index[trail])}): --fill ffill does not "
+                 "repeat the target over the end of the file; the forecast starts there.")
+    return data[~trail]
+
+
 def handle_missing(data, args, name):
     """(data, freq): data with missing values and dates handled as --fill says, and the
     frequency of the future dates (None: inferred from the index)."""
     _refuse_infinite(data, name)
+    if args.fill == "ffill":
+        data = _drop_unfilled_end(data, args.target, name)
     offset, missing = find_missing_dates(data.index, args.freq, name)
     data = FILL_HANDLERS[args.fill](data, offset, missing, name)
     if args.freq is None and offset is not None and _own_offset(data.index) is None:
