@@ -545,3 +545,24 @@ def test_filling_does_not_invent_the_last_values(daily_csv, capsys, fill, said):
     assert said in out
     table = pd.read_csv("tail_forecast.csv", parse_dates=["date"])
     assert table["date"].iloc[0] == frame.index[-4]
+
+
+def test_a_baseline_fitted_with_known_columns_forecasts_with_their_future():
+    # fit_many(SeasonalNaiveForecaster(7), ..., known=[...]) accepted the known columns,
+    # then forecast_many(..., future=...) refused: the baseline recorded no layout
+    idx = pd.date_range("2020-01-01", periods=60, freq="D")
+    frames = {k: pd.DataFrame({"y": np.sin(np.arange(60) / 2) + i,
+                               "promo": (np.arange(60) % 5 == 0) * 1.0}, index=idx)
+              for i, k in enumerate("ab")}
+    models = fit_many(SeasonalNaiveForecaster(7), frames, window=14, horizon=3,
+                      known=["promo"])
+    assert models["a"].known_features_ == (1,) and models["a"].known_lead_ == 3
+    future = {k: pd.DataFrame({"promo": [1.0, 0.0, 0.0]},
+                              index=pd.date_range("2020-03-01", periods=3, freq="D"))
+              for k in "ab"}
+    table = forecast_many(models, frames, future=future)
+    # seasonal naive copies the target a week back, whatever the known columns say
+    np.testing.assert_allclose(table[table["series"] == "a"]["forecast"],
+                               frames["a"]["y"].to_numpy()[-7:-4])
+    with pytest.raises(ValueError, match="'future' parameter of forecast is needed"):
+        forecast(models["a"], frames["a"])

@@ -25,7 +25,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import check_finite, check_int
-from ..windowing import window_columns
+from ..windowing import known_layout, window_columns
 from ._conformal import local_scale
 
 __all__ = ["NaiveForecaster", "SeasonalNaiveForecaster"]
@@ -86,11 +86,13 @@ class _WindowBaseline(RegressorMixin, BaseEstimator):
         self
         """
         name = type(self).__name__
-        columns = window_columns(X)  # before the copy, which drops the names
+        columns = window_columns(X)  # before the copy, which drops the names and the
+        known = known_layout(X, name)  # columns known in advance (read by forecast)
         X = _as_windows(X, name)
         Y = _as_targets(y, len(X), name)
         self._check_params(*X.shape[1:])
         self._record_window_columns(columns)
+        self.known_features_, self.known_lead_ = known  # (), 0 without such columns
         self.n_timesteps_in_, self.n_step_features_in_ = X.shape[1:]
         self.n_features_in_ = self.n_step_features_in_
         self.n_outputs_ = Y.shape[1]
@@ -160,6 +162,10 @@ class NaiveForecaster(_WindowBaseline):
     conformal_scales_ : ndarray of shape (n_samples,)
         Local scale of each training window (mean absolute one-step change of the
         target).
+    known_features_, known_lead_ : tuple of int, int
+        The features of the windows known in advance and their lead
+        (``make_windows(..., known=...)``; ``()`` and 0 without), so that ``forecast``
+        builds the same windows from the history and ``future``.
 
     Examples
     --------
@@ -200,6 +206,10 @@ class SeasonalNaiveForecaster(_WindowBaseline):
     conformal_scales_ : ndarray of shape (n_samples,)
         Local scale of each training window (mean absolute one-step change of the
         target).
+    known_features_, known_lead_ : tuple of int, int
+        The features of the windows known in advance and their lead
+        (``make_windows(..., known=...)``; ``()`` and 0 without), so that ``forecast``
+        builds the same windows from the history and ``future``.
 
     Examples
     --------
