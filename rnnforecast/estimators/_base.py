@@ -127,6 +127,8 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
         padded steps, at the end of each sequence, are NaN in every feature. They come
         back as one NaN-padded array (``_sequences``); ``n_timesteps_in_`` is then None.
         """
+        if not reset:
+            self._check_fitted_options()
         dtype = np.float64
         ragged = False
         columns = window_columns(X)   # of windows made from a DataFrame, or None
@@ -217,6 +219,36 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
                 f"{type(self).__name__} was fitted on windows of shape {expected}. Make the "
                 "windows with the same window length and columns as in fit.")
 
+    # ----------------------------------------------------------------- fitted options
+    #: Parameters that a fitted model's outputs depend on beyond the network's shape
+    #: (read again when predicting, stepping, exporting or continuing a fit): recorded
+    #: with each new network, and a later change is refused until the next fresh fit.
+    _FITTED_OPTIONS = ()
+
+    def _record_fitted_options(self):
+        """Remember the ``_FITTED_OPTIONS`` the new network is trained (or loaded) with."""
+        self._fitted_options = {name: getattr(self, name) for name in self._FITTED_OPTIONS}
+
+    def _check_fitted_options(self):
+        """Refuse options changed by ``set_params`` since the network was made: the
+        fitted scaling, skip and weights follow the old value, so using either the old
+        or the new one would answer another question than the caller asked."""
+        fitted = getattr(self, "_fitted_options", None) or {}
+        changed = [(name, old, getattr(self, name)) for name, old in fitted.items()
+                   if not _same_option(old, getattr(self, name))]
+        if not changed:
+            return
+        name = type(self).__name__
+        raise ValueError(
+            f"{name} was fitted with other parameters than it has now (changed by "
+            "set_params after fit):" +
+            "".join(f"\n    {n}: {old!r} in fit, now {new!r}" for n, old, new in changed) +
+            "\nThe fitted model (its scaling and weights) depends on them, "
+            "so predictions, stepping, exports and continued fits (partial_fit, "
+            "warm_start) cannot follow the new values. Set them back with "
+            f"set_params({', '.join(f'{n}={old!r}' for n, old, _ in changed)}), or fit "
+            "again with warm_start=False to use the new values.")
+
     # ----------------------------------------------------------------- network
     def _make_spec(self, n_features, n_outputs):
         return NetworkSpec(self.cell, n_features, self.hidden_size, n_outputs,
@@ -262,6 +294,7 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
         self._network = _Network(spec, params)
         self._optimizer = self._new_optimizer()
         self._reset_training_record()
+        self._record_fitted_options()
 
     def _reset_training_record(self):
         self.loss_curve_, self.n_iter_, self.best_loss_ = [], 0, np.inf
@@ -510,6 +543,15 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
         if not stopped and warn:  # partial_fit's single epoch does not warn
             warnings.warn(f"Stochastic optimizer: maximum iterations ({max_iter}) reached and "
                           "the optimization hasn't converged yet.", ConvergenceWarning)
+
+
+def _same_option(a, b):
+    """Whether two values of one parameter are the same setting (1 == True, 0 == 0.0)."""
+    try:
+        return bool(a == b) and (a is None) == (b is None)
+    except (TypeError, ValueError):   # e.g. arrays of different shapes
+        return False
+
 
 def _mean_one(weights):
     """Weights divided by their mean (all zeros stay zeros)."""

@@ -195,6 +195,8 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _TokenInputMixin, _BaseRN
     Information Systems, 3(3), 263-286.
     """
 
+    _FITTED_OPTIONS = ("window_normalization", "max_timesteps", "return_sequences")
+
     _parameter_constraints = {
         **_BaseRNN._parameter_constraints,
         "pooling": [options(*POOLINGS)],

@@ -90,6 +90,7 @@ class _EncoderDecoder(_BaseRNN):
                                                            DTYPES[self.dtype]))
             self._optimizer = self._new_optimizer()
             self._reset_training_record()
+            self._record_fitted_options()
         self._optimizer.learning_rate = self.learning_rate_init
         dtype = DTYPES[self.dtype]
         targets = Targets(targets.U.astype(dtype), targets.Y if targets.Y.dtype.kind != "f"

@@ -107,6 +107,7 @@ def _check_spec(spec, owner):
 def recipe_of(estimator, owner):
     """The checked :class:`Recipe` of a fitted RNNForecaster or RNNClassifier."""
     check_is_fitted(estimator, "_network")
+    estimator._check_fitted_options()
     spec = estimator._network.spec
     if hasattr(spec, "encoder"):   # nn._seq2seq.Seq2SeqSpec: two networks
         raise ValueError(

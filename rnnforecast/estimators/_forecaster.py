@@ -198,6 +198,9 @@ class RNNForecaster(RegressorMixin, TransformerMixin, QuantileLevels, WindowFitt
         Whether the last fit held out windows and stopped early.
     """
 
+    _FITTED_OPTIONS = ("window_normalization", "target_feature", "linear_skip",
+                       "return_sequences")
+
     _parameter_constraints = {
         **_BaseRNN._parameter_constraints,
         "loss": [options("squared_error", "absolute_error", "huber", "quantile")],

@@ -87,6 +87,8 @@ clip_norm, dtype, n_threads, random_state, verbose, warm_start
     conformal_scales_ : ndarray of shape (n_validation,)
     """
 
+    _FITTED_OPTIONS = ("window_normalization", "target_feature")
+
     _parameter_constraints = {
         **_EncoderDecoder._parameter_constraints,
         "loss": [options("squared_error", "absolute_error", "huber")],

@@ -109,6 +109,7 @@ class Stepper:
                 "encoder leaves (nn/_seq2seq.py, greedy_decode); to step one decoder "
                 "sequence yourself, start rnnforecast.nn._stepper.NetworkStepper from that "
                 "state.")
+        estimator._check_fitted_options()
         self.estimator = estimator
         self._classifier = is_classifier(estimator)
         self.window = self._check_window(window)

@@ -25,6 +25,7 @@ class _TokenInputMixin:
         X = token_array(X)
         ids = np.nan_to_num(X[:, :, 0], nan=0.0).astype(np.int64)
         if not reset:
+            self._check_fitted_options()
             check_ids(ids, self.vocabulary_size_, "X")
             return X
         top = int(ids.max())

@@ -124,6 +124,7 @@ class _WeightsMixin:
             self._reset_training_record()
         if not keep_scaling:
             self._input_ndim = 3  # windows of any length: no column count to check
+            self._record_fitted_options()
         self._after_load_state_dict(spec, keep_scaling)
         self._set_extra_state(extra)
         return self

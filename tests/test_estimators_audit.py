@@ -1,0 +1,93 @@
+"""Audit of the estimators as a scikit-learn / pandas / PyTorch user drives them: each
+test pins a case that used to give a silently wrong answer (or an unclear error)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import rnnforecast
+from rnnforecast import RNNClassifier, RNNForecaster, RNNSeq2SeqForecaster, make_windows
+
+from _estimator_helpers import FAST, labelled_windows, windowed_series
+
+
+def two_column_windows():
+    """Windows of a target "a" and a covariate "b" on another level, y two steps of "a"."""
+    t = np.arange(150.0)
+    frame = pd.DataFrame({"a": np.sin(t / 5) + 0.01 * t, "b": 10 + 3 * np.cos(t / 7)},
+                         index=pd.date_range("2000", periods=150, freq="D"))
+    return frame, *make_windows(frame, 8, 2, target="a")
+
+
+# ------------------------------------------------------------ set_params after fit
+@pytest.mark.parametrize("name, value", [("window_normalization", "zscore"),
+                                         ("max_timesteps", 3),
+                                         ("return_sequences", True)])
+def test_classifier_options_changed_after_fit_are_refused(name, value):
+    X, y = labelled_windows()
+    model = RNNClassifier(**FAST, window_normalization=None).fit(X, y)
+    expected = model.predict_proba(X)
+    model.set_params(**{name: value})
+    for call in (lambda: model.predict_proba(X), lambda: model.predict(X),
+                 lambda: model.transform(X), model.stepper,
+                 lambda: model.partial_fit(X, y)):
+        with pytest.raises(ValueError, match=f"{name}: .* in fit, now {value!r}"):
+            call()
+    model.set_params(**{name: RNNClassifier().get_params()[name]
+                        if name != "window_normalization" else None})
+    np.testing.assert_array_equal(model.predict_proba(X), expected)
+
+
+@pytest.mark.parametrize("name, value", [("window_normalization", "mean"),
+                                         ("target_feature", 1),
+                                         ("linear_skip", False),
+                                         ("return_sequences", True)])
+def test_forecaster_options_changed_after_fit_are_refused(name, value):
+    frame, X, y = two_column_windows()
+    model = RNNForecaster(**FAST).fit(X, y)
+    model.set_params(**{name: value})
+    for call in (lambda: model.predict(X), model.stepper,
+                 lambda: model.forecast(frame, interval=0.8),
+                 lambda: model.set_params(warm_start=True).fit(X, y)):
+        with pytest.raises(ValueError, match=f"set_params\\({name}="):
+            call()
+
+
+def test_a_changed_target_feature_no_longer_moves_the_intervals():
+    """Intervals used to be scaled by the local scale of the feature named after fit."""
+    frame, X, y = two_column_windows()
+    model = RNNForecaster(**FAST).fit(X, y)
+    expected = model.forecast(frame, interval=0.8)
+    with pytest.raises(ValueError, match="target_feature: 0 in fit, now 1"):
+        model.set_params(target_feature=1).forecast(frame, interval=0.8)
+    pd.testing.assert_frame_equal(model.set_params(target_feature=0).forecast(
+        frame, interval=0.8), expected)
+
+
+def test_seq2seq_forecaster_target_feature_changed_after_fit_is_refused():
+    _, X, y = two_column_windows()
+    model = RNNSeq2SeqForecaster(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="target_feature: 0 in fit, now 1"):
+        model.set_params(target_feature=1).predict(X)
+
+
+def test_options_of_a_fresh_fit_and_of_a_saved_model_are_the_fitted_ones(tmp_path):
+    X, y = labelled_windows()
+    model = RNNClassifier(**FAST, window_normalization=None).fit(X, y)
+    model.set_params(window_normalization="mean").fit(X, y)     # a fresh fit takes them
+    rnnforecast.save(model, tmp_path / "m.zip")
+    loaded = rnnforecast.load(tmp_path / "m.zip")
+    np.testing.assert_array_equal(loaded.predict_proba(X), model.predict_proba(X))
+    with pytest.raises(ValueError, match="window_normalization: 'mean' in fit, now None"):
+        loaded.set_params(window_normalization=None).predict(X)
+
+
+@pytest.mark.parametrize("export", ["to_onnx", "to_torch"])
+def test_exports_refuse_options_changed_after_fit(export):
+    pytest.importorskip("onnx" if export == "to_onnx" else "torch")
+    from rnnforecast import estimators
+    X, y = labelled_windows()
+    model = RNNClassifier(**FAST, window_normalization=None).fit(X, y)
+    model.set_params(window_normalization="zscore")
+    with pytest.raises(ValueError, match="window_normalization: None in fit, now 'zscore'"):
+        getattr(estimators, export)(model)
