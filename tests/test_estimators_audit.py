@@ -91,3 +91,41 @@ def test_exports_refuse_options_changed_after_fit(export):
     model.set_params(window_normalization="zscore")
     with pytest.raises(ValueError, match="window_normalization: None in fit, now 'zscore'"):
         getattr(estimators, export)(model)
+
+
+# ------------------------------------------------------------ weights from elsewhere
+def series_frame():
+    t = np.arange(120.0)
+    return pd.Series(np.sin(t / 5) + 0.01 * t, index=pd.date_range("2000", periods=120))
+
+
+def test_loading_other_weights_drops_the_calibration_residuals():
+    """Intervals used to keep the old network's residuals around the new one's forecast."""
+    series = series_frame()
+    X, y = make_windows(series.to_numpy(), 8, 2)
+    model = RNNForecaster(**FAST).fit(X, y)
+    other = RNNForecaster(**{**FAST, "random_state": 1}).fit(X, y)
+    model.load_state_dict(other.state_dict())
+    assert not hasattr(model, "conformal_residuals_") and model.calibration_ == "none"
+    with pytest.raises(ValueError, match="no conformal_residuals_"):
+        model.forecast(series, interval=0.9)
+
+
+def test_loading_the_same_weights_keeps_the_calibration_residuals():
+    X, y = make_windows(series_frame().to_numpy(), 8, 2)
+    model = RNNForecaster(**FAST).fit(X, y)
+    residuals = model.conformal_residuals_.copy()
+    state = {k: v.astype(np.float64) for k, v in model.state_dict().items()}
+    model.load_state_dict(state)
+    np.testing.assert_array_equal(model.conformal_residuals_, residuals)
+
+
+def test_seq2seq_forecaster_loading_other_weights_drops_the_residuals():
+    _, X, y = two_column_windows()
+    params = dict(hidden_size=4, max_iter=2, early_stopping=True)
+    model = RNNSeq2SeqForecaster(**params, random_state=0).fit(X, y)
+    assert hasattr(model, "conformal_residuals_")
+    model.load_state_dict(RNNSeq2SeqForecaster(**params, random_state=1).fit(X, y)
+                          .state_dict())
+    assert not hasattr(model, "conformal_residuals_")
+

@@ -19,7 +19,7 @@ from ..nn.optimizers import add_l2_penalty, clip_grad_norm
 from ._base import PREDICT_BATCH, _BaseRNN, limit_blas_threads, options
 from ._sequences import length_batches
 from ._training import TrainingDiverged, iter_batches, weighted_loss
-from ._weights import DTYPES, _Network, _real_arrays
+from ._weights import DTYPES, _Network, _real_arrays, _same_state, drop_calibration
 
 
 class Targets:
@@ -196,6 +196,8 @@ class _EncoderDecoder(_BaseRNN):
                 "must be those of state_dict(), with the same shapes); wrong or missing:" +
                 "".join(f"\n    {line}" for line in wrong) +
                 "\nFit the estimator on data of the same vocabularies and sizes first.")
+        if not _same_state(self.state_dict(), params, params):
+            drop_calibration(self)
         self._network = _Network(self._network.spec, params)
         return self
 

@@ -95,6 +95,8 @@ class _WeightsMixin:
         outputs keeps its input and target scaling (weights moved between estimators
         fitted on the same data predict the same). Otherwise the estimator becomes
         usable for prediction without input or target scaling, on windows of any length.
+        Calibration residuals (``conformal_residuals_`` and the like) were measured on
+        the old weights: they are dropped unless the loaded weights are the same.
         """
         extra = {k: state_dict[k] for k in self._EXTRA_STATE if k in state_dict}
         params = _real_arrays({k: v for k, v in state_dict.items() if k not in extra},
@@ -113,6 +115,7 @@ class _WeightsMixin:
             == (spec.input_size, spec.output_size))
         self._check_loaded_outputs(spec)
         extra = self._check_extra_state(extra, spec, keep_scaling)  # before any change
+        same_weights = keep_scaling and _same_state(self.state_dict(), params, state_dict)
         message = None if keep_scaling else self._unfitted_load_message(extra, spec)
         if message:
             warnings.warn(message, UserWarning, stacklevel=2)
@@ -127,6 +130,8 @@ class _WeightsMixin:
             self._record_fitted_options()
         self._after_load_state_dict(spec, keep_scaling)
         self._set_extra_state(extra)
+        if not same_weights:
+            drop_calibration(self)
         return self
 
     def _check_loaded_outputs(self, spec):
@@ -189,3 +194,25 @@ def _check_state_dict(params, spec):
         raise ValueError(f"The state_dict arrays do not fit cell={spec.cell!r} with "
                          f"hidden_size={spec.hidden_size}:" +
                          "".join(f"\n    {line}" for line in wrong))
+
+
+#: Fitted attributes measured on the weights (held-out residuals for intervals).
+CALIBRATION_ATTRIBUTES = ("conformal_residuals_", "conformal_scales_", "quantile_residuals_")
+
+
+def drop_calibration(estimator):
+    """Remove the calibration residuals of weights that were just replaced: intervals
+    made from them would describe another network's errors."""
+    for name in CALIBRATION_ATTRIBUTES:
+        estimator.__dict__.pop(name, None)
+    if hasattr(estimator, "calibration_"):
+        estimator.calibration_ = "none"
+
+
+def _same_state(current, params, state_dict):
+    """Whether a state dict (its checked ``params`` and the raw extra entries) holds
+    exactly the ``current`` weights."""
+    loaded = {**{k: np.asarray(v) for k, v in state_dict.items()}, **params}
+    return loaded.keys() == current.keys() and all(
+        np.array_equal(np.asarray(loaded[k], dtype=np.float64), current[k])
+        for k in current)
