@@ -129,3 +129,30 @@ def test_seq2seq_forecaster_loading_other_weights_drops_the_residuals():
                           .state_dict())
     assert not hasattr(model, "conformal_residuals_")
 
+
+def test_from_torch_into_a_fitted_classifier_forgets_its_fit():
+    """The old classes (and scaling) used to label the new network's outputs."""
+    torch = pytest.importorskip("torch")
+    from rnnforecast.estimators import from_torch
+    X, y = labelled_windows()
+    model = RNNClassifier(**FAST, cell="lstm", bidirectional=False).fit(X, y)
+    torch.manual_seed(0)
+    from_torch(torch.nn.LSTM(1, 6, batch_first=True), torch.nn.Linear(6, 2), model,
+               n_timesteps=8)
+    np.testing.assert_array_equal(model.classes_, [0, 1])
+    assert model.n_iter_ == 0 and model.loss_curve_ == []
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(n_timesteps=0), "'n_timesteps' parameter of from_torch must be an int"),
+    (dict(n_timesteps=2.5), "range \\[1, inf\\).*Got 2.5"),
+    (dict(y_scale=[0.0, 1.0]), "'y_scale' .* finite positive value"),
+    (dict(x_scale=[-1.0]), "'x_scale' .* finite positive value"),
+])
+def test_from_torch_refuses_meaningless_window_lengths_and_scales(bad, match):
+    torch = pytest.importorskip("torch")
+    from rnnforecast.estimators import from_torch
+    kwargs = {"n_timesteps": 8, **bad}
+    with pytest.raises(ValueError, match=match):
+        from_torch(torch.nn.GRU(1, 3), torch.nn.Linear(3, 2), RNNForecaster(cell="gru"),
+                   **kwargs)

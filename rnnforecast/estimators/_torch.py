@@ -16,7 +16,7 @@ was trained with, becomes a fitted estimator (``predict``, ``forecast``, interva
 """
 
 import numpy as np
-from sklearn.base import is_classifier
+from sklearn.base import clone, is_classifier
 
 from ._export import recipe_of
 
@@ -161,14 +161,36 @@ def to_torch(estimator, dtype=None):
 CELLS_OF_LAYERS = {name: cell for cell, name in LAYERS.items()}
 
 
-def _statistic(value, size, name, default):
-    """A scaling statistic as a float64 array of shape (size,), checked."""
+def _statistic(value, size, name, default, positive=False):
+    """A scaling statistic as a float64 array of shape (size,), checked (``positive``:
+    every value > 0, as a standard deviation)."""
     array = np.full(size, default, dtype=np.float64) if value is None else \
         np.asarray(value, dtype=np.float64).reshape(-1)
-    if array.shape != (size,) or not np.all(np.isfinite(array)):
+    if array.shape != (size,) or not np.all(np.isfinite(array)) or \
+            (positive and not np.all(array > 0)):
         raise ValueError(f"The '{name}' parameter of from_torch must hold {size} finite "
-                         f"value(s), one per feature or output. Got {value!r} instead.")
+                         f"{'positive ' if positive else ''}value(s), one per feature or "
+                         f"output. Got {value!r} instead.")
     return array
+
+
+def _window_length(n_timesteps):
+    """``n_timesteps`` as an int >= 1, or a ValueError (2.5 is not rounded)."""
+    if isinstance(n_timesteps, (bool, np.bool_)) or \
+            not isinstance(n_timesteps, (int, np.integer)) or n_timesteps < 1:
+        raise ValueError(
+            "The 'n_timesteps' parameter of from_torch must be an int in the range "
+            f"[1, inf), the window length the network was trained on. Got "
+            f"{n_timesteps!r} instead.")
+    return int(n_timesteps)
+
+
+def _forget_fit(estimator):
+    """Leave ``estimator`` with its parameters only, as ``clone`` would make it (its
+    output configuration kept): from_torch sets every fitted attribute anew."""
+    fresh = clone(estimator).__dict__
+    estimator.__dict__.clear()
+    estimator.__dict__.update(fresh)
 
 
 def from_torch(rnn, head, estimator, *, n_timesteps, x_mean=None, x_scale=None,
@@ -192,12 +214,14 @@ def from_torch(rnn, head, estimator, *, n_timesteps, x_mean=None, x_scale=None,
     head : torch.nn.Linear
         Reading the last hidden state (or the pooled states, ``pooling``).
     estimator : RNNForecaster or RNNClassifier
-        Its ``cell`` must match ``rnn``; it is set up and returned.
+        Its ``cell`` must match ``rnn``; it is set up and returned. Only its parameters
+        are read: anything an earlier fit left (scaling, classes, calibration residuals)
+        is dropped first.
     n_timesteps : int
-        Window length the network was trained on.
+        Window length the network was trained on, at least 1.
     x_mean, x_scale : array-like of shape (n_features,), default=None (0 and 1)
     y_mean, y_scale : array-like of shape (n_outputs,), default=None (0 and 1)
-        Forecaster only.
+        Forecaster only. Scales must be positive.
     classes : array-like of shape (n_outputs,), default=None
         Classifier only: the label of each output (default 0 .. n_outputs - 1).
     skip : torch.nn.Linear, default=None
@@ -230,6 +254,7 @@ def from_torch(rnn, head, estimator, *, n_timesteps, x_mean=None, x_scale=None,
             f"{LAYERS.get(estimator.cell, 'LSTM')} for cell={estimator.cell!r} of "
             f"{type(estimator).__name__}. Got {type(rnn).__name__}(bidirectional="
             f"{bidirectional}).")
+    n_timesteps = _window_length(n_timesteps)
     state = {k: v.detach().cpu().numpy() for k, v in rnn.state_dict().items()}
     state.update({f"head.{k}": v.detach().cpu().numpy() for k, v in head.state_dict().items()})
     if skip is not None:
@@ -242,6 +267,7 @@ def from_torch(rnn, head, estimator, *, n_timesteps, x_mean=None, x_scale=None,
                 f"more than n_timesteps={n_timesteps}.")
         state.update({f"skip.{k}": v.detach().cpu().numpy().astype(np.float64)
                       for k, v in skip.state_dict().items()})
+    _forget_fit(estimator)
     if cell == "rnn":
         estimator.set_params(nonlinearity=rnn.nonlinearity)
     with warnings.catch_warnings():
@@ -251,10 +277,10 @@ def from_torch(rnn, head, estimator, *, n_timesteps, x_mean=None, x_scale=None,
     scaler = WindowScaler() if classifier else WindowScaler(
         estimator.window_normalization, estimator.target_feature, estimator.return_sequences)
     scaler.x_mean_ = _statistic(x_mean, spec.input_size, "x_mean", 0.0)
-    scaler.x_scale_ = _statistic(x_scale, spec.input_size, "x_scale", 1.0)
+    scaler.x_scale_ = _statistic(x_scale, spec.input_size, "x_scale", 1.0, positive=True)
     scaler.y_mean_ = _statistic(y_mean, spec.output_size, "y_mean", 0.0)
-    scaler.y_scale_ = _statistic(y_scale, spec.output_size, "y_scale", 1.0)
-    estimator._scaler, estimator.n_timesteps_in_ = scaler, int(n_timesteps)
+    scaler.y_scale_ = _statistic(y_scale, spec.output_size, "y_scale", 1.0, positive=True)
+    estimator._scaler, estimator.n_timesteps_in_ = scaler, n_timesteps
     if classifier:
         estimator._raw_input = False
         if classes is not None:
