@@ -156,3 +156,37 @@ def test_from_torch_refuses_meaningless_window_lengths_and_scales(bad, match):
     with pytest.raises(ValueError, match=match):
         from_torch(torch.nn.GRU(1, 3), torch.nn.Linear(3, 2), RNNForecaster(cell="gru"),
                    **kwargs)
+
+
+# ------------------------------------------------------------ interrupts
+def interrupting_epoch(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("Estimator, data", [(RNNForecaster, windowed_series),
+                                             (RNNClassifier, labelled_windows)])
+def test_an_interrupt_before_any_epoch_leaves_no_network_to_predict_with(
+        monkeypatch, Estimator, data):
+    """predict used to answer with the random initial weights (plus the linear skip)."""
+    from sklearn.exceptions import NotFittedError
+    import rnnforecast.estimators._base as base
+    X, y = data()
+    model = Estimator(**FAST).fit(X, y)
+    monkeypatch.setattr(base, "run_epoch", interrupting_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(X, y)
+    assert model.interrupted_ and model.n_iter_ == 0
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+
+
+def test_an_interrupted_partial_fit_keeps_the_previous_model(monkeypatch):
+    import rnnforecast.estimators._base as base
+    X, y = windowed_series()
+    model = RNNForecaster(**FAST).fit(X, y)
+    expected, residuals = model.predict(X), model.conformal_residuals_
+    monkeypatch.setattr(base, "run_epoch", interrupting_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        model.partial_fit(X, y)
+    np.testing.assert_array_equal(model.predict(X), expected)
+    assert model.conformal_residuals_ is residuals   # measured on these same weights

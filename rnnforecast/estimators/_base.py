@@ -400,10 +400,23 @@ class _BaseRNN(_WeightsMixin, BaseEstimator):
             self._init_network(n_features, n_outputs)
         self._optimizer.learning_rate = self.learning_rate_init
         max_iter = 1 if incremental else self.max_iter
-        with limit_blas_threads(self.n_threads), reparametrised(self):
+        with self._unfitted_if_untrained(), limit_blas_threads(self.n_threads), \
+                reparametrised(self):
             self._train(X, Y, max_iter, validation, split, warn=not incremental,
                         sample_weight=sample_weight, lengths=lengths)
         return self
+
+    @contextmanager
+    def _unfitted_if_untrained(self):
+        """Around a fit's epochs: an interrupt before any epoch of the network was
+        complete leaves the estimator unfitted, since its weights are the random initial
+        ones, which predict must not pass off as a trained model."""
+        try:
+            yield
+        except KeyboardInterrupt:
+            if self.n_iter_ == 0:
+                del self._network
+            raise
 
     def _learning_rate_at(self, epoch, max_iter):
         """The learning rate of the epoch (0-based) of a fit of ``max_iter`` epochs."""

@@ -95,7 +95,7 @@ class _EncoderDecoder(_BaseRNN):
         dtype = DTYPES[self.dtype]
         targets = Targets(targets.U.astype(dtype), targets.Y if targets.Y.dtype.kind != "f"
                           else targets.Y.astype(dtype), targets.lengths, targets.out_lengths)
-        with limit_blas_threads(self.n_threads):
+        with self._unfitted_if_untrained(), limit_blas_threads(self.n_threads):
             X = X.astype(dtype) if X.dtype.kind == "f" else X   # floats, or token ids
             self._train(X, targets, self.max_iter, validation, split,
                         sample_weight=sample_weight)

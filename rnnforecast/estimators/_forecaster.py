@@ -173,7 +173,9 @@ class RNNForecaster(RegressorMixin, TransformerMixin, QuantileLevels, WindowFitt
     interrupted_ : bool
         Present and True when a KeyboardInterrupt stopped the last fit; the estimator
         keeps the weights of the last complete (or best) epoch, and the interrupt
-        propagates to the caller.
+        propagates to the caller. Interrupted before any epoch was complete, it is left
+        unfitted (``predict`` raises ``NotFittedError``) rather than predict with the
+        random initial weights.
     conformal_residuals_ : ndarray of shape (n_validation, n_outputs)
         ``y - prediction`` on the held-out last windows (many-to-one, see
         ``calibration``), used for prediction intervals by ``forecast``. The linear skip
