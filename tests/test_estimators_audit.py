@@ -190,3 +190,35 @@ def test_an_interrupted_partial_fit_keeps_the_previous_model(monkeypatch):
         model.partial_fit(X, y)
     np.testing.assert_array_equal(model.predict(X), expected)
     assert model.conformal_residuals_ is residuals   # measured on these same weights
+
+
+# ------------------------------------------------------------ score
+def step_labelled_windows():
+    X, _ = windowed_series()
+    steps = np.diff(X[:, :, 0], axis=1, prepend=X[:, :1, 0])
+    return X, np.where(steps > 0, "up", "down")
+
+
+def test_classifier_score_of_sequences_follows_sample_weight():
+    """With return_sequences the weights used to be ignored."""
+    X, Y = step_labelled_windows()
+    model = RNNClassifier(**FAST, return_sequences=True).fit(X, Y)
+    pred = model.predict(X)
+    weights = np.r_[np.ones(10), np.zeros(len(X) - 10)]
+    assert model.score(X, Y, sample_weight=weights) == pytest.approx(
+        np.mean(pred[:10] == Y[:10]))
+    per_step = np.zeros(Y.shape)
+    per_step[:, -1] = 1.0
+    assert model.score(X, Y, sample_weight=per_step) == pytest.approx(
+        np.mean(pred[:, -1] == Y[:, -1]))
+    with pytest.raises(ValueError, match="'sample_weight' argument of RNNClassifier.score"):
+        model.score(X, Y, sample_weight=np.ones(3))
+
+
+def test_classifier_score_of_sequences_of_different_lengths_follows_sample_weight():
+    X, Y = step_labelled_windows()
+    X, Y = [X[0], X[1, :5], X[2]], [Y[0], Y[1, :5], Y[2]]
+    model = RNNClassifier(**FAST, return_sequences=True).fit(X, Y)
+    pred = model.predict(X)
+    assert model.score(X, Y, sample_weight=[0.0, 1.0, 0.0]) == pytest.approx(
+        np.mean(pred[1] == Y[1]))

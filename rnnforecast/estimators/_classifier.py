@@ -488,16 +488,22 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _TokenInputMixin, _BaseRN
         return np.log(self.predict_proba(X))
 
     def score(self, X, y, sample_weight=None):
-        """Mean accuracy (over all time steps with ``return_sequences``)."""
+        """Mean accuracy (over all time steps with ``return_sequences``).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each sequence; with ``return_sequences`` of each of its time steps
+            (or (n_samples, n_timesteps), one per step), as in ``fit``.
+        """
         pred = self.predict(X)
-        if self.return_sequences and isinstance(pred, list):      # different lengths
-            y = ragged_labels(y, np.array([len(p) for p in pred]))
+        if not self.return_sequences:
+            return accuracy_score(np.asarray(y), pred, sample_weight=sample_weight)
+        lengths = np.array([len(p) for p in pred])
+        weights = None if sample_weight is None else _step_weights(sample_weight, lengths)
+        if isinstance(pred, list):      # different lengths
+            y = ragged_labels(y, lengths)
             return accuracy_score(np.concatenate([row[:len(p)] for row, p in zip(y, pred)]),
-                                  np.concatenate(pred))
-        y = np.asarray(y)
-        if self.return_sequences:
-            return accuracy_score(y.ravel(), pred.ravel())
-        return accuracy_score(y, pred, sample_weight=sample_weight)
+                                  np.concatenate(pred), sample_weight=weights)
+        return accuracy_score(np.asarray(y).ravel(), pred.ravel(), sample_weight=weights)
 
     def stepper(self, window=None):
         """A :class:`~rnnforecast.estimators.Stepper` that feeds this classifier one time
@@ -536,3 +542,17 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _TokenInputMixin, _BaseRN
         if not hasattr(self, "classes_") or len(self.classes_) != spec.output_size:
             self.classes_ = np.arange(spec.output_size)
         self._scaler = WindowScaler.identity(spec.input_size)
+
+
+def _step_weights(sample_weight, lengths):
+    """One weight per real time step, concatenated over the sequences: each sequence's
+    weight repeated over its ``lengths[i]`` steps, or its row of per-step weights."""
+    w = np.asarray(sample_weight, dtype=np.float64)
+    if w.ndim not in (1, 2) or len(w) != len(lengths) or (
+            w.ndim == 2 and w.shape[1] < lengths.max(initial=0)):
+        raise ValueError(
+            f"The 'sample_weight' argument of RNNClassifier.score must have shape "
+            f"({len(lengths)},), one weight per sequence, or ({len(lengths)}, "
+            f"{lengths.max(initial=0)}), one per time step. Got shape {w.shape} instead.")
+    return np.concatenate([np.full(L, w[i]) if w.ndim == 1 else w[i, :L]
+                           for i, L in enumerate(lengths)])
