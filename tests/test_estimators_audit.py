@@ -222,3 +222,11 @@ def test_classifier_score_of_sequences_of_different_lengths_follows_sample_weigh
     pred = model.predict(X)
     assert model.score(X, Y, sample_weight=[0.0, 1.0, 0.0]) == pytest.approx(
         np.mean(pred[1] == Y[1]))
+
+
+def test_forecaster_score_names_a_y_of_another_length():
+    X, y = windowed_series()
+    model = RNNForecaster(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match=r"'y' argument of RNNForecaster.score .* \(111, 2\)"
+                                         r"\. Got an array of shape \(110, 2\)"):
+        model.score(X, y[:-1])

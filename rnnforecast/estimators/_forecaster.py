@@ -318,6 +318,11 @@ class RNNForecaster(RegressorMixin, TransformerMixin, QuantileLevels, WindowFitt
         """
         pred = self.predict(X)
         y, n = np.asarray(y), len(pred)
+        if y.ndim == 0 or len(y) != n or y.size != pred.size:
+            raise ValueError(
+                f"The 'y' argument of RNNForecaster.score must have one row per window of "
+                f"X, shaped like the predictions {pred.shape}. Got an array of shape "
+                f"{y.shape} instead.")
         return r2_score(y.reshape(n, -1), pred.reshape(n, -1), sample_weight=sample_weight)
 
     def stepper(self, window=None):
