@@ -230,3 +230,25 @@ def test_forecaster_score_names_a_y_of_another_length():
     with pytest.raises(ValueError, match=r"'y' argument of RNNForecaster.score .* \(111, 2\)"
                                          r"\. Got an array of shape \(110, 2\)"):
         model.score(X, y[:-1])
+
+
+def test_autoencoder_reverse_changed_after_fit_is_refused():
+    """The reconstructions used to come back in reversed time order."""
+    from rnnforecast import RNNAutoencoder
+    X, _ = windowed_series()
+    model = RNNAutoencoder(hidden_size=4, max_iter=2, random_state=0).fit(X)
+    expected = model.score(X)
+    model.set_params(reverse=not model.reverse)
+    for call in (lambda: model.score(X), lambda: model.transform(X)):
+        with pytest.raises(ValueError, match="reverse: True in fit, now False"):
+            call()
+    assert model.set_params(reverse=True).score(X) == expected
+
+
+def test_seq2seq_input_encoding_changed_after_fit_is_refused():
+    from rnnforecast import RNNSeq2Seq
+    X = np.array([list("abc"), list("bca"), list("cab"), list("acb")])
+    model = RNNSeq2Seq(input_encoding="onehot", hidden_size=4, max_iter=2,
+                       random_state=0).fit(X, X[:, ::-1])
+    with pytest.raises(ValueError, match="input_encoding: 'onehot' in fit, now 'embedding'"):
+        model.set_params(input_encoding="embedding").predict(X)

@@ -76,6 +76,8 @@ alpha, clip_norm, dtype, n_threads, random_state, verbose, warm_start
     (40, 4)
     """
 
+    _FITTED_OPTIONS = ("reverse",)
+
     _parameter_constraints = {
         **_EncoderDecoder._parameter_constraints,
         "reverse": ["boolean"],

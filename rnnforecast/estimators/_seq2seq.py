@@ -127,6 +127,8 @@ class RNNSeq2Seq(_EncoderDecoder):
     [['2', '$']]
     """
 
+    _FITTED_OPTIONS = ("input_encoding", "end_label")
+
     _parameter_constraints = {
         **_EncoderDecoder._parameter_constraints,
         "input_encoding": [options("values", "onehot", "embedding")],
@@ -216,6 +218,8 @@ class RNNSeq2Seq(_EncoderDecoder):
     def _check_inputs(self, X, reset):
         """X as (n, T_in, D) float64 ("values", NaN after the end of shorter sequences)
         or (n, T_in) tokens, and the sequences' lengths (None when all have T_in)."""
+        if not reset:
+            self._check_fitted_options()
         if self.input_encoding == "values":
             X = self._check_X(X, reset)
             return X, lengths_of(X)
