@@ -16,7 +16,9 @@ read), with the suite's ``H``; and the three shipped series split as
 
 Printed per series: the coverage at 80 % and 95 %, the mean width of each interval in
 units of the series' MASE scale (the mean absolute seasonal difference of the history
-before the first origin), the candidates chosen at the origins, how often the intervals
+before the first origin; in the summary also the mean interval score, Gneiting & Raftery
+2007: the width plus ``2 / alpha`` times the distance of a value outside, in the same
+units, lower is better), the candidates chosen at the origins, how often the intervals
 fell back to seasonal naive's residuals (``interval_fallback_``, "fb") and how often
 ``predict`` refused the 95 % level, too few residuals even for that ("ref": the origin
 then counts for 80 % only; the user gets the error that says so). Then the mean
@@ -73,6 +75,7 @@ def run_series(name, train, horizon, m, n_origins, params):
     scale = float(np.mean(np.abs(first[lag:] - first[:-lag]))) or 1.0
     hits = {level: [] for level in LEVELS}
     widths = {level: [] for level in LEVELS}
+    scores = {level: [] for level in LEVELS}
     chosen, fallbacks, refused = [], 0, 0
     start = time.perf_counter()
     for origin in origins:
@@ -90,6 +93,10 @@ def run_series(name, train, horizon, m, n_origins, params):
             low, high = (result[c].to_numpy() for c in _columns(level))
             hits[level].append((low <= actual) & (actual <= high))
             widths[level].append((high - low) / scale)
+            alpha = 1 - level  # interval score: width + 2/alpha x the miss
+            scores[level].append((high - low + 2 / alpha * (np.maximum(low - actual, 0) +
+                                                            np.maximum(actual - high, 0)))
+                                 / scale)
         chosen.append(model.chosen_)
         fallbacks += bool(model.interval_fallback_)
     return {"name": name, "origins": len(origins), "horizon": horizon,
@@ -98,6 +105,8 @@ def run_series(name, train, horizon, m, n_origins, params):
             "hits": {lv: int(np.sum(hits[lv])) for lv in LEVELS},
             "n": {lv: len(hits[lv]) * horizon for lv in LEVELS},
             "width": {lv: float(np.mean(widths[lv])) if widths[lv] else np.nan
+                      for lv in LEVELS},
+            "score": {lv: float(np.mean(scores[lv])) if scores[lv] else np.nan
                       for lv in LEVELS},
             "chosen": chosen, "fallbacks": fallbacks, "refused": refused,
             "seconds": time.perf_counter() - start}
@@ -136,7 +145,8 @@ def summarize(rows):
         print(f"{round(level * 100)} %: mean over {len(rows)} series {per_series.mean():.3f}"
               f" (median {np.median(per_series):.3f}), pooled {pooled:.3f}, mean |gap| "
               f"{np.mean(np.abs(per_series - level)):.3f}, mean width "
-              f"{np.mean([r['width'][level] for r in rows]):.2f}; more than "
+              f"{np.mean([r['width'][level] for r in rows]):.2f}, mean interval score "
+              f"{np.mean([r['score'][level] for r in rows]):.2f}; more than "
               f"{round(far * 100)} points off on {len(off)}: {', '.join(off) or 'none'}")
 
 
