@@ -275,8 +275,9 @@ def test_classifier_rejects_continuous_targets(data):
                     "validation_fraction=0.9 hold out 2 and a purge gap of 0 window(s) "
                     "before them. Provide more windows or lower validation_fraction."),
     (RNNClassifier, "The validation split is empty: 2 samples with "
-                    "validation_fraction=0.9. Provide more samples of each class or raise "
-                    "validation_fraction."),
+                    "validation_fraction=0.9 leave none to validate on (samples are held "
+                    "out per class, from classes of at least 2 samples). Provide more "
+                    "samples, or set early_stopping=False."),
 ])
 def test_validation_split_without_training_windows(data, estimator_class, message):
     X, y, labels = data

@@ -252,3 +252,13 @@ def test_seq2seq_input_encoding_changed_after_fit_is_refused():
                        random_state=0).fit(X, X[:, ::-1])
     with pytest.raises(ValueError, match="input_encoding: 'onehot' in fit, now 'embedding'"):
         model.set_params(input_encoding="embedding").predict(X)
+
+
+def test_an_empty_validation_split_of_an_autoencoder_speaks_of_samples():
+    """The message used to ask an unsupervised estimator for more samples of each class
+    and a larger validation_fraction, which cannot help one sample."""
+    from rnnforecast import RNNAutoencoder
+    X, _ = windowed_series()
+    with pytest.raises(ValueError, match="1 samples .* Provide more samples, or set "
+                                         "early_stopping=False"):
+        RNNAutoencoder(hidden_size=3, max_iter=2, early_stopping=True).fit(X[:1])

@@ -212,6 +212,7 @@ def stratified_split(labels, validation_fraction, rng):
     if len(val) == 0:
         raise ValueError(
             f"The validation split is empty: {len(labels)} samples with "
-            f"validation_fraction={validation_fraction}. Provide more samples of each "
-            "class or raise validation_fraction.")
+            f"validation_fraction={validation_fraction} leave none to validate on "
+            "(samples are held out per class, from classes of at least 2 samples). "
+            "Provide more samples, or set early_stopping=False.")
     return train, val
