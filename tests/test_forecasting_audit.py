@@ -566,3 +566,18 @@ def test_a_baseline_fitted_with_known_columns_forecasts_with_their_future():
                                frames["a"]["y"].to_numpy()[-7:-4])
     with pytest.raises(ValueError, match="'future' parameter of forecast is needed"):
         forecast(models["a"], frames["a"])
+
+
+def test_a_baseline_refuses_parameters_changed_after_fit():
+    # set_params(target_feature=1) after fit made the baseline copy another column,
+    # its calibration residuals still those of the fitted one
+    X, y = make_windows(_daily(60)[["y"]].assign(x=1.0), 14, 3)
+    model = SeasonalNaiveForecaster(7).fit(X, y)
+    expected = model.predict(X)
+    model.set_params(target_feature=1, seasonal_period=2)
+    with pytest.raises(ValueError, match=r"fitted with other parameters than it has now"
+                                         r"(.|\n)*seasonal_period: 7 in fit, now 2"
+                                         r"(.|\n)*target_feature: 0 in fit, now 1"):
+        model.predict(X)
+    np.testing.assert_array_equal(model.set_params(target_feature=0, seasonal_period=7)
+                                  .predict(X), expected)

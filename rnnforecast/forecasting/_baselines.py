@@ -96,6 +96,7 @@ class _WindowBaseline(RegressorMixin, BaseEstimator):
         self.n_timesteps_in_, self.n_step_features_in_ = X.shape[1:]
         self.n_features_in_ = self.n_step_features_in_
         self.n_outputs_ = Y.shape[1]
+        self._fitted_params = self.get_params()  # what the residuals were made with
         self.conformal_residuals_ = Y - self._forecast(X)  # (n_samples, horizon)
         self.conformal_scales_ = local_scale(X, self.target_feature)
         return self
@@ -124,6 +125,7 @@ class _WindowBaseline(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         name = type(self).__name__
+        self._check_fitted_params()
         X = _as_windows(X, name)
         expected = (self.n_timesteps_in_, self.n_step_features_in_)
         if X.shape[1:] != expected:
@@ -134,6 +136,22 @@ class _WindowBaseline(RegressorMixin, BaseEstimator):
             )
         Y = self._forecast(X)
         return Y[:, 0] if self.n_outputs_ == 1 else Y
+
+    def _check_fitted_params(self):
+        """Refuse parameters changed by ``set_params`` since fit: the calibration
+        residuals (and the recorded columns) follow the fitted ones, so forecasting with
+        the new ones would pair another forecast with their intervals."""
+        fitted = getattr(self, "_fitted_params", None) or {}
+        changed = [(k, old, getattr(self, k)) for k, old in fitted.items()
+                   if getattr(self, k) != old]
+        if changed:
+            raise ValueError(
+                f"{type(self).__name__} was fitted with other parameters than it has now "
+                "(changed by set_params after fit):" +
+                "".join(f"\n    {k}: {old!r} in fit, now {new!r}" for k, old, new in changed)
+                + "\nIts calibration residuals follow the fitted values. Set them back "
+                f"with set_params({', '.join(f'{k}={old!r}' for k, old, _ in changed)}), "
+                "or fit again to use the new values.")
 
     def _forecast(self, X):
         """Copied values, ndarray of shape (n_samples, n_outputs_)."""
