@@ -36,7 +36,25 @@ def _standard_statistics(values):
     -------
     offset, scale : ndarray of shape (n_features,)
     """
-    return values.mean(axis=0), values.std(axis=0)
+    return values.mean(axis=0), spread(values, axis=0)
+
+
+#: Magnitudes whose squares overflow or underflow float64 (about 1e-308 .. 1e308).
+SQUARES_SAFE = (1e-150, 1e150)
+
+
+def spread(values, axis, keepdims=False):
+    """``values.std(axis)``, computed on values divided by their largest magnitude when
+    squaring them would overflow (beyond 1e150) or underflow (below 1e-150), which
+    would make a standard deviation infinite or zero; other values take NumPy's path
+    unchanged."""
+    big = np.max(np.abs(values), axis=axis, keepdims=True)
+    if np.all(((big > SQUARES_SAFE[0]) | (big == 0)) & (big < SQUARES_SAFE[1])) or \
+            not np.all(np.isfinite(big)):
+        return values.std(axis=axis, keepdims=keepdims)
+    unit = np.where(big > 0, big, 1.0)
+    scale = (values / unit).std(axis=axis, keepdims=True) * unit
+    return scale if keepdims else np.squeeze(scale, axis=axis)
 
 
 def _minmax_statistics(values):
@@ -89,7 +107,7 @@ def _sequence_centered(X):
 def _sequence_zscores(X):
     """Each sequence minus its mean, divided by its standard deviation, per feature."""
     offset = X.mean(axis=1, keepdims=True)                        # (n, 1, D)
-    return (X - offset) / nonzero_scale(X.std(axis=1, keepdims=True), offset)
+    return (X - offset) / nonzero_scale(spread(X, axis=1, keepdims=True), offset)
 
 
 #: ``normalization`` option -> the per-sequence transformation.
@@ -419,11 +437,11 @@ class WindowScaler:
         offsets, target_offsets = self.offsets(X)
         Xr = X - offsets
         self.x_mean_ = Xr.mean(axis=(0, 1))
-        self.x_scale_ = nonzero_scale(Xr.std(axis=(0, 1)), self.x_mean_)
+        self.x_scale_ = nonzero_scale(spread(Xr, axis=(0, 1)), self.x_mean_)
         if Y is not None:
             Yr = (Y - self._broadcast(target_offsets, Y)).reshape(-1, Y.shape[-1])
             self.y_mean_ = Yr.mean(axis=0)
-            self.y_scale_ = nonzero_scale(Yr.std(axis=0), self.y_mean_)
+            self.y_scale_ = nonzero_scale(spread(Yr, axis=0), self.y_mean_)
         return self
 
     def transform(self, X, dtype=np.float64):

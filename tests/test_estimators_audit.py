@@ -262,3 +262,25 @@ def test_an_empty_validation_split_of_an_autoencoder_speaks_of_samples():
     with pytest.raises(ValueError, match="1 samples .* Provide more samples, or set "
                                          "early_stopping=False"):
         RNNAutoencoder(hidden_size=3, max_iter=2, early_stopping=True).fit(X[:1])
+
+
+# ------------------------------------------------------------ extreme magnitudes
+@pytest.mark.parametrize("unit", [1e-300, 1e-200, 1e200, 1e300])
+def test_sequence_scaler_standardises_values_whose_squares_overflow(unit):
+    """Squares of such values overflow (scale inf: all zeros) or underflow (scale 0,
+    taken for a constant feature: the values came back unscaled)."""
+    from rnnforecast.preprocessing import SequenceScaler
+    X = np.arange(24.0).reshape(4, 3, 2)
+    np.testing.assert_allclose(SequenceScaler().fit(X * unit).transform(X * unit),
+                               SequenceScaler().fit_transform(X), rtol=1e-12)
+
+
+@pytest.mark.parametrize("unit", [1e-300, 1e300])
+def test_forecaster_is_the_same_model_at_extreme_magnitudes(unit):
+    X, y = windowed_series()
+    X, y = X + 2.0, y + 2.0
+    model = RNNForecaster(**FAST).fit(X, y)
+    scaled = RNNForecaster(**FAST).fit(X * unit, y * unit)
+    np.testing.assert_allclose(scaled.predict(X * unit) / unit, model.predict(X),
+                               rtol=1e-6)
+    assert scaled.score(X * unit, y * unit) == pytest.approx(model.score(X, y))

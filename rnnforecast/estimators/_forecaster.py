@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..forecasting import forecast
 from ..nn.network import encode
-from ..preprocessing import WindowScaler
+from ..preprocessing import SQUARES_SAFE, WindowScaler
 from ._base import PREDICT_BATCH, _BaseRNN, limit_blas_threads, options
 from ._forecaster_fit import WindowFitting
 from ._linear import LinearSkip
@@ -323,7 +323,9 @@ class RNNForecaster(RegressorMixin, TransformerMixin, QuantileLevels, WindowFitt
                 f"The 'y' argument of RNNForecaster.score must have one row per window of "
                 f"X, shaped like the predictions {pred.shape}. Got an array of shape "
                 f"{y.shape} instead.")
-        return r2_score(y.reshape(n, -1), pred.reshape(n, -1), sample_weight=sample_weight)
+        unit = _squares_safe_unit(y)          # R^2 does not change when both are divided
+        return r2_score(y.reshape(n, -1) / unit, pred.reshape(n, -1) / unit,
+                        sample_weight=sample_weight)
 
     def stepper(self, window=None):
         """A :class:`~rnnforecast.estimators.Stepper` that feeds this forecaster one
@@ -435,6 +437,14 @@ class RNNForecaster(RegressorMixin, TransformerMixin, QuantileLevels, WindowFitt
         self.n_outputs_ = spec.output_size // self._n_levels()
         self._y_ndim = 3 if self.return_sequences else 2
         self._scaler = WindowScaler.identity(spec.input_size, self.n_outputs_)  # raw windows
+
+
+def _squares_safe_unit(y):
+    """1, or the largest magnitude of ``y`` when squares of its values would overflow
+    or underflow float64 (R^2 would be NaN or a false 1.0)."""
+    big = float(np.max(np.abs(y), initial=0.0))
+    low, high = SQUARES_SAFE
+    return big if np.isfinite(big) and big > 0 and not low < big < high else 1.0
 
 
 def _last_hidden(network, Xs, n_threads):

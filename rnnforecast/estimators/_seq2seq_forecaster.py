@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from ..forecasting import local_scale
 from ..nn import _seq2seq as s2s
 from ..nn.losses import LOSSES
-from ..preprocessing import WindowScaler, nonzero_scale
+from ..preprocessing import WindowScaler, nonzero_scale, spread
 from ._base import limit_blas_threads, options
 from ._encoder_decoder import Targets, _EncoderDecoder
 from ._forecaster_fit import _features_followed
@@ -161,7 +161,8 @@ clip_norm, dtype, n_threads, random_state, verbose, warm_start
                                         target=self.target_feature).fit(X[train],
                                                                         Y[train, :, None])
             self._future_mean_ = F[train].mean(axis=(0, 1))
-            self._future_scale_ = nonzero_scale(F[train].std(axis=(0, 1)), self._future_mean_)
+            self._future_scale_ = nonzero_scale(spread(F[train], axis=(0, 1)),
+                                               self._future_mean_)
         Xs, offsets = self._scaler.transform(X)
         Ys = self._scaler.transform_targets(Y[:, :, None], offsets)     # (n, H, 1)
         U = np.concatenate([self._last_value(X, offsets), Ys[:, :-1]], axis=1)
