@@ -93,6 +93,10 @@ class RNNForecaster(RegressorMixin, TransformerMixin, QuantileLevels, WindowFitt
         (0.7-0.85x with hidden 128-256 on 2 cores, ``benchmarks/``) and not for small
         ones. To use several cores for many fits, run the fits in parallel instead
         (``n_jobs`` of ``GridSearchCV``, ``rnnforecast.forecasting.fit_many``).
+        The same data and ``random_state`` give bit-identical weights for one
+        ``n_threads``; with another, BLAS may sum a product in another order, and
+        the weights differ by float rounding (about 1e-8 in float32 after a few
+        epochs of a hidden size of 96).
     random_state : int, RandomState instance or None, default=None
     verbose : bool or int, default=0
         Print one line per epoch (loss, validation score, elapsed time).

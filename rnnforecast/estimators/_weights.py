@@ -88,6 +88,13 @@ class _WeightsMixin:
     def load_state_dict(self, state_dict):
         """Set the weights from a dict shaped like ``state_dict()``; returns self.
 
+        The arrays must be in PyTorch's layout (see ``state_dict``: gate order i, f, g, o
+        for LSTM and r, z, n for GRU, ``weight_ih`` of shape (gates * hidden_size,
+        n_features)). Arrays of the same shapes in another library's layout (Keras'
+        GRU z, r, h; ONNX's LSTM i, o, f, c; Keras' transposed kernels when square)
+        cannot be told apart from them and would load as other weights: reorder the
+        gate blocks first.
+
         The architecture is read from the arrays' shapes (``cell`` and ``nonlinearity``
         come from the estimator's parameters); ``hidden_size`` and ``num_layers`` (and the
         classifier's ``bidirectional``, from the ``*_reverse`` keys) are set to match, so that ``clone``, ``warm_start`` and ``partial_fit`` continue with the
