@@ -284,3 +284,12 @@ def test_forecaster_is_the_same_model_at_extreme_magnitudes(unit):
     np.testing.assert_allclose(scaled.predict(X * unit) / unit, model.predict(X),
                                rtol=1e-6)
     assert scaled.score(X * unit, y * unit) == pytest.approx(model.score(X, y))
+
+
+def test_class_weight_naming_an_unknown_label_is_named():
+    """scikit-learn's message named the class left out ('down'), which is allowed."""
+    X, y = labelled_windows()
+    with pytest.raises(ValueError, match=r"'class_weight' .* not classes of y: "
+                                         r"\['sideways'\]"):
+        RNNClassifier(**FAST, class_weight={"up": 1, "sideways": 3}).fit(X, y)
+    RNNClassifier(**FAST, class_weight={"up": 2}).fit(X, y)      # 'down' gets 1

@@ -381,6 +381,14 @@ class RNNClassifier(ClassifierMixin, TransformerMixin, _TokenInputMixin, _BaseRN
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
             weights *= sample_weight.reshape((-1,) + (1,) * (Y.ndim - 1))
+        if isinstance(self.class_weight, dict):
+            known = self.classes_.tolist()
+            unknown = [label for label in self.class_weight if label not in known]
+            if unknown:
+                raise ValueError(
+                    f"The 'class_weight' parameter of RNNClassifier names labels that are "
+                    f"not classes of y: {unknown}. The classes are {known}; a class left "
+                    "out of class_weight gets weight 1. Use the labels of y as keys.")
         if self.class_weight is not None:
             per_class = np.ones(len(self.classes_))
             codes = Y.ravel() if real is None else Y[real]
