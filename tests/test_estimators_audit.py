@@ -293,3 +293,13 @@ def test_class_weight_naming_an_unknown_label_is_named():
                                          r"\['sideways'\]"):
         RNNClassifier(**FAST, class_weight={"up": 1, "sideways": 3}).fit(X, y)
     RNNClassifier(**FAST, class_weight={"up": 2}).fit(X, y)      # 'down' gets 1
+
+
+def test_autoencoder_feature_names_follow_the_fitted_encoding():
+    """They used to follow hidden_size changed after fit: a pandas output then failed."""
+    from rnnforecast import RNNAutoencoder
+    X, _ = windowed_series()
+    model = RNNAutoencoder(hidden_size=3, max_iter=2, random_state=0)
+    model.set_output(transform="pandas").fit(X).set_params(hidden_size=5)
+    assert model.get_feature_names_out().tolist() == [f"rnnautoencoder{i}" for i in range(3)]
+    assert model.transform(X).shape == (len(X), 3)

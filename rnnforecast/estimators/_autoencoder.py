@@ -122,7 +122,9 @@ alpha, clip_norm, dtype, n_threads, random_state, verbose, warm_start
 
     @property
     def _n_features_out(self):
-        return self.hidden_size
+        """Width of the fitted encoding (not ``hidden_size``, which set_params may
+        have changed since)."""
+        return self._network.spec.encoder.hidden_size
 
     #: Sequences may differ in length (see the class docstring).
     _VARIABLE_LENGTHS = True
